@@ -1,0 +1,92 @@
+"""The Flask application factory: loads the data once, registers the blueprints."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import GeoServiceError
+from .i18n import init_i18n
+from .settings import PROJECT_ROOT, Settings
+from .state import build_base_layers
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(settings.instance_dir) if settings.instance_dir else None,
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["geo_service.settings"] = settings
+    app.extensions["geo_service.base"] = build_base_layers(settings)
+    init_i18n(app, settings.cache_dir / "translations")
+
+    from .web import health, pages, vendor
+
+    app.register_blueprint(vendor.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    def current_lang() -> str:
+        return str(get_locale() or "en")
+
+    def lang_url(code: str) -> str:
+        args = request.args.to_dict(flat=False)
+        args["lang"] = [code]
+        from urllib.parse import urlencode
+
+        return f"{request.path}?{urlencode(args, doseq=True)}"
+
+    app.jinja_env.globals.update(current_lang=current_lang, lang_url=lang_url)
+
+    @app.after_request
+    def _remember_language(response):
+        asked = request.args.get("lang")
+        from .names import LANGUAGES
+
+        if asked in LANGUAGES and request.cookies.get("lang") != asked:
+            response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+
+def wants_json() -> bool:
+    if request.args.get("f") == "json":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" or request.path.startswith(("/collections", "/api", "/conformance"))
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from flask import render_template
+
+    def problem(status: int, code: str, message: str, details: dict | None = None):
+        if wants_json():
+            body = {"code": code, "description": message}
+            if details:
+                body["details"] = details
+            return jsonify(body), status
+        return render_template("error.html", status=status, code=code, message=message), status
+
+    @app.errorhandler(GeoServiceError)
+    def _core_error(exc: GeoServiceError):
+        return problem(exc.status, exc.code, exc.message, exc.details or None)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return problem(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name)

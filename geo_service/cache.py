@@ -1,0 +1,62 @@
+"""On-disk cache of derived layers, keyed by the hashes of everything they are built from.
+
+A key combines the pinned sha256 of the third-party inputs, the content of the project's own data
+files and the source code of the package, so a change to any of them rebuilds the layers and a
+warm start only unpickles them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from .settings import PROJECT_DATA
+from .sources import input_fingerprint
+
+T = TypeVar("T")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _tree_digest(root: Path, patterns: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for pattern in patterns:
+        for path in sorted(root.rglob(pattern)):
+            if "__pycache__" in path.parts:
+                continue
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(input_names: list[str]) -> str:
+    digest = hashlib.sha256()
+    digest.update(input_fingerprint(input_names).encode())
+    digest.update(_tree_digest(PROJECT_DATA, ("*.csv", "*.yaml", "*.yml", "*.json")).encode())
+    digest.update(_tree_digest(PACKAGE_DIR, ("*.py",)).encode())
+    return digest.hexdigest()[:20]
+
+
+def cached(cache_dir: Path, name: str, key: str, build: Callable[[], T]) -> T:
+    """Return the pickled result for (name, key), building and storing it on a miss."""
+    folder = cache_dir / "derived"
+    path = folder / f"{name}-{key}.pkl"
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # a truncated or stale pickle is rebuilt, never trusted
+            path.unlink(missing_ok=True)
+    value = build()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{name}-*.pkl"):
+        old.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return value

@@ -1,0 +1,1 @@
+"""Flask blueprints: thin adapters over the Flask-free core."""

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh Debian machine, then run the whole suite.
+#   bash scripts/test.sh [pytest args...]
+# Debian packages: chromium (real-browser tests) and postgresql (database tests), installed and
+# started when missing (needs root or sudo). Python packages go into ./.venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL: start the default cluster and make a throw-away test database.
+if command -v pg_ctlcluster >/dev/null 2>&1; then
+  cluster=$(pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1" "$2}')
+  if [ -n "$cluster" ]; then
+    # shellcheck disable=SC2086
+    $SUDO pg_ctlcluster $cluster start 2>/dev/null || true
+    if $SUDO -u postgres psql -qtAc "select 1" >/dev/null 2>&1 || su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1; then
+      run_pg() { if [ "$(id -u)" = "0" ]; then su postgres -c "psql -qtAc \"$1\""; else sudo -u postgres psql -qtAc "$1"; fi; }
+      run_pg "DROP DATABASE IF EXISTS geo_service_test" >/dev/null
+      run_pg "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='geo_service') THEN CREATE ROLE geo_service LOGIN PASSWORD 'geo_service'; END IF; END\$\$" >/dev/null
+      run_pg "CREATE DATABASE geo_service_test OWNER geo_service" >/dev/null
+      port=$(pg_lsclusters -h | awk 'NR==1 {print $3}')
+      export GEO_SERVICE_TEST_POSTGRES_URL="postgresql+psycopg://geo_service:geo_service@127.0.0.1:${port}/geo_service_test"
+      echo "PostgreSQL test database ready on port ${port}"
+    fi
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/pip install -q --upgrade pip >/dev/null
+.venv/bin/pip install -q -e '.[test]'
+
+export GEO_SERVICE_DATA_DIR="${GEO_SERVICE_DATA_DIR:-../shared/data}"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,52 @@
+"""The app factory, health check, home page and self-hosted assets."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["layers"]["communes"] == 565
+
+
+def test_home_serves_every_asset_locally(client):
+    response = client.get("/?lang=en")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    urls = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    assert urls, "the page loads scripts and styles"
+    for url in urls:
+        assert url.startswith("/"), f"{url} is not served by the app"
+        assert client.get(url).status_code == 200
+    assert "cdn" not in html.lower()
+
+
+def test_home_tooltip_names_follow_the_language(client):
+    fr = client.get("/?lang=fr").get_data(as_text=True)
+    nl = client.get("/?lang=nl").get_data(as_text=True)
+    assert "Anvers" in fr and "Anvers" not in nl
+    assert "Antwerpen" in nl
+
+
+def test_unknown_page_is_404_without_traceback(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert b"Traceback" not in response.data
+
+
+def test_vendor_path_traversal_is_refused(client):
+    assert client.get("/vendor/leaflet/../../../../etc/passwd").status_code == 404
+    assert client.get("/vendor/nope/leaflet.js").status_code == 404
+
+
+def test_warm_start_reuses_the_cache(settings):
+    """A second build with the same inputs loads the pickled layers instead of rebuilding."""
+    from geo_service.cache import cache_key
+    from geo_service.state import BASE_INPUTS, build_base_layers
+
+    build_base_layers(settings)
+    cached = list((settings.cache_dir / "derived").glob(f"base_layers-{cache_key(BASE_INPUTS)}.pkl"))
+    assert len(cached) == 1

@@ -1,0 +1,16 @@
+"""The home map in real headless Chromium, offline."""
+
+from __future__ import annotations
+
+from browser import offline_page, screenshot
+
+
+def test_home_map_draws_565_communes_offline(live_server):
+    with offline_page() as (page, errors, blocked):
+        page.goto(f"{live_server.url}/?lang=fr", wait_until="load")
+        page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length >= 565", timeout=20000)
+        count = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+        assert count == 565
+        assert not errors, errors
+        assert all("127.0.0.1" not in url for url in blocked)
+        screenshot(page, "home_fr")
