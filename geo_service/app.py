@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from .errors import GeoServiceError
 from .i18n import init_i18n
 from .settings import PROJECT_ROOT, Settings
-from .state import build_base_layers
+from .state import StateHolder, build_base_layers
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -27,14 +27,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["geo_service.settings"] = settings
-    app.extensions["geo_service.base"] = build_base_layers(settings)
+    base = build_base_layers(settings)
+    app.extensions["geo_service.base"] = base
     init_i18n(app, settings.cache_dir / "translations")
 
-    from .web import health, pages, vendor
+    from .nominations import init_nominations
 
-    app.register_blueprint(vendor.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
+    published = init_nominations(app, settings)
+    app.extensions["geo_service"] = StateHolder(settings, base, published)
+
+    from .web import api, health, maps_pages, nominate, pages, vendor
+
+    for blueprint in (vendor.bp, health.bp, pages.bp, maps_pages.bp, api.bp, nominate.bp):
+        app.register_blueprint(blueprint)
     _register_error_handlers(app)
     _register_template_helpers(app)
     return app
@@ -63,6 +68,13 @@ def _register_template_helpers(app: Flask) -> None:
         if asked in LANGUAGES and request.cookies.get("lang") != asked:
             response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax")
         return response
+
+
+def current_snapshot():
+    """The snapshot to serve this request from (refreshed when published data changed)."""
+    from flask import current_app
+
+    return current_app.extensions["geo_service"].snapshot()
 
 
 def wants_json() -> bool:

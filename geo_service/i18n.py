@@ -1,14 +1,16 @@
 """Interface languages (English, French, Dutch) with Flask-Babel.
 
-The ``.po`` catalogues in ``geo_service/translations`` are the source; they are compiled to
-``.mo`` in the cache folder at start-up when newer, so no binary file lives in the repository.
-The language comes from ``?lang=``, then the ``lang`` cookie, then the browser's Accept-Language.
+Each part of the interface keeps its own catalogue, ``geo_service/translations/<lang>/<part>.po``;
+at start-up they are merged and compiled to ``<cache>/translations/<lang>/LC_MESSAGES/messages.mo``
+when any source is newer, so no binary file lives in the repository. The language comes from
+``?lang=``, then the ``lang`` cookie, then the browser's Accept-Language.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request
@@ -20,17 +22,25 @@ TRANSLATIONS_SRC = Path(__file__).resolve().parent / "translations"
 
 
 def compile_catalogues(target: Path) -> Path:
-    """Compile every ``.po`` under ``TRANSLATIONS_SRC`` into ``target`` (same layout)."""
-    for po_path in TRANSLATIONS_SRC.rglob("*.po"):
-        mo_path = target / po_path.relative_to(TRANSLATIONS_SRC).with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+    """Merge every ``<lang>/*.po`` under ``TRANSLATIONS_SRC`` into ``target/<lang>/LC_MESSAGES/messages.mo``."""
+    for lang_dir in sorted(p for p in TRANSLATIONS_SRC.iterdir() if p.is_dir()):
+        sources = sorted(lang_dir.glob("*.po"))
+        if not sources:
             continue
+        mo_path = target / lang_dir.name / "LC_MESSAGES" / "messages.mo"
+        newest = max(p.stat().st_mtime for p in sources)
+        if mo_path.exists() and mo_path.stat().st_mtime >= newest:
+            continue
+        merged = Catalog(locale=lang_dir.name)
+        for po_path in sources:
+            with open(po_path, "rb") as fh:
+                for message in read_po(fh, locale=lang_dir.name):
+                    if message.id and message.string:
+                        merged.add(message.id, message.string)
         mo_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(po_path, "rb") as fh:
-            catalog = read_po(fh)
         tmp = mo_path.with_suffix(".tmp")
         with open(tmp, "wb") as fh:
-            write_mo(fh, catalog)
+            write_mo(fh, merged)
         tmp.replace(mo_path)
     return target
 

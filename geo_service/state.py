@@ -1,8 +1,22 @@
-"""Everything the service serves, built once at start-up (and cached on disk), never per request."""
+"""Everything the service serves, built once at start-up (and cached on disk), never per request.
+
+``BaseLayers`` (boundaries, population, display geometry) depend only on pinned input files and
+are cached on disk. A :class:`Snapshot` adds the catalogue and the indicators; it is rebuilt only
+when published nominations change (checked at most once per ``REFRESH_SECONDS``), so approved
+nominations appear without a restart and every worker process converges on the same data.
+Derived artefacts (serialised GeoJSON, rendered maps) are memoised on the snapshot that made
+them: a new snapshot starts with an empty memo.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -16,6 +30,7 @@ from .sources import locate
 
 BASE_INPUTS = ["be-municip-lamberts.geo.json", "REFNIS_2019.csv", "bevolking_per_gemeente.csv"]
 LEVELS = ("commune", "arrondissement", "province", "region")
+REFRESH_SECONDS = 1.0
 
 
 @dataclass
@@ -50,3 +65,75 @@ def build_base_layers(settings: Settings) -> BaseLayers:
         return BaseLayers(boundaries=boundaries, display=display)
 
     return cached(settings.cache_dir, "base_layers", cache_key(BASE_INPUTS), build)
+
+
+class PublishedSource(Protocol):
+    """Where published nominations come from (the nominations database)."""
+
+    def revision(self) -> str: ...
+
+    def records(self) -> list[dict]: ...
+
+
+@dataclass
+class Snapshot:
+    """One consistent version of everything served; ``version`` feeds ETags."""
+
+    settings: Settings
+    base: BaseLayers
+    catalogue: Any = None
+    indicators: Any = None
+    version: str = ""
+    built_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    _memo: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def derived(self, key: Any, build: Callable[[], Any]) -> Any:
+        """Memoise ``build()`` on this snapshot (e.g. serialised layers, rendered map HTML)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = build()
+            return self._memo[key]
+
+
+def build_snapshot(settings: Settings, base: BaseLayers, published: list[dict], revision: str) -> Snapshot:
+    from .catalogue import load_catalogue
+    from .indicators import compute_indicators
+
+    catalogue = load_catalogue(base.boundaries, extra_records=published, settings=settings)
+    indicators = compute_indicators(base, catalogue, settings)
+    version = hashlib.sha256(f"{cache_key(BASE_INPUTS)}|{revision}".encode()).hexdigest()[:16]
+    return Snapshot(settings=settings, base=base, catalogue=catalogue, indicators=indicators, version=version)
+
+
+class StateHolder:
+    """Holds the current snapshot; swaps in a new one when the published data changes."""
+
+    def __init__(self, settings: Settings, base: BaseLayers, published: PublishedSource | None = None):
+        self.settings = settings
+        self.base = base
+        self.published = published
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._revision = published.revision() if published else "none"
+        self._snapshot = build_snapshot(settings, base, published.records() if published else [], self._revision)
+
+    def snapshot(self) -> Snapshot:
+        if self.published is not None and time.monotonic() - self._checked >= REFRESH_SECONDS:
+            self.refresh()
+        return self._snapshot
+
+    def refresh(self, force: bool = False) -> Snapshot:
+        if self.published is None:
+            return self._snapshot
+        with self._lock:
+            self._checked = time.monotonic()
+            revision = self.published.revision()
+            if force or revision != self._revision:
+                self._snapshot = build_snapshot(self.settings, self.base, self.published.records(), revision)
+                self._revision = revision
+        return self._snapshot

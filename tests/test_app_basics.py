@@ -50,3 +50,10 @@ def test_warm_start_reuses_the_cache(settings):
     build_base_layers(settings)
     cached = list((settings.cache_dir / "derived").glob(f"base_layers-{cache_key(BASE_INPUTS)}.pkl"))
     assert len(cached) == 1
+
+
+def test_interface_text_follows_the_language(client):
+    assert "Ondersteuning voor migranten" in client.get("/?lang=nl").get_data(as_text=True)
+    assert "Le soutien aux personnes migrantes" in client.get("/?lang=fr").get_data(as_text=True)
+    fr_browser = client.get("/", headers={"Accept-Language": "fr-BE,fr;q=0.9"}).get_data(as_text=True)
+    assert "Le soutien aux personnes migrantes" in fr_browser

@@ -1,0 +1,5 @@
+"""Indicators (WIP)."""
+
+
+def compute_indicators(base, catalogue, settings):
+    return None

@@ -1,0 +1,5 @@
+"""Blueprint (work in progress)."""
+
+from flask import Blueprint
+
+bp = Blueprint("nominate", __name__)
