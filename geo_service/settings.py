@@ -43,6 +43,21 @@ class Settings:
     default_language: str = "en"
     secure_cookies: bool = False
     max_content_length: int = 2 * 1024 * 1024
+    seeds_dir: Path | None = None
+
+    @property
+    def instance_path(self) -> Path:
+        """Writable folder for the SQLite database and imported lists."""
+        return self.instance_dir or PROJECT_ROOT / "instance"
+
+    @property
+    def seeds(self) -> Path | None:
+        """The source documents quoted by the catalogue: GEO_SERVICE_SEEDS_DIR, else <data_dir>/../seeds."""
+        if self.seeds_dir is not None:
+            return self.seeds_dir
+        if self.data_dir is not None and (self.data_dir.parent / "seeds").is_dir():
+            return self.data_dir.parent / "seeds"
+        return None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -56,4 +71,5 @@ class Settings:
             default_language=os.environ.get("GEO_SERVICE_DEFAULT_LANGUAGE", "en"),
             secure_cookies=_env_bool("GEO_SERVICE_SECURE_COOKIES", False),
             max_content_length=int(os.environ.get("GEO_SERVICE_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
+            seeds_dir=_env_path("GEO_SERVICE_SEEDS_DIR", None),
         )

@@ -1,7 +1,199 @@
-"""Catalogue of initiatives, public service networks, their sites and service areas (WIP)."""
+"""Catalogue of initiatives, public service networks, their sites and service areas.
+
+Built from the project's data files in ``data/catalogue`` (seed-document initiatives, public
+networks, the networks' seed quotes, service areas), lists imported by planners
+(``<instance>/imports/*.yaml``) and published nominations; validated on load. See
+docs/catalogue.md for the model.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-def load_catalogue(boundaries, extra_records=(), settings=None):
-    return None
+import pandas as pd
+import yaml
+
+from ..errors import GeoServiceError, ValidationFailed
+from ..settings import PROJECT_DATA
+from .areas import named_sets, resolve_area
+from .placenames import PlaceResolver
+from .schema import schema_errors
+from .sites import SitePlacer, slug, to_frame
+from .vocab import KINDS, TARGET_GROUPS, THEMES
+
+CATALOGUE_DIR = PROJECT_DATA / "catalogue"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+__all__ = ["Catalogue", "load_catalogue", "read_records", "KINDS", "THEMES", "TARGET_GROUPS"]
+
+
+@dataclass
+class Catalogue:
+    initiatives: pd.DataFrame
+    sites: "pd.DataFrame"
+    service_areas: pd.DataFrame
+    areas: pd.DataFrame
+    resolver: PlaceResolver = field(repr=False, default=None)
+
+    def sites_of(self, initiative_id: str):
+        return self.sites[self.sites["initiative_id"] == initiative_id]
+
+
+@lru_cache(maxsize=32)
+def _read_yaml(path: str, mtime: float):
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_Loader) or []
+
+
+def read_yaml(path: Path):
+    return _read_yaml(str(path), os.stat(path).st_mtime)
+
+
+def imports_dir(settings) -> Path | None:
+    return settings.instance_path / "imports" if settings is not None else None
+
+
+def read_records(settings=None) -> list[dict]:
+    """Every initiative record from the data files and imported lists, with its origin."""
+    records = [dict(r, origin="seed") for r in read_yaml(CATALOGUE_DIR / "initiatives.yaml")]
+    seed_sources = read_yaml(CATALOGUE_DIR / "network_seed_sources.yaml") or {}
+    for record in read_yaml(CATALOGUE_DIR / "networks.yaml"):
+        record = dict(record, origin="network")
+        record["sources"] = list(record["sources"]) + list(seed_sources.get(record["id"], []))
+        records.append(record)
+    folder = imports_dir(settings)
+    if folder is not None and folder.is_dir():
+        for path in sorted(folder.glob("*.yaml")):
+            records.extend(dict(r, origin=r.get("origin", "import")) for r in read_yaml(path))
+    return records
+
+
+def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dict]:
+    rows = []
+    base = {
+        "initiative_id": record["id"],
+        "kind": record["kind"],
+        "themes": list(record.get("themes") or []),
+        "target_groups": list(record.get("target_groups") or []),
+    }
+    if record.get("generated_sites") == "per_commune":
+        for nis, point in placer.rep_points.items():
+            rows.append(
+                dict(base, id=f"{record['id']}-{nis}", name=f"{record['name']} – {placer.resolver.label(nis)}",
+                     address=None, postcode=None, place=placer.resolver.label(nis), nis=nis,
+                     precision="commune", status=record["status"], note="one per commune (by law)",
+                     sources=record["sources"], geometry=point)
+            )
+        return rows
+    specs = list(record.get("sites") or []) + list(record.get("places") or [])
+    seen: dict[str, int] = {}
+    for position, spec in enumerate(specs):
+        site_id = spec.get("id")
+        if not site_id:
+            stem = f"{record['id']}-{slug(spec['place'])}"
+            seen[stem] = seen.get(stem, 0) + 1
+            site_id = stem if seen[stem] == 1 else f"{stem}-{seen[stem]}"
+        try:
+            nis, point, precision = placer.place(spec)
+        except GeoServiceError as exc:
+            key = "sites" if position < len(record.get("sites") or []) else "places"
+            index = position if key == "sites" else position - len(record.get("sites") or [])
+            errors.append({"record": record["id"], "field": f"{key}[{index}].place", "reason": exc.message})
+            continue
+        rows.append(
+            dict(base, id=site_id, name=spec.get("name") or record["name"], address=spec.get("address"),
+                 postcode=spec.get("postcode"), place=spec["place"], nis=nis, precision=precision,
+                 status=spec.get("status") or record["status"], note=spec.get("note"),
+                 sources=spec.get("sources") or record["sources"], geometry=point)
+        )
+    return rows
+
+
+INITIATIVE_COLUMNS = [
+    "name", "names", "kind", "operator", "description", "themes", "target_groups", "scope", "start_year",
+    "figures", "website", "status", "sources", "origin",
+]
+
+
+def build_catalogue(records: list[dict], area_definitions: list[dict], boundaries) -> tuple[Catalogue, list[dict]]:
+    """Validate and join everything; returns the catalogue and the list of problems found."""
+    errors: list[dict] = []
+    resolver = PlaceResolver(boundaries)
+    placer = SitePlacer(boundaries, resolver)
+    seen_ids: set[str] = set()
+    kept, site_rows = [], []
+    for record in records:
+        rid = record.get("id", "(no id)")
+        problems = schema_errors(record)
+        if rid in seen_ids:
+            problems.append({"field": "id", "reason": f"duplicate id '{rid}'"})
+        seen_ids.add(rid)
+        if problems:
+            errors.extend({"record": rid, **p} for p in problems)
+            continue
+        kept.append(record)
+        site_rows.extend(_site_rows(record, placer, errors))
+
+    duplicate_sites = pd.Series([r["id"] for r in site_rows]).duplicated()
+    for row, dup in zip(site_rows, duplicate_sites):
+        if dup:
+            errors.append({"record": row["initiative_id"], "field": "sites.id", "reason": f"duplicate site id '{row['id']}'"})
+    sites = to_frame([r for r, dup in zip(site_rows, duplicate_sites) if not dup], boundaries)
+
+    initiatives = pd.DataFrame(
+        [{"id": r["id"], **{c: r.get(c) for c in INITIATIVE_COLUMNS}} for r in kept]
+    ).set_index("id")
+    initiatives["start_year"] = initiatives["start_year"].astype("Int64")
+    initiatives["figures"] = [f or [] for f in initiatives["figures"]]
+    initiatives["names"] = [n or {} for n in initiatives["names"]]
+    counts = sites.groupby("initiative_id").agg(site_count=("nis", "size"), commune_count=("nis", "nunique"))
+    initiatives = initiatives.join(counts)
+    initiatives[["site_count", "commune_count"]] = initiatives[["site_count", "commune_count"]].fillna(0).astype(int)
+
+    service_rows, area_rows = [], []
+    sets = named_sets()
+    for definition in area_definitions:
+        problems = schema_errors(definition, "service_area")
+        if not problems and definition["initiative"] not in initiatives.index:
+            problems = [{"field": "initiative", "reason": f"unknown initiative '{definition['initiative']}'"}]
+        if problems:
+            errors.extend({"record": definition.get("id", "(no id)"), **p} for p in problems)
+            continue
+        try:
+            members = resolve_area(definition, boundaries.communes, sets)
+        except ValueError as exc:
+            errors.append({"record": definition["id"], "field": "include", "reason": str(exc)})
+            continue
+        area_rows.append({"area_id": definition["id"], "initiative_id": definition["initiative"],
+                          "name": definition["name"], "basis": definition["basis"],
+                          "sources": definition["sources"], "commune_count": len(members)})
+        service_rows.extend({"area_id": definition["id"], "initiative_id": definition["initiative"],
+                             "site_id": None, "nis": nis} for nis in sorted(members))
+    for site_id, site in sites[sites["note"] == "one per commune (by law)"].iterrows():
+        area_id = f"{site_id}-area"
+        area_rows.append({"area_id": area_id, "initiative_id": site["initiative_id"],
+                          "name": f"{site['name']} (its commune)",
+                          "basis": "Each commune is served by its own public centre for social welfare (organic law of 8 July 1976).",
+                          "sources": initiatives.at[site["initiative_id"], "sources"], "commune_count": 1})
+        service_rows.append({"area_id": area_id, "initiative_id": site["initiative_id"], "site_id": site_id,
+                             "nis": site["nis"]})
+    service_areas = pd.DataFrame(service_rows, columns=["area_id", "initiative_id", "site_id", "nis"])
+    areas = pd.DataFrame(
+        area_rows, columns=["area_id", "initiative_id", "name", "basis", "sources", "commune_count"]
+    ).set_index("area_id")
+    catalogue = Catalogue(initiatives=initiatives, sites=sites, service_areas=service_areas, areas=areas,
+                          resolver=resolver)
+    return catalogue, errors
+
+
+def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
+    """The validated catalogue; any problem in the project's own files is an error."""
+    records = read_records(settings) + [dict(r, origin=r.get("origin", "nomination")) for r in extra_records]
+    catalogue, errors = build_catalogue(records, read_yaml(CATALOGUE_DIR / "service_areas.yaml"), boundaries)
+    if errors:
+        listing = "; ".join(f"{e['record']}: {e['field']}: {e['reason']}" for e in errors[:10])
+        raise ValidationFailed(f"The catalogue has {len(errors)} problem(s): {listing}", errors=errors)
+    return catalogue

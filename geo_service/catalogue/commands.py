@@ -1,0 +1,78 @@
+"""``geo-service catalogue check|import``: validate the catalogue, add a planner's list."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..settings import Settings
+
+
+def run_check(settings: Settings) -> tuple[dict, list[dict]]:
+    """Validate schema, ids, communes, service areas and seed quotes; (summary, problems)."""
+    from ..state import build_base_layers
+    from . import CATALOGUE_DIR, build_catalogue, read_records, read_yaml
+    from .quotes import quote_problems
+
+    base = build_base_layers(settings)
+    records = read_records(settings)
+    catalogue, problems = build_catalogue(records, read_yaml(CATALOGUE_DIR / "service_areas.yaml"), base.boundaries)
+    seeds = settings.seeds
+    if seeds is None:
+        problems.append({"record": "(seeds)", "field": "GEO_SERVICE_SEEDS_DIR",
+                         "reason": "seed documents not found: set GEO_SERVICE_SEEDS_DIR to check quotes"})
+    else:
+        problems.extend(quote_problems(records, seeds))
+    for rid, row in catalogue.initiatives.iterrows():
+        if not row["sources"]:
+            problems.append({"record": rid, "field": "sources", "reason": "no source"})
+    summary = {
+        "initiatives": len(catalogue.initiatives),
+        "sites": len(catalogue.sites),
+        "service_areas": len(catalogue.areas),
+        "communes_with_site": int(catalogue.sites["nis"].nunique()) if len(catalogue.sites) else 0,
+    }
+    return summary, problems
+
+
+@click.group("catalogue")
+def catalogue_cli() -> None:
+    """The catalogue of initiatives, networks and sites."""
+
+
+@catalogue_cli.command("check")
+def check_command() -> None:
+    """Check the schema, ids, communes, service areas and every seed quote; exit 1 on problems."""
+    summary, problems = run_check(Settings.from_env())
+    click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
+    for p in problems:
+        click.echo(f"problem: {p['record']}: {p['field']}: {p['reason']}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("catalogue OK")
+
+
+@catalogue_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(path: Path) -> None:
+    """Validate a CSV or GeoJSON list and add it to the catalogue (all or nothing)."""
+    from ..errors import ValidationFailed
+    from ..state import build_base_layers
+    from . import imports_dir, read_records
+    from .importer import parse_import, save_import
+
+    settings = Settings.from_env()
+    base = build_base_layers(settings)
+    existing = {r["id"] for r in read_records(settings)}
+    try:
+        records = parse_import(path.read_bytes(), path.name, base.boundaries, existing_ids=existing)
+    except ValidationFailed as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        for e in exc.details.get("errors", []):
+            click.echo(f"  row {e['row']}: {e['field']}: {e['reason']}", err=True)
+        sys.exit(1)
+    target = save_import(records, imports_dir(settings), path.stem)
+    click.echo(f"added {len(records)} initiative(s) to {target}")

@@ -1,0 +1,175 @@
+"""Import of a planner's own list (CSV or GeoJSON) through the catalogue's validation.
+
+All or nothing: every row is checked (schema, commune, coordinates inside Belgium and in the
+stated commune) and any problem rejects the whole file with a report of row, field and reason.
+
+CSV columns (UTF-8, comma-separated, header row): ``name`` (required), ``place`` (required:
+commune or section name in NL/FR/DE/EN, or a NIS code), ``kind`` (default citizen_initiative),
+``description``, ``themes`` and ``target_groups`` (separated by ``;``), ``scope`` (default
+local), ``start_year``, ``website``, ``operator``, ``status`` (default active), ``address``,
+``postcode``, ``lat``, ``lon`` (WGS84; optional), ``source_url``, ``source_publisher``
+(required: who published the information). GeoJSON: a FeatureCollection whose features have the
+same properties and an optional Point geometry (lon, lat).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from ..errors import GeoServiceError, ValidationFailed
+from .placenames import fold
+from .schema import schema_errors
+from .sites import SitePlacer
+from .placenames import PlaceResolver
+
+MAX_IMPORT_ROWS = 5000
+COLUMNS = (
+    "name", "place", "kind", "description", "themes", "target_groups", "scope", "start_year", "website",
+    "operator", "status", "address", "postcode", "lat", "lon", "source_url", "source_publisher",
+)
+
+
+def _split(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in re.split(r"[;|]", str(value)) if part.strip()]
+
+
+def _number(value, field: str, errors: list, row: int, kind=float):
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return kind(str(value).strip())
+    except ValueError:
+        errors.append({"row": row, "field": field, "reason": f"'{value}' is not a number"})
+        return None
+
+
+def _rows_from(data: bytes, filename: str) -> list[dict]:
+    suffix = Path(filename).suffix.lower()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("The file is not UTF-8 text", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]) from exc
+    if suffix in (".geojson", ".json"):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed("The file is not valid JSON", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]) from exc
+        if not isinstance(document, dict) or document.get("type") != "FeatureCollection" or not isinstance(document.get("features"), list):
+            raise ValidationFailed("A GeoJSON import must be a FeatureCollection",
+                                   errors=[{"row": 0, "field": "type", "reason": "expected a FeatureCollection with features"}])
+        rows = []
+        for feature in document["features"]:
+            props = dict((feature or {}).get("properties") or {}) if isinstance(feature, dict) else {}
+            geometry = feature.get("geometry") if isinstance(feature, dict) else None
+            if isinstance(geometry, dict) and geometry.get("type") == "Point":
+                coords = geometry.get("coordinates") or []
+                if len(coords) >= 2:
+                    props["lon"], props["lat"] = coords[0], coords[1]
+            elif geometry is not None:
+                props["_geometry_error"] = "only Point geometries (or none) are accepted"
+            rows.append(props)
+        return rows
+    if suffix == ".csv":
+        try:
+            reader = csv.DictReader(io.StringIO(text))
+            rows = [dict(r) for r in reader]
+        except csv.Error as exc:
+            raise ValidationFailed("The CSV file cannot be parsed", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]) from exc
+        if reader.fieldnames is None or "name" not in reader.fieldnames:
+            raise ValidationFailed("The CSV header must include at least 'name' and 'place'",
+                                   errors=[{"row": 1, "field": "(header)", "reason": f"columns found: {reader.fieldnames}"}])
+        return rows
+    raise ValidationFailed(f"Unsupported file type '{suffix}': use .csv or .geojson",
+                           errors=[{"row": 0, "field": "(file)", "reason": "use .csv or .geojson"}])
+
+
+def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolver: PlaceResolver | None = None) -> list[dict]:
+    """Initiative records from an uploaded list; ValidationFailed lists every bad row/field."""
+    rows = _rows_from(data, filename)
+    if not rows:
+        raise ValidationFailed("The file holds no rows", errors=[{"row": 0, "field": "(file)", "reason": "no rows"}])
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationFailed(f"At most {MAX_IMPORT_ROWS} rows per import", errors=[{"row": 0, "field": "(file)", "reason": f"{len(rows)} rows"}])
+    resolver = resolver or PlaceResolver(boundaries)
+    placer = SitePlacer(boundaries, resolver)
+    stem = re.sub(r"[^a-z0-9]+", "-", fold(Path(filename).stem)).strip("-") or "list"
+    errors: list[dict] = []
+    records: list[dict] = []
+    taken = set(existing_ids)
+    for number, row in enumerate(rows, start=1 if filename.lower().endswith((".json", ".geojson")) else 2):
+        row = {k.strip() if isinstance(k, str) else k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+        unknown = sorted(set(row) - set(COLUMNS) - {"_geometry_error"})
+        for column in unknown:
+            errors.append({"row": number, "field": column, "reason": f"unknown column (known: {', '.join(COLUMNS)})"})
+        if row.get("_geometry_error"):
+            errors.append({"row": number, "field": "geometry", "reason": row["_geometry_error"]})
+        if not row.get("name"):
+            errors.append({"row": number, "field": "name", "reason": "a name is required"})
+            continue
+        if not row.get("place"):
+            errors.append({"row": number, "field": "place", "reason": "a commune (place) is required"})
+            continue
+        row_errors: list[dict] = []
+        lat = _number(row.get("lat"), "lat", row_errors, number)
+        lon = _number(row.get("lon"), "lon", row_errors, number)
+        start_year = _number(row.get("start_year"), "start_year", row_errors, number, int)
+        rid = f"import-{stem}-{re.sub(r'[^a-z0-9]+', '-', fold(row['name'])).strip('-')}"[:80].rstrip("-")
+        if rid in taken:
+            rid = f"{rid}-{number}"
+        taken.add(rid)
+        publisher = row.get("source_publisher") or None
+        record = {
+            "id": rid,
+            "name": row["name"],
+            "kind": row.get("kind") or "citizen_initiative",
+            "operator": row.get("operator") or None,
+            "description": row.get("description") or None,
+            "themes": _split(row.get("themes")),
+            "target_groups": _split(row.get("target_groups")),
+            "scope": row.get("scope") or "local",
+            "start_year": start_year,
+            "figures": [],
+            "website": row.get("website") or None,
+            "status": row.get("status") or "active",
+            "sources": [{"url": row.get("source_url") or None, "publisher": publisher or "", "date": date.today().isoformat(),
+                         "licence": None, "note": f"imported from {Path(filename).name}, row {number}"}],
+            "places": [{"place": row["place"], "name": None, "address": row.get("address") or None,
+                        "postcode": row.get("postcode") or None, "lat": lat, "lon": lon}],
+        }
+        for problem in schema_errors(record):
+            field = problem["field"].replace("sources[0].publisher", "source_publisher").replace("places[0].", "")
+            row_errors.append({"row": number, "field": field, "reason": problem["reason"]})
+        if not row_errors:
+            try:
+                placer.place(record["places"][0])
+            except GeoServiceError as exc:
+                field = "lat/lon" if lat is not None or lon is not None else "place"
+                if "not a known" in exc.message or "matches" in exc.message:
+                    field = "place"
+                row_errors.append({"row": number, "field": field, "reason": exc.message})
+        errors.extend(row_errors)
+        records.append(record)
+    if errors:
+        raise ValidationFailed(f"The import was rejected: {len(errors)} problem(s); nothing was added", errors=errors)
+    return records
+
+
+def save_import(records: list[dict], folder: Path, name: str) -> Path:
+    """Write validated records as ``<folder>/<name>.yaml`` (read by the catalogue loader)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+    return path
