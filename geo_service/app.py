@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import GeoServiceError
 from .i18n import init_i18n
+from .request_log import configure_json_logging, init_request_log
 from .settings import PROJECT_ROOT, Settings
 from .state import StateHolder, build_base_layers
 
@@ -42,6 +43,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     _register_template_helpers(app)
+    if settings.json_logs:
+        configure_json_logging(settings.log_level)
+    init_request_log(app)
     return app
 
 

@@ -44,6 +44,12 @@ class Settings:
     secure_cookies: bool = False
     max_content_length: int = 2 * 1024 * 1024
     seeds_dir: Path | None = None
+    log_level: str = "INFO"
+    json_logs: bool = False
+    server_bind: str = "127.0.0.1:8000"
+    server_workers: int = 2
+    server_threads: int = 4
+    server_timeout: int = 60
 
     @property
     def instance_path(self) -> Path:
@@ -72,4 +78,10 @@ class Settings:
             secure_cookies=_env_bool("GEO_SERVICE_SECURE_COOKIES", False),
             max_content_length=int(os.environ.get("GEO_SERVICE_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
             seeds_dir=_env_path("GEO_SERVICE_SEEDS_DIR", None),
+            log_level=os.environ.get("GEO_SERVICE_LOG_LEVEL", "INFO").upper(),
+            json_logs=_env_bool("GEO_SERVICE_JSON_LOGS", False),
+            server_bind=os.environ.get("GEO_SERVICE_BIND", "127.0.0.1:8000"),
+            server_workers=int(os.environ.get("GEO_SERVICE_WORKERS", 2)),
+            server_threads=int(os.environ.get("GEO_SERVICE_THREADS", 4)),
+            server_timeout=int(os.environ.get("GEO_SERVICE_TIMEOUT", 60)),
         )

@@ -1,0 +1,36 @@
+"""gunicorn configuration for production: ``gunicorn -c gunicorn.conf.py 'geo_service:create_app()'``.
+
+Every value comes from GEO_SERVICE_* environment variables (see geo_service/settings.py).
+Data are loaded once in the master (preload_app) and shared copy-on-write by the workers; the
+app keeps no per-process state that matters across requests (sessions are signed cookies, rate
+limits and nominations live in the database, caches are per data version).
+"""
+
+from geo_service.settings import Settings
+
+_settings = Settings.from_env()
+
+bind = _settings.server_bind
+workers = _settings.server_workers
+threads = _settings.server_threads
+worker_class = "gthread"
+timeout = _settings.server_timeout
+graceful_timeout = 30
+keepalive = 5
+preload_app = True
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = None  # the app writes one JSON line per request (geo_service.access), with its request id
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "geo_service.request_log.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": _settings.log_level, "propagate": False},
+        "geo_service": {"handlers": ["stderr"], "level": _settings.log_level, "propagate": False},
+    },
+}
+
