@@ -7,6 +7,7 @@ the R data file of 2015 or from Statbel's yearly pipe-separated text release of 
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -41,8 +42,15 @@ def to_2025(frame: pd.DataFrame, to_2025, value_columns: list[str]) -> pd.DataFr
 STRUCT_COLUMNS = {"CD_REFNIS", "CD_NATLTY", "MS_POPULATION"}
 
 
+def _codes(column: pd.Series, source: str) -> pd.Series:
+    numeric = pd.to_numeric(column, errors="coerce")
+    if numeric.isna().any() or (numeric % 1 != 0).any():
+        raise DataSourceError(f"{source}: CD_REFNIS holds values that are not commune codes")
+    return numeric.astype("int64").astype(str).str.zfill(5)
+
+
 def _normalise_struct(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    frame = frame.rename(columns={c: c.upper() for c in frame.columns})
+    frame = frame.rename(columns={c: str(c).strip().upper() for c in frame.columns})
     if "CD_MUNTY_REFNIS" in frame.columns and "CD_REFNIS" not in frame.columns:
         frame = frame.rename(columns={"CD_MUNTY_REFNIS": "CD_REFNIS"})
     missing = STRUCT_COLUMNS - set(frame.columns)
@@ -58,7 +66,7 @@ def _normalise_struct(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     if values.isna().any():
         raise DataSourceError(f"{source}: MS_POPULATION has non-numeric values")
     tidy = pd.DataFrame(
-        {"nis": frame["CD_REFNIS"].astype(str).str.strip().str.zfill(5), "nat": nationality, "n": values}
+        {"nis": _codes(frame["CD_REFNIS"], source), "nat": nationality, "n": values}
     )
     wide = tidy.pivot_table(index="nis", columns="nat", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=["BEL", "ETR"], fill_value=0).rename(columns={"BEL": "belgian", "ETR": "foreign"})
@@ -78,10 +86,34 @@ def _year_of(frame: pd.DataFrame, path: Path) -> int:
     raise DataSourceError(f"{path}: cannot tell the reference year (no year column, none in the file name)")
 
 
+def _read_text_table(fh_bytes: bytes, source: str) -> pd.DataFrame:
+    """A Statbel text release: pipe-separated (older years ';' or tab), UTF-8 or Windows-1252."""
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):  # latin-1 decodes any byte
+        try:
+            text = fh_bytes.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    header = text.split("\n", 1)[0]
+    sep = max("|;\t,", key=header.count)
+    if header.count(sep) == 0:
+        raise DataSourceError(f"{source}: not a delimited Statbel table (header {header[:80]!r})")
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str)
+    except pd.errors.ParserError as exc:
+        raise DataSourceError(f"{source}: not a delimited Statbel table ({exc})") from exc
+
+
 def read_pop_struct(path: Path) -> tuple[pd.DataFrame, int]:
-    """Belgian / foreign residents per commune code, and the year, from .RData, .txt or .zip."""
+    """Belgian / foreign residents per commune code (of the file's vintage), and the year.
+
+    Accepts the R data file (.RData) and Statbel's yearly text release (.txt/.csv, or the .zip
+    holding it), so a newer year loads without code changes.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.is_file():
+        raise DataSourceError(f"{path}: no such file")
     if suffix in (".rdata", ".rda", ".rds"):
         import pyreadr
 
@@ -89,21 +121,44 @@ def read_pop_struct(path: Path) -> tuple[pd.DataFrame, int]:
             result = pyreadr.read_r(str(path))
         except Exception as exc:
             raise DataSourceError(f"{path}: cannot read R data file ({exc})") from exc
+        if not result:
+            raise DataSourceError(f"{path}: the R data file holds no table")
         frame = next(iter(result.values()))
-    elif suffix in (".txt", ".csv", ".zip"):
+    elif suffix in (".txt", ".csv"):
+        frame = _read_text_table(path.read_bytes(), str(path))
+    elif suffix == ".zip":
         try:
-            if suffix == ".zip":
-                with zipfile.ZipFile(path) as archive:
-                    members = [n for n in archive.namelist() if n.lower().endswith((".txt", ".csv"))]
-                    if not members:
-                        raise DataSourceError(f"{path}: the archive holds no .txt table")
-                    with archive.open(members[0]) as fh:
-                        frame = pd.read_csv(fh, sep="|", dtype=str, encoding="utf-8-sig")
-            else:
-                frame = pd.read_csv(path, sep="|", dtype=str, encoding="utf-8-sig")
-        except (UnicodeDecodeError, pd.errors.ParserError, zipfile.BadZipFile) as exc:
-            raise DataSourceError(f"{path}: not a pipe-separated Statbel table ({exc})") from exc
+            with zipfile.ZipFile(path) as archive:
+                members = [n for n in archive.namelist() if n.lower().endswith((".txt", ".csv"))]
+                if not members:
+                    raise DataSourceError(f"{path}: the archive holds no .txt table")
+                frame = _read_text_table(archive.read(members[0]), f"{path}!{members[0]}")
+        except zipfile.BadZipFile as exc:
+            raise DataSourceError(f"{path}: not a zip archive ({exc})") from exc
     else:
         raise DataSourceError(f"{path}: unsupported format '{suffix}' (use .RData, .txt or .zip)")
-    year = _year_of(frame.rename(columns={c: c.upper() for c in frame.columns}), path)
+    year = _year_of(frame.rename(columns={c: str(c).upper() for c in frame.columns}), path)
     return _normalise_struct(frame, str(path)), year
+
+
+def pop_struct_2025(path: Path, to_2025) -> tuple[pd.DataFrame, int]:
+    """Belgian / foreign / total residents per 2025 commune (index ``nis``), and the year.
+
+    ``to_2025`` maps a commune code of any vintage to its 2025 commune (``Boundaries.to_2025``);
+    an unknown code is an error, never silently dropped.
+    """
+    frame, year = read_pop_struct(path)
+    unknown = []
+
+    def mapped(code: str) -> str | None:
+        try:
+            return to_2025(code)
+        except KeyError:
+            unknown.append(code)
+            return None
+
+    frame = frame.assign(nis=frame["nis"].map(mapped))
+    if unknown:
+        raise DataSourceError(f"{path}: commune codes not in the crosswalk: {sorted(set(unknown))[:10]}")
+    per_commune = frame.groupby("nis")[["belgian", "foreign", "total"]].sum().astype("int64")
+    return per_commune, year

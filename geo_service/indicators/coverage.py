@@ -1,0 +1,75 @@
+"""Coverage: initiatives and sites present in each commune, and initiatives covering it by mandate.
+
+"Present" counts distinct initiatives with at least one (not closed) site in the commune; "mandated"
+counts distinct initiatives whose service area includes the commune (docs/catalogue.md).
+Rates use the 2020 population and the foreign residents of TF_SOC_POP_STRUCT.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _count(frame: pd.DataFrame, by: str, index: pd.Index, distinct: str | None = None) -> pd.Series:
+    if len(frame) == 0:
+        return pd.Series(0, index=index, dtype="int64")
+    grouped = frame.groupby(by)
+    counts = grouped[distinct].nunique() if distinct else grouped.size()
+    return counts.reindex(index, fill_value=0).astype("int64")
+
+
+def per(numerator: pd.Series, denominator: pd.Series, scale: float) -> pd.Series:
+    """numerator / denominator * scale, NaN where the denominator is 0 or missing."""
+    denominator = denominator.astype("float64")
+    out = numerator.astype("float64") * scale / denominator.where(denominator > 0)
+    return out
+
+
+def commune_coverage(
+    index: pd.Index,
+    sites: pd.DataFrame,
+    service_areas: pd.DataFrame,
+    initiative_kind: pd.Series,
+    kinds: tuple[str, ...],
+    themes: tuple[str, ...],
+) -> pd.DataFrame:
+    """Counts per commune (``index``): present, mandated, by kind and by theme."""
+    out = pd.DataFrame(index=index)
+    out["initiatives_present"] = _count(sites, "nis", index, "initiative_id")
+    out["sites_present"] = _count(sites, "nis", index)
+    areas = service_areas[service_areas["initiative_id"].isin(initiative_kind.index)]
+    out["initiatives_mandated"] = _count(areas, "nis", index, "initiative_id")
+    area_kind = areas["initiative_id"].map(initiative_kind)
+    for kind in kinds:
+        out[f"sites_present_{kind}"] = _count(sites[sites["kind"] == kind], "nis", index)
+        out[f"initiatives_present_{kind}"] = _count(sites[sites["kind"] == kind], "nis", index, "initiative_id")
+        out[f"mandated_{kind}"] = _count(areas[area_kind == kind], "nis", index, "initiative_id")
+    exploded = sites[["nis", "initiative_id", "themes"]].explode("themes") if len(sites) else sites
+    for theme in themes:
+        chosen = exploded[exploded["themes"] == theme] if len(sites) else sites
+        out[f"initiatives_theme_{theme}"] = _count(chosen, "nis", index, "initiative_id")
+    return out
+
+
+def area_coverage(
+    areas_of_commune: pd.Series,
+    sites: pd.DataFrame,
+    service_areas: pd.DataFrame,
+    initiative_kind: pd.Series,
+    kinds: tuple[str, ...],
+) -> pd.DataFrame:
+    """The same counts for a larger area (province): distinct initiatives, never a sum of communes."""
+    index = pd.Index(sorted(areas_of_commune.unique()), name="nis")
+    located = sites.assign(area=sites["nis"].map(areas_of_commune))
+    areas = service_areas[service_areas["initiative_id"].isin(initiative_kind.index)]
+    areas = areas.assign(area=areas["nis"].map(areas_of_commune))
+    out = pd.DataFrame(index=index)
+    out["initiatives_present"] = _count(located, "area", index, "initiative_id")
+    out["sites_present"] = _count(located, "area", index)
+    out["initiatives_mandated"] = _count(areas, "area", index, "initiative_id")
+    area_kind = areas["initiative_id"].map(initiative_kind)
+    for kind in kinds:
+        out[f"sites_present_{kind}"] = _count(located[located["kind"] == kind], "area", index)
+        out[f"mandated_{kind}"] = _count(areas[area_kind == kind], "area", index, "initiative_id")
+    return out
+

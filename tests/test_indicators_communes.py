@@ -1,0 +1,208 @@
+"""Indicators on the real 2025 communes: a small synthetic catalogue for exact checks, and the
+project catalogue for completeness (every commune gets every indicator or a reason)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo_service.errors import InvalidParameter
+from geo_service.indicators import IndicatorParams, compute_indicators
+from geo_service.indicators.distances import commune_points, distance_km
+from geo_service.indicators.params import KINDS, THEMES
+
+BRUSSELS, LIEGE, NAMUR = "21004", "62063", "92094"
+
+
+def synthetic_catalogue(communes: gpd.GeoDataFrame, placements: list[tuple[str, str, str, str]]):
+    """placements: (site id, initiative id, kind, nis); sites at the commune's representative point."""
+    points = shapely.point_on_surface(communes.geometry.loc[[p[3] for p in placements]].values)
+    sites = gpd.GeoDataFrame(
+        {
+            "initiative_id": [p[1] for p in placements],
+            "name": [f"Synthetic {p[0]}" for p in placements],
+            "kind": [p[2] for p in placements],
+            "themes": [["language"] for _ in placements],
+            "nis": [p[3] for p in placements],
+            "place": [None for _ in placements],
+            "status": ["active"] * (len(placements) - 1) + ["closed"],
+        },
+        geometry=list(points),
+        index=pd.Index([p[0] for p in placements], name="id"),
+        crs="EPSG:31370",
+    )
+    initiatives = pd.DataFrame(
+        {"kind": [p[2] for p in placements], "status": "active"}, index=pd.Index([p[1] for p in placements], name="id")
+    ).groupby(level=0).first()
+    areas = pd.DataFrame({"area_id": "a1", "initiative_id": "office-liege", "site_id": None, "nis": [LIEGE, NAMUR]})
+    return SimpleNamespace(initiatives=initiatives, sites=sites, service_areas=areas)
+
+
+@pytest.fixture(scope="module")
+def synthetic(base, settings):
+    catalogue = synthetic_catalogue(
+        base.boundaries.communes,
+        [
+            ("s1", "office-liege", "civic_integration_office", LIEGE),
+            ("s2", "group-namur", "citizen_initiative", NAMUR),
+            ("s3", "group-closed", "citizen_initiative", BRUSSELS),  # closed: ignored
+        ],
+    )
+    return compute_indicators(base, catalogue, settings, use_cache=False)
+
+
+def test_brussels_to_liege_is_metric_and_plausible(synthetic):
+    km = synthetic.communes.loc[BRUSSELS, "nearest_km_civic_integration_office"]
+    assert 85 <= km <= 95
+    assert synthetic.communes.loc[LIEGE, "nearest_km_civic_integration_office"] == 0
+
+
+def test_nearest_site_matches_an_independent_distance(base, synthetic):
+    communes = base.boundaries.communes
+    points = commune_points(communes)
+    target = points[communes.index.get_loc(LIEGE)]
+    expected = np.hypot(*(points - target).T) / 1000
+    assert np.allclose(synthetic.communes["nearest_km_civic_integration_office"].to_numpy(), expected, atol=0.01)
+    assert (synthetic.communes["nearest_site_civic_integration_office"] == "s1").all()
+
+
+def test_closed_sites_are_ignored_and_coverage_counts(synthetic):
+    c = synthetic.communes
+    assert c.loc[BRUSSELS, "sites_present"] == 0
+    assert c.loc[NAMUR, "initiatives_present"] == 1 and c.loc[NAMUR, "sites_present_citizen_initiative"] == 1
+    assert c.loc[NAMUR, "mandated_civic_integration_office"] == 1 and c.loc[BRUSSELS, "mandated_civic_integration_office"] == 0
+    assert c["sites_present"].sum() == 2
+    assert c.loc[NAMUR, "initiatives_per_10k"] == pytest.approx(1e4 / c.loc[NAMUR, "pop_total"])
+    assert c.loc[NAMUR, "initiatives_per_1k_foreign"] == pytest.approx(1e3 / c.loc[NAMUR, "foreign_residents"])
+
+
+def test_desert_status_and_reason(synthetic):
+    c = synthetic.communes
+    # Namur is ~50 km from Liège but has a local initiative; Brussels has neither
+    assert not c.loc[NAMUR, "desert_civic_integration_office"]
+    assert c.loc[BRUSSELS, "desert_civic_integration_office"]
+    reason = c.loc[BRUSSELS, "desert_reason_civic_integration_office"]
+    assert reason.startswith("nearest civic-integration office: ") and "(Synthetic s1, Liège)" in reason
+    assert reason.endswith("no local initiative")
+    far = c["nearest_km_civic_integration_office"] > 15
+    local = c["sites_present_citizen_initiative"] + c["sites_present_ngo_service"] > 0
+    assert (c["desert_civic_integration_office"] == (far & ~local)).all()
+
+
+def test_province_desert_counts_add_up(base, synthetic):
+    by_province = synthetic.communes.groupby(base.boundaries.communes["province"])["desert_reception_centre"].sum()
+    assert (synthetic.provinces["deserts_reception_centre"] == by_province.reindex(synthetic.provinces.index)).all()
+    assert synthetic.provinces["deserts_reception_centre"].sum() == len(base.boundaries.communes) - 1  # all but Namur
+
+
+def test_access_scores_only_within_the_catchment(synthetic):
+    c = synthetic.communes
+    inside = c["nearest_km_civic_integration_office"] <= 30
+    assert (c.loc[inside, "access_2sfca_civic_integration_office"] > 0).all()
+    assert (c.loc[~inside, "access_2sfca_civic_integration_office"] == 0).all()
+    # one site: 2SFCA = 1 / foreign residents within 30 km, per 10,000, for every commune inside
+    expected = 1e4 / c.loc[inside, "foreign_residents"].sum()
+    assert np.allclose(c.loc[inside, "access_2sfca_civic_integration_office"], expected)
+
+
+def test_suggestions_beat_or_match_a_greedy_choice(base, synthetic):
+    result = synthetic.suggest("civic_integration_office", 3)
+    assert len(result) == 3 and result["nis"].is_unique
+    c = synthetic.communes
+    dist = distance_km(synthetic.points, synthetic.points)
+    uncovered = (c["nearest_km_civic_integration_office"] > 15).to_numpy()
+    weight = np.where(uncovered, c["foreign_residents"].to_numpy(float), 0)
+    chosen = [base.boundaries.communes.index.get_loc(n) for n in result["nis"]]
+    covered = (dist[:, chosen] <= 15).any(axis=1)
+    assert result["total_gain"].iloc[0] == pytest.approx(weight[covered].sum())
+    assert result["gain"].sum() == pytest.approx(weight[covered].sum())
+    greedy, reached = [], np.zeros(len(c), dtype=bool)
+    for _ in range(3):
+        best = int(np.argmax(((dist <= 15) & ~reached[:, None]).T @ weight))
+        greedy.append(best)
+        reached |= dist[:, best] <= 15
+    assert weight[covered].sum() >= weight[reached].sum() - 1e-6
+
+
+def test_suggestion_parameters_are_checked(synthetic):
+    with pytest.raises(InvalidParameter):
+        synthetic.suggest("spaceport", 3)
+    with pytest.raises(InvalidParameter):
+        synthetic.suggest("reception_centre", 0)
+    with pytest.raises(InvalidParameter):
+        synthetic.suggest("reception_centre", 3, radius_km=-1)
+
+
+@pytest.fixture(scope="module")
+def real(base, settings):
+    from geo_service.catalogue import load_catalogue
+
+    catalogue = load_catalogue(base.boundaries, settings=settings)
+    if catalogue is None:
+        pytest.fail("load_catalogue returned None")
+    return compute_indicators(base, catalogue, settings, use_cache=False)
+
+
+def _contract_columns(kinds):
+    columns = ["pop_total", "pop_year", "foreign_residents", "belgian_residents", "foreign_share", "nationality_year",
+               "initiatives_present", "sites_present", "initiatives_mandated", "initiatives_per_10k",
+               "initiatives_per_1k_foreign", "employment_gap_pp", "employment_gap_concept", "employment_gap_year",
+               "employment_gap_age_band", "need_class", "support_class", "bivariate_class", "high_need_low_support"]
+    for k in kinds:
+        columns += [f"sites_present_{k}", f"mandated_{k}", f"nearest_km_{k}", f"nearest_site_{k}", f"nearest_name_{k}",
+                    f"access_2sfca_{k}", f"access_e2sfca_{k}", f"desert_{k}", f"desert_reason_{k}"]
+    return columns + [f"initiatives_theme_{t}" for t in THEMES]
+
+
+def test_every_commune_gets_every_indicator_or_a_reason(base, real):
+    c = real.communes
+    assert list(c.index) == list(base.boundaries.communes.index) and len(c) == 565
+    for column in _contract_columns(KINDS):
+        assert column in c.columns, column
+        missing = c[column].isna()
+        if missing.any():
+            reason = f"{column}_missing_reason" if f"{column}_missing_reason" in c else None
+            if column.startswith(("nearest_site_", "nearest_name_")):
+                reason = "nearest_km_" + column.split("_", 2)[2] + "_missing_reason"
+            assert reason and c.loc[missing, reason].notna().all(), column
+    for column in c.columns:  # flat scalar columns only
+        assert not c[column].map(lambda v: isinstance(v, list | dict | tuple | set)).any(), column
+    assert c["nationality_year"].eq(2015).all() and c["pop_year"].eq(2020).all()
+    assert set(c["bivariate_class"]) <= {f"{n}-{s}" for n in (1, 2, 3) for s in (1, 2, 3)}
+    assert c["high_need_low_support"].sum() == (c["bivariate_class"] == "3-1").sum() > 0
+
+
+def test_real_catalogue_tables_and_metadata(real):
+    assert len(real.provinces) == 11 and real.provinces["employment_gap_pp"].notna().all()
+    assert set(real.regions.index) == {"02000", "03000", "04000"}
+    assert real.regions["gap_nationals_non_eu_pp"].notna().all()
+    for column in ("foreign_share", "nearest_km_civic_integration_office", "access_e2sfca_ngo_service", "desert_reception_centre"):
+        assert {"label", "unit", "year", "source", "method"} <= set(real.metadata[column])
+    assert real.params["desert_km"] == IndicatorParams().desert_km
+
+
+def test_parameters_change_the_result(base, settings, real):
+    wider = compute_indicators(base, None, settings, params=IndicatorParams(desert_km=200), use_cache=False)
+    assert wider.communes["desert_civic_integration_office"].all()  # no catalogue: every commune a desert
+    assert (wider.communes["desert_reason_civic_integration_office"].str.startswith("no civic-integration office")).all()
+
+
+def test_cached_result_follows_the_catalogue(base, settings):
+    from geo_service.indicators import catalogue_fingerprint
+
+    placements = [("s1", "office", "reception_centre", LIEGE), ("s9", "gone", "reception_centre", NAMUR)]
+    catalogue = synthetic_catalogue(base.boundaries.communes, placements)
+    first = compute_indicators(base, catalogue, settings)
+    again = compute_indicators(base, catalogue, settings)
+    pd.testing.assert_frame_equal(first.communes, again.communes)
+    moved = synthetic_catalogue(base.boundaries.communes, [("s1", "office", "reception_centre", NAMUR), placements[1]])
+    assert catalogue_fingerprint(moved) != catalogue_fingerprint(catalogue)
+    changed = compute_indicators(base, moved, settings)
+    assert first.communes.loc[LIEGE, "nearest_km_reception_centre"] == 0
+    assert changed.communes.loc[NAMUR, "nearest_km_reception_centre"] == 0
+    assert changed.communes.loc[LIEGE, "nearest_km_reception_centre"] > 40
