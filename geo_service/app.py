@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -23,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         instance_path=str(settings.instance_dir) if settings.instance_dir else None,
     )
     app.config.update(
-        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        SECRET_KEY=settings.secret_key or _instance_secret(settings),
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
     )
@@ -39,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from .web import api, health, maps_pages, nominate, pages, vendor
 
-    for blueprint in (vendor.bp, health.bp, pages.bp, maps_pages.bp, api.bp, nominate.bp):
+    for blueprint in (vendor.bp, health.bp, pages.bp, maps_pages.bp, api.bp, nominate.bp, nominate.moderation):
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -72,6 +74,26 @@ def _register_template_helpers(app: Flask) -> None:
         if asked in LANGUAGES and request.cookies.get("lang") != asked:
             response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax")
         return response
+
+
+def _instance_secret(settings: Settings) -> str:
+    """A signing key kept in the instance folder when GEO_SERVICE_SECRET_KEY is not set, so that
+    sessions and CSRF tokens stay valid across workers and restarts."""
+    path = settings.instance_path / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
 
 
 def current_snapshot():

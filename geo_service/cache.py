@@ -33,11 +33,18 @@ def _tree_digest(root: Path, patterns: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-def cache_key(input_names: list[str]) -> str:
+def cache_key(input_names: list[str], code: tuple[str, ...] | None = None) -> str:
+    """Key of a derived layer: pinned input hashes, the project's data files, and the package's
+    code (all of it, or only the modules named in ``code``, relative to the package)."""
     digest = hashlib.sha256()
     digest.update(input_fingerprint(input_names).encode())
     digest.update(_tree_digest(PROJECT_DATA, ("*.csv", "*.yaml", "*.yml", "*.json")).encode())
-    digest.update(_tree_digest(PACKAGE_DIR, ("*.py",)).encode())
+    if code is None:
+        digest.update(_tree_digest(PACKAGE_DIR, ("*.py",)).encode())
+    else:
+        for name in code:
+            digest.update(name.encode())
+            digest.update((PACKAGE_DIR / name).read_bytes())
     return digest.hexdigest()[:20]
 
 

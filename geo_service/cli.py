@@ -38,9 +38,11 @@ def build_command() -> None:
 
 from .catalogue.commands import catalogue_cli  # noqa: E402
 from .indicators.commands import indicators_group  # noqa: E402
+from .nominations.commands import nominations  # noqa: E402
 
 cli.add_command(catalogue_cli)
 cli.add_command(indicators_group)
+cli.add_command(nominations)
 
 
 def main() -> None:

@@ -117,3 +117,15 @@ def test_project_service_areas_all_resolve(catalogue):
     definitions = read_yaml(CATALOGUE_DIR / "service_areas.yaml")
     assert set(d["id"] for d in definitions) <= set(catalogue.areas.index)
     assert (catalogue.areas["commune_count"] > 0).all()
+
+
+def test_an_invalid_published_record_is_left_out_not_fatal(boundaries):
+    good = {"id": "nomination-1", "name": "Language table", "kind": "citizen_initiative", "themes": ["language"],
+            "target_groups": ["refugees"], "scope": "local", "status": "active",
+            "sources": [{"url": None, "publisher": "geo_service nominations", "note": "nomination #1"}],
+            "places": [{"place": "Namur"}]}
+    bad = dict(good, id="nomination-2", places=[{"place": "Atlantis"}])
+    catalogue = load_catalogue(boundaries, extra_records=[good, bad])
+    assert "nomination-1" in catalogue.initiatives.index
+    assert "nomination-2" not in catalogue.initiatives.index
+    assert catalogue.initiatives.at["nomination-1", "origin"] == "nomination"

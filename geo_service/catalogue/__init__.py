@@ -8,6 +8,7 @@ docs/catalogue.md for the model.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,7 @@ from .sites import SitePlacer, slug, to_frame
 from .vocab import KINDS, TARGET_GROUPS, THEMES
 
 CATALOGUE_DIR = PROJECT_DATA / "catalogue"
+log = logging.getLogger(__name__)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 __all__ = ["Catalogue", "load_catalogue", "read_records", "KINDS", "THEMES", "TARGET_GROUPS"]
@@ -190,9 +192,20 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
 
 
 def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
-    """The validated catalogue; any problem in the project's own files is an error."""
-    records = read_records(settings) + [dict(r, origin=r.get("origin", "nomination")) for r in extra_records]
-    catalogue, errors = build_catalogue(records, read_yaml(CATALOGUE_DIR / "service_areas.yaml"), boundaries)
+    """The validated catalogue. A problem in the project's own files or imports is an error; a
+    published nomination that no longer validates is left out and logged, so one bad record
+    cannot take the service down."""
+    records = read_records(settings)
+    extras = [dict(r, origin=r.get("origin", "nomination")) for r in extra_records]
+    areas = read_yaml(CATALOGUE_DIR / "service_areas.yaml")
+    catalogue, errors = build_catalogue(records + extras, areas, boundaries)
+    extra_ids = {r.get("id") for r in extras}
+    skipped = {e["record"] for e in errors if e["record"] in extra_ids}
+    if skipped:
+        log.warning("published nominations left out of the catalogue: %s", sorted(skipped),
+                    extra={"problems": [e for e in errors if e["record"] in skipped]})
+        kept = [r for r in extras if r.get("id") not in skipped]
+        catalogue, errors = build_catalogue(records + kept, areas, boundaries)
     if errors:
         listing = "; ".join(f"{e['record']}: {e['field']}: {e['reason']}" for e in errors[:10])
         raise ValidationFailed(f"The catalogue has {len(errors)} problem(s): {listing}", errors=errors)

@@ -62,7 +62,8 @@ def load_population(base, settings) -> tuple[pd.DataFrame, int]:
     """TF_SOC_POP_STRUCT per 2025 commune (disk-cached: reading the R file takes seconds)."""
     path = locate(POP_STRUCT_FILE, settings)
     to_2025 = base.boundaries.to_2025
-    return cached(settings.cache_dir, "pop_struct_2025", cache_key([POP_STRUCT_FILE]), lambda: pop.pop_struct_2025(path, to_2025))
+    return cached(settings.cache_dir, "pop_struct_2025", cache_key([POP_STRUCT_FILE], code=("population.py", "boundaries.py")),
+                  lambda: pop.pop_struct_2025(path, to_2025))
 
 
 def catalogue_fingerprint(catalogue) -> str:

@@ -1,5 +1,264 @@
-"""Blueprint (work in progress)."""
+"""Thin blueprints over geo_service.nominations: the public form (``bp``, /nominate) and the
+moderation pages (``moderation``, /moderation/...). Every POST needs a CSRF token; moderation
+pages need a logged-in moderator (401 otherwise)."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms.validators import ValidationError
+
+from ..catalogue.vocab import SCOPES, TARGET_GROUPS, THEMES
+from ..errors import GeoServiceError, ValidationFailed
+from ..nominations import EXTENSION
+from ..nominations.errors import SpamRejected
+from ..nominations.store import client_key
+from ..nominations.validation import clean_public, clean_submission
 
 bp = Blueprint("nominate", __name__)
+moderation = Blueprint("moderation", __name__, url_prefix="/moderation")
+HONEYPOT = "homepage"
+# English labels of the catalogue's vocabulary codes (translated through the .po files).
+LABELS = {
+    "language": "Language learning", "housing": "Housing", "mentoring": "Mentoring, buddy schemes",
+    "employment": "Work and jobs", "education": "Education", "leisure": "Leisure", "legal": "Legal help",
+    "health": "Health", "reception": "Reception and first help", "awareness_raising": "Awareness raising",
+    "social_contact": "Meeting people", "volunteering": "Volunteering", "culture": "Culture", "sport": "Sport",
+    "material_aid": "Material aid", "family": "Family", "digital": "Digital skills", "research": "Research",
+    "civic_integration": "Civic integration", "social_aid": "Social aid",
+    "refugees": "Refugees", "asylum_seekers": "Asylum seekers", "undocumented_migrants": "Undocumented migrants",
+    "newcomers": "Newcomers", "migrants": "Migrants", "women": "Women", "youth": "Young people",
+    "children": "Children", "families": "Families", "unaccompanied_minors": "Unaccompanied minors",
+    "general_public": "General public", "volunteers": "Volunteers", "jobseekers": "Jobseekers",
+    "local": "Local", "regional": "Regional", "national": "National",
+    "pending": "Pending", "approved": "Approved", "rejected": "Rejected", "all": "All",
+}
+
+
+class CsrfFailed(GeoServiceError):
+    status = 400
+    code = "CSRFTokenInvalid"
+
+
+def store():
+    return current_app.extensions[EXTENSION]
+
+
+def resolver():
+    holder = current_app.extensions["geo_service"]
+    catalogue = holder.snapshot().catalogue
+    if getattr(catalogue, "resolver", None) is not None:
+        return catalogue.resolver
+    from ..catalogue.placenames import PlaceResolver
+
+    return current_app.extensions.setdefault("geo_service.place_resolver", PlaceResolver(holder.base.boundaries))
+
+
+@lru_cache(maxsize=4)
+def _commune_names(app_id: int) -> tuple[str, ...]:
+    communes = current_app.extensions["geo_service.base"].boundaries.communes
+    names = {n for col in ("name_nl", "name_fr", "name_de") for n in communes[col].dropna() if n}
+    return tuple(sorted(names))
+
+
+def _check_csrf() -> None:
+    if request.method != "POST":
+        return
+    try:
+        validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+    except ValidationError as exc:
+        raise CsrfFailed(gettext("The form's security token is invalid (%(reason)s). Reload the page and submit again.",
+                                 reason=gettext(str(exc)))) from None
+
+
+def _form_context(values=None, errors=(), **extra) -> dict:
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        by_field.setdefault(error["field"], []).append(gettext(error["template"], **error.get("params", {})))
+    values = values or {}
+    return {"values": values, "errors": by_field, "themes": THEMES, "target_groups": TARGET_GROUPS,
+            "scopes": SCOPES, "communes": _commune_names(id(current_app._get_current_object())),
+            "csrf_token": generate_csrf(), **extra}
+
+
+@bp.context_processor
+@moderation.context_processor
+def _shared_context():
+    return {"moderator_name": session.get("moderator_name"), "csrf_token": generate_csrf(),
+            "label": lambda code: gettext(LABELS.get(code, code))}
+
+
+bp.before_request(_check_csrf)
+
+
+def _too_large(_exc):
+    """Werkzeug's generic 413 text says nothing about forms: say what to do instead."""
+    limit = round(current_app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024, 1)
+    message = gettext("The form is too large: the service accepts at most %(limit)s MiB. Shorten the text or the "
+                      "file and send it again.", limit=limit)
+    return render_template("error.html", status=413, code="PayloadTooLarge", message=message), 413
+
+
+bp.register_error_handler(413, _too_large)
+moderation.register_error_handler(413, _too_large)
+
+
+@bp.get("/nominate")
+def form():
+    return render_template("nominate/form.html", **_form_context(submission_token=uuid.uuid4().hex))
+
+
+@bp.post("/nominate")
+def submit():
+    form_data = request.form.to_dict(flat=False)
+    if any(v.strip() for v in form_data.get(HONEYPOT, [])):
+        raise SpamRejected(gettext("The submission was rejected: a field that must stay empty was filled in."))
+    try:
+        data, contact, token = clean_submission(form_data, resolver().resolve)
+    except ValidationFailed as exc:
+        token = (form_data.get("submission_token") or [""])[0]
+        context = _form_context(form_data, exc.details["errors"], submission_token=token or uuid.uuid4().hex)
+        return render_template("nominate/form.html", **context), 422
+    nomination = store().submit(data, contact, token, str(get_locale() or "en"), client_key(request.remote_addr))
+    return redirect(url_for("nominate.received", token=nomination.submission_token), code=303)
+
+
+@bp.get("/nominate/received/<token>")
+def received(token: str):
+    nomination = store().by_token(token)
+    if nomination is None:
+        from ..errors import NotFound
+
+        raise NotFound(gettext("No nomination with this confirmation link."))
+    return render_template("nominate/received.html", nomination=nomination)
+
+
+# --- moderation ------------------------------------------------------------------------------
+
+def _moderator():
+    return store().active_moderator(session.get("moderator_id"))
+
+
+@moderation.before_request
+def _guard():
+    if request.endpoint not in ("moderation.login",):
+        _moderator()
+    _check_csrf()
+
+
+@moderation.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            moderator = store().authenticate(request.form.get("username", ""), request.form.get("password", ""),
+                                             client_key(request.remote_addr))
+        except GeoServiceError as exc:
+            if exc.status == 429:
+                raise
+            error = gettext("Unknown moderator name or wrong password.")
+            return render_template("nominate/login.html", error=error, csrf_token=generate_csrf()), exc.status
+        session.clear()
+        session["moderator_id"], session["moderator_name"] = moderator.id, moderator.username
+        return redirect(url_for("moderation.queue"), code=303)
+    return render_template("nominate/login.html", error=error, csrf_token=generate_csrf())
+
+
+@moderation.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("moderation.login"), code=303)
+
+
+@moderation.get("/")
+def queue():
+    status = request.args.get("status", "pending")
+    if status not in ("pending", "approved", "rejected", "all"):
+        from ..errors import InvalidParameter
+
+        raise InvalidParameter(gettext("Unknown status filter."))
+    return render_template("nominate/queue.html", nominations=store().list(None if status == "all" else status),
+                           status=status, counts=store().counts(), csrf_token=generate_csrf())
+
+
+@moderation.get("/<int:nomination_id>")
+def detail(nomination_id: int):
+    return render_template("nominate/detail.html", nomination=store().get(nomination_id),
+                           history=store().history(nomination_id), csrf_token=generate_csrf(),
+                           communes=_commune_names(id(current_app._get_current_object())))
+
+
+@moderation.get("/<int:nomination_id>/contact")
+def contact(nomination_id: int):
+    """The submitter's contact, shown to a moderator on request; each view is audited."""
+    nomination = store().reveal_contact(nomination_id, _moderator().username)
+    return render_template("nominate/contact.html", nomination=nomination)
+
+
+@moderation.post("/<int:nomination_id>/approve")
+def approve(nomination_id: int):
+    store().approve(nomination_id, _moderator().username)
+    return redirect(url_for("moderation.detail", nomination_id=nomination_id), code=303)
+
+
+@moderation.post("/<int:nomination_id>/reject")
+def reject(nomination_id: int):
+    store().reject(nomination_id, _moderator().username, request.form.get("reason", ""))
+    return redirect(url_for("moderation.detail", nomination_id=nomination_id), code=303)
+
+
+@moderation.route("/<int:nomination_id>/edit", methods=["GET", "POST"])
+def edit(nomination_id: int):
+    nomination = store().get(nomination_id)
+    if request.method == "POST":
+        form_data = request.form.to_dict(flat=False)
+        try:
+            data = clean_public(form_data, resolver().resolve)
+        except ValidationFailed as exc:
+            return render_template("nominate/edit.html", nomination=nomination,
+                                   **_form_context(form_data, exc.details["errors"])), 422
+        store().edit(nomination_id, _moderator().username, data)
+        return redirect(url_for("moderation.detail", nomination_id=nomination_id), code=303)
+    return render_template("nominate/edit.html", nomination=nomination, **_form_context(_as_form(nomination.data)))
+
+
+def _as_form(data: dict) -> dict[str, list[str]]:
+    places = data.get("places") or []
+    form = {k: [str(data[k])] for k in ("name", "description", "scope", "start_year", "website", "volunteers",
+                                        "beneficiaries") if data.get(k) is not None}
+    form.update(themes=list(data.get("themes") or []), target_groups=list(data.get("target_groups") or []),
+                place=[p["place"] for p in places], address=[p.get("address") or "" for p in places],
+                postcode=[p.get("postcode") or "" for p in places])
+    return form
+
+
+@moderation.route("/import", methods=["GET", "POST"])
+def bulk_import():
+    if request.method == "GET":
+        return render_template("nominate/import.html", csrf_token=generate_csrf(), errors=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        from ..errors import InvalidParameter
+
+        raise InvalidParameter(gettext("Choose a CSV or GeoJSON file to import."))
+    from ..catalogue.importer import parse_import
+
+    snapshot = current_app.extensions["geo_service"].snapshot()
+    existing = set(snapshot.catalogue.initiatives.index) if snapshot.catalogue is not None else set()
+    try:
+        records = parse_import(upload.read(), upload.filename, snapshot.base.boundaries,
+                               existing_ids=existing, resolver=resolver())
+    except ValidationFailed as exc:
+        return render_template("nominate/import.html", csrf_token=generate_csrf(), errors=exc.details.get("errors"),
+                               message=exc.message), 422
+    created = store().import_records(records, _moderator().username, upload.filename)
+    return render_template("nominate/import.html", csrf_token=generate_csrf(), errors=None, created=created)
+
+
+@moderation.get("/audit")
+def audit():
+    return render_template("nominate/audit.html", events=store().audit())

@@ -1,0 +1,48 @@
+"""``geo-service nominations ...``: moderator accounts and a look at the queue from a shell.
+The password is read from a hidden prompt (or stdin), never from the command line or a log."""
+
+from __future__ import annotations
+
+import click
+
+from ..settings import Settings
+from .db import database_url
+from .store import NominationStore
+
+
+def _store() -> NominationStore:
+    from flask import current_app
+
+    try:
+        instance_path = current_app.instance_path
+    except RuntimeError:
+        instance_path = None
+    return NominationStore(database_url(Settings.from_env(), instance_path))
+
+
+@click.group("nominations")
+def nominations() -> None:
+    """Nominations database: moderators, queue, migrations."""
+
+
+@nominations.command("create-moderator")
+@click.argument("username")
+@click.password_option("--password", prompt="Password (at least 12 characters)")
+def create_moderator(username: str, password: str) -> None:
+    """Create a moderator account (password hashed with scrypt)."""
+    moderator = _store().create_moderator(username, password)
+    click.echo(f"moderator {moderator.username!r} created")
+
+
+@nominations.command("migrate")
+def migrate() -> None:
+    """Bring the database schema to the latest revision (also done at every start)."""
+    store = _store()
+    click.echo(f"schema up to date ({store.engine.url.render_as_string(hide_password=True)})")
+
+
+@nominations.command("pending")
+def pending() -> None:
+    """List pending nominations (id, name, received)."""
+    for n in _store().list("pending"):
+        click.echo(f"{n.reference}\t{n.data.get('name')}\t{n.created_at:%Y-%m-%d %H:%M}")

@@ -1,0 +1,77 @@
+"""Tables of the nominations database. Nothing is ever deleted: a nomination changes status,
+every change is an :class:`AuditEvent`, and the submitter's contact lives in its own column that
+no publishing or export code reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Nomination(Base):
+    __tablename__ = "nominations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Client-generated token hidden in the form: a resubmission returns the same nomination.
+    submission_token: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str] = mapped_column(String(16), default="form")  # form | import
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    data: Mapped[dict] = mapped_column(JSON)  # public fields only
+    contact: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # private, never published
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    @property
+    def reference(self) -> str:
+        return f"N-{self.id:06d}"
+
+
+class Moderator(Base):
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what, when. ``publishes`` marks events that change the published records, so the
+    revision the state holder polls moves only when the maps must be rebuilt."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    nomination_id: Mapped[int | None] = mapped_column(ForeignKey("nominations.id"), nullable=True, index=True)
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    publishes: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class RateHit(Base):
+    """One counted request per client and bucket; shared by every worker process."""
+
+    __tablename__ = "rate_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,0 +1,86 @@
+"""Helpers shared by the nominations tests: one database per backend (SQLite file, or the
+PostgreSQL server named by GEO_SERVICE_TEST_POSTGRES_URL), apps with the moderation blueprint,
+and form round trips through a client."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_URL = os.environ.get("GEO_SERVICE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"]
+CONTACT_EMAIL = "private.submitter@example.org"
+CONTACT_PHONE = "+32 470 99 88 77"
+
+
+def fresh_database_url(backend: str, tmp_path) -> str:
+    """An empty database: a new SQLite file, or the PostgreSQL test database with its schema wiped."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'nominations.sqlite3'}"
+    if not PG_URL:
+        pytest.skip("GEO_SERVICE_TEST_POSTGRES_URL is not set (scripts/test.sh sets it after starting PostgreSQL)")
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return PG_URL
+
+
+def make_app(settings, url: str, tmp_path):
+    from dataclasses import replace
+
+    from geo_service.app import create_app
+    from geo_service.web import nominate
+
+    app = create_app(replace(settings, database_url=url, instance_dir=tmp_path))
+    if "moderation" not in app.blueprints:  # until app.py registers it
+        app.register_blueprint(nominate.moderation)
+    app.config["TESTING"] = True
+    return app
+
+
+def hidden(html: bytes | str, name: str) -> str:
+    html = html.decode() if isinstance(html, bytes) else html
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def valid_form(**overrides) -> dict:
+    form = {
+        "name": "Repair café Nieuwkomers",
+        "description": "Volunteers repair bikes with newcomers and teach Dutch on the way.",
+        "place": ["Luik", "", ""], "address": ["", "", ""], "postcode": ["", "", ""],
+        "themes": ["language", "social_contact"], "target_groups": ["newcomers"], "scope": "local",
+        "start_year": "2019", "website": "https://example.org/repair", "volunteers": "12",
+        "contact_name": "Private Person", "contact_email": CONTACT_EMAIL, "contact_phone": CONTACT_PHONE,
+        "consent": "yes", "homepage": "",
+    }
+    form.update(overrides)
+    return form
+
+
+def submit_form(client, lang="en", **overrides):
+    page = client.get(f"/nominate?lang={lang}")
+    form = valid_form(csrf_token=hidden(page.data, "csrf_token"), submission_token=hidden(page.data, "submission_token"))
+    form.update(overrides)
+    return client.post(f"/nominate?lang={lang}", data=form)
+
+
+def login(client, store, username="moderator1", password="a long enough password"):
+    from geo_service.errors import GeoServiceError
+
+    try:
+        store.create_moderator(username, password)
+    except GeoServiceError:
+        pass
+    page = client.get("/moderation/login")
+    return client.post("/moderation/login", data={"username": username, "password": password,
+                                                  "csrf_token": hidden(page.data, "csrf_token")})
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex

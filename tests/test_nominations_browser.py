@@ -1,0 +1,60 @@
+"""In headless Chromium: a visitor fills in the form, sees the reference; a moderator logs in and
+approves; the initiative is then in /collections/initiatives/items and on /map/coverage."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import offline_page, screenshot
+from conftest import LiveServer
+from nominations_support import fresh_database_url, make_app
+
+
+@pytest.fixture(scope="module")
+def server(settings, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nominations-browser")
+    app = make_app(settings, fresh_database_url("sqlite", folder), folder)
+    app.extensions["geo_service.nominations"].create_moderator("browser-moderator", "browser password 123")
+    with LiveServer(app) as live:
+        yield live, app
+
+
+def test_nominate_moderate_publish_in_chromium(server):
+    live, app = server
+    with offline_page() as (page, errors, blocked):
+        page.goto(f"{live.url}/nominate?lang=fr")
+        page.fill("#name", "Café des langues de Namur")
+        page.fill("#description", "Conversation en français <b>chaque mardi</b> avec des bénévoles.")
+        page.locator("input[name=place]").first.fill("Namen")
+        page.check("input[name=themes][value=language]")
+        page.check("input[name=scope][value=local]")
+        page.fill("#contact_email", "browser.submitter@example.org")
+        page.check("input[name=consent]")
+        screenshot(page, "nominate_form_fr")
+        page.click("#send")
+        reference = page.inner_text("#reference")
+        assert reference.startswith("N-")
+        nomination_id = int(reference.removeprefix("N-"))
+
+        page.goto(f"{live.url}/moderation/login")
+        page.fill("#username", "browser-moderator")
+        page.fill("#password", "browser password 123")
+        page.click("#login")
+        page.goto(f"{live.url}/moderation/{nomination_id}")
+        assert "<b>chaque mardi</b>" in page.inner_text(".description")  # shown as text, not markup
+        page.click("#approve")
+        assert app.extensions["geo_service.nominations"].get(nomination_id).status == "approved"
+        page.wait_for_timeout(1100)  # the state holder checks for published changes once a second
+
+        response = page.goto(f"{live.url}/collections/initiatives/items?f=json&limit=2000")
+        if response.status == 404:
+            pytest.xfail("/collections/initiatives/items is not served yet (API issue)")
+        assert f"nomination-{nomination_id}" in page.content()
+        assert "browser.submitter@example.org" not in page.content()
+        response = page.goto(f"{live.url}/map/coverage")
+        if response.status == 404:
+            pytest.xfail("/map/coverage is not served yet (maps issue)")
+        html = page.content()  # the map embeds its sites as JSON, where é may be written \u00e9
+        assert "Café des langues de Namur" in html or "Caf\\u00e9 des langues de Namur" in html
+        screenshot(page, "nominate_coverage_map")
+        assert not errors, errors
