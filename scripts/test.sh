@@ -25,7 +25,8 @@ if command -v pg_ctlcluster >/dev/null 2>&1; then
     # shellcheck disable=SC2086
     $SUDO pg_ctlcluster $cluster start 2>/dev/null || true
     if $SUDO -u postgres psql -qtAc "select 1" >/dev/null 2>&1 || su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1; then
-      run_pg() { if [ "$(id -u)" = "0" ]; then su postgres -c "psql -qtAc \"$1\""; else sudo -u postgres psql -qtAc "$1"; fi; }
+      # SQL goes in on stdin so no shell re-parses it ("su -c" would expand $$).
+      run_pg() { if [ "$(id -u)" = "0" ]; then su postgres -c "psql -qtA -v ON_ERROR_STOP=1" <<<"$1"; else sudo -u postgres psql -qtA -v ON_ERROR_STOP=1 <<<"$1"; fi; }
       run_pg "DROP DATABASE IF EXISTS geo_service_test" >/dev/null
       run_pg "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='geo_service') THEN CREATE ROLE geo_service LOGIN PASSWORD 'geo_service'; END IF; END\$\$" >/dev/null
       run_pg "CREATE DATABASE geo_service_test OWNER geo_service" >/dev/null
