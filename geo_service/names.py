@@ -8,10 +8,15 @@ LANGUAGES = ("en", "fr", "nl")
 FLANDERS, WALLONIA, BRUSSELS = "02000", "03000", "04000"
 
 
+def _text(value) -> str | None:
+    """A name, or None for a missing one (NaN in pandas tables)."""
+    return value if isinstance(value, str) and value else None
+
+
 def local_name(row: Mapping) -> str:
-    """The official name as used locally: Dutch in Flanders, French (or German) in Wallonia,
-    both in Brussels when they differ."""
-    nl, fr, de = row.get("name_nl"), row.get("name_fr"), row.get("name_de")
+    """The official name as used locally: Dutch in Flanders, French in Wallonia, both in Brussels
+    when they differ (:func:`display_name` adds the German name where one exists)."""
+    nl, fr, de = (_text(row.get(f"name_{lang}")) for lang in ("nl", "fr", "de"))
     region = row.get("region")
     if region == FLANDERS:
         return nl or fr
@@ -25,7 +30,27 @@ def local_name(row: Mapping) -> str:
 def name_in(row: Mapping, lang: str) -> str:
     """Name in ``lang`` (fr, nl, de) where one exists, else the local name (always for en)."""
     if lang in ("fr", "nl", "de"):
-        value = row.get(f"name_{lang}")
+        value = _text(row.get(f"name_{lang}"))
         if value:
             return value
     return local_name(row)
+
+
+def display_name(row: Mapping, lang: str) -> str:
+    """:func:`name_in`, followed by the German name in brackets where one exists and differs
+    (the German-speaking communes: "Saint-Vith (Sankt Vith)" on a French page)."""
+    name = name_in(row, lang)
+    german = _text(row.get("name_de"))
+    if german and german != name:
+        return f"{name} ({german})"
+    return name
+
+
+def names_by_code(frame, lang: str, german: bool = True) -> dict[str, str]:
+    """{code: name in ``lang``} for every row of an area table (index = NIS code)."""
+    pick = display_name if german else name_in
+    columns = [c for c in ("name_nl", "name_fr", "name_de", "region") if c in frame.columns]
+    records = frame[columns].to_dict("index")
+    if "region" not in columns:  # the regions table: each region is its own region
+        records = {code: dict(row, region=code) for code, row in records.items()}
+    return {code: pick(row, lang) for code, row in records.items()}

@@ -1,5 +1,121 @@
-"""Blueprint (work in progress)."""
+"""The three maps (coverage, employment gaps, gaps in support): thin views over
+``geo_service.mapviews``; each page is rendered once per snapshot, language and filter set."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import numpy as np
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..mapviews import coverage as cov, employment as emp, gaps
+from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
+from .pages import area_names, asset_urls, cached_page, canonical, collection, commune_url, current_language, \
+    initiative_url, labels, snapshot
 
 bp = Blueprint("maps_pages", __name__)
+
+
+def _indicator_frame(name: str):
+    indicators = snapshot().indicators
+    return getattr(indicators, name, None) if indicators is not None else None
+
+
+@bp.get("/map/coverage")
+def coverage():
+    redirect_to = canonical(("measure", "rate", "kind", "theme", "target"))
+    if redirect_to:
+        return redirect_to
+    query = cov.CoverageQuery.parse(request.args)
+    snap = snapshot()
+
+    def build() -> str:
+        lang = current_language()
+        communes_ind = _indicator_frame("communes")
+        foreign = communes_ind["foreign_residents"] if communes_ind is not None and "foreign_residents" in communes_ind else None
+        view = None
+        if snap.catalogue is not None:
+            view = cov.coverage_map(snap.base.boundaries.communes, collection("commune"), area_names("commune", lang),
+                                    snap.catalogue, foreign, query, asset_urls(), labels(), commune_url,
+                                    initiative_url, _)
+        return render_template("maps/coverage.html", view=view, query=query, labels=labels(),
+                               measures=cov.MEASURES, rates=cov.RATES, kinds=KIND_LABELS, themes=THEME_LABELS,
+                               groups=GROUP_LABELS, foreign_available=foreign is not None,
+                               title=cov.describe(query, _))
+
+    return cached_page("map.coverage", build)
+
+
+@bp.get("/map/employment")
+def employment():
+    redirect_to = canonical(())
+    if redirect_to:
+        return redirect_to
+    snap = snapshot()
+
+    def build() -> str:
+        lang = current_language()
+        boundaries = snap.base.display
+        view = emp.employment_map(boundaries["province"], boundaries["region"], area_names("province", lang),
+                                  area_names("region", lang), _indicator_frame("provinces"),
+                                  _indicator_frame("regions"), collection("province"), collection("region"),
+                                  asset_urls(), _)
+        return render_template("maps/employment.html", view=view)
+
+    return cached_page("map.employment", build, size=6)
+
+
+def _suggestions(kind: str):
+    """MCLP suggestions for ``kind``, computed once per snapshot (seconds: never per request)."""
+    snap = snapshot()
+    communes = _indicator_frame("communes")
+    params = getattr(snap.indicators, "params", None) or {}
+    radius = float(params.get("desert_km", 15.0))
+
+    def build():
+        from ..indicators.distances import commune_points
+
+        if communes is None:
+            return gaps.suggestions(np.empty((0, 2)), snap.base.boundaries.communes.iloc[:0], kind, radius)
+        points = commune_points(snap.base.boundaries.communes) / 1000.0
+        frame = communes.reindex(snap.base.boundaries.communes.index)
+        return gaps.suggestions(points, frame, kind, radius)
+
+    return snap.derived(("maps.suggestions", kind, radius), build), radius
+
+
+def _points_wgs84():
+    snap = snapshot()
+
+    def build():
+        communes = snap.base.boundaries.communes
+        points = communes.geometry.representative_point().set_crs(communes.crs, allow_override=True).to_crs(4326)
+        return {nis: (p.y, p.x) for nis, p in zip(communes.index, points)} if len(points) else {}
+
+    return snap.derived("maps.points_wgs84", build)
+
+
+@bp.get("/map/gaps")
+def gaps_page():
+    redirect_to = canonical(("kind",))
+    if redirect_to:
+        return redirect_to
+    snap = snapshot()
+    params = getattr(snap.indicators, "params", None) or {}
+    desert_kinds = tuple(k for k in params.get("desert_kinds", KIND_LABELS) if k in KIND_LABELS)
+    kind = gaps.parse_kind(request.args.get("kind"), desert_kinds)
+
+    def build() -> str:
+        lang = current_language()
+        suggested, radius = _suggestions(kind)
+        kind_label = labels()["kinds"][kind]
+        view = gaps.gaps_map(_indicator_frame("communes"), collection("commune"), area_names("commune", lang), kind,
+                             suggested, _points_wgs84(), asset_urls(), commune_url, kind_label, _)
+        return render_template("maps/gaps.html", view=view, kind=kind, kinds=desert_kinds, labels=labels(),
+                               radius=radius, params=getattr(snap.indicators, "params", None) or {})
+
+    return cached_page("map.gaps", build, size=12)
+
+
+def map_links() -> list[tuple[str, str]]:
+    return [(url_for("maps_pages.coverage"), _("Coverage")), (url_for("maps_pages.employment"), _("Employment gaps")),
+            (url_for("maps_pages.gaps_page"), _("Gaps in support"))]

@@ -1,0 +1,229 @@
+"""Shared pieces of every map: classes (mapclassify), colours, escaped popups, offline clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import folium
+import mapclassify
+import numpy as np
+import pandas as pd
+from branca.utilities import color_brewer
+from markupsafe import Markup, escape
+
+from ..maps import MapFragments, add_online_basemap, offline_map, render_fragments  # noqa: F401
+
+Translate = Callable[[str], str]
+MISSING_COLOUR = "#d9d9d9"
+ZERO_COLOUR = "#ffffff"
+KIND_COLOURS = {  # ColorBrewer "Set1"/"Dark2" hues, one per kind of the catalogue
+    "citizen_initiative": "#e41a1c",
+    "ngo_service": "#ff7f00",
+    "civic_integration_office": "#377eb8",
+    "public_employment_service": "#4daf4a",
+    "social_welfare": "#984ea3",
+    "reception_centre": "#a65628",
+    "education_training": "#f781bf",
+    "coordination_body": "#666666",
+}
+
+
+def identity(text: str) -> str:
+    return text
+
+
+@dataclass
+class Classes:
+    """Class of every value (-1 missing, 0 zero when ``zero_class``), with legend rows."""
+
+    codes: pd.Series
+    colours: list[str]
+    legend: list[dict] = field(default_factory=list)
+
+
+def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: bool = True,
+             t: Translate = identity, fmt: str = "{:.1f}") -> Classes:
+    """Classes of the non-missing values by mapclassify's Maximum Breaks (deterministic, fast,
+    breaks fall in the widest gaps, which suits skewed counts); zeros get their own class so
+    "none at all" never hides in the lowest band. Legend labels give each class's real range."""
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    codes = pd.Series(-1, index=values.index, dtype="int64")
+    legend: list[dict] = []
+    colours: list[str] = []
+    known = values.dropna()
+    offset = 0
+    if zero_class and (known == 0).any():
+        codes[values == 0] = 0
+        colours.append(ZERO_COLOUR)
+        legend.append({"colour": ZERO_COLOUR, "label": t("none (0)"), "count": int((known == 0).sum())})
+        known = known[known != 0]
+        offset = 1
+    if len(known):
+        bins_k = max(1, min(k, int(known.nunique())))
+        yb = np.zeros(len(known), dtype=int) if bins_k == 1 else \
+            np.asarray(mapclassify.MaximumBreaks(known.values, k=bins_k).yb)
+        used = sorted(set(yb.tolist()))
+        palette = color_brewer(scheme, max(3, len(used)))[-len(used):] if len(used) > 1 else [color_brewer(scheme, 3)[1]]
+        for position, code in enumerate(used):
+            members = known.values[yb == code]
+            codes[known.index[yb == code]] = position + offset
+            low, high = fmt.format(members.min()), fmt.format(members.max())
+            legend.append({"colour": palette[position], "label": low if low == high else f"{low} – {high}",
+                           "count": int(len(members))})
+        colours.extend(palette)
+    missing = int(values.isna().sum())
+    if missing:
+        legend.append({"colour": MISSING_COLOUR, "label": t("no data"), "count": missing, "missing": True})
+    return Classes(codes=codes, colours=colours, legend=legend)
+
+
+def colour_of(classes: Classes, key) -> str:
+    code = int(classes.codes.get(key, -1))
+    return MISSING_COLOUR if code < 0 else classes.colours[code]
+
+
+def text(value) -> str:
+    """Any value as escaped HTML text ('' for missing)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(escape(str(value)))
+
+
+def link(href: str, label) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, label)
+
+
+def popup_html(title, rows: Iterable[tuple[str, object]], links: Iterable[Markup] = ()) -> str:
+    """A popup as HTML where every label and value is escaped (links are built with ``link``)."""
+    parts = [Markup("<strong>{}</strong>").format(title), Markup("<table class='popup'>")]
+    for label, value in rows:
+        if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        parts.append(Markup("<tr><th>{}</th><td>{}</td></tr>").format(label, value))
+    parts.append(Markup("</table>"))
+    parts.extend(Markup("<div>{}</div>").format(a) for a in links)
+    return str(Markup("").join(parts))
+
+
+SITE_CALLBACK = """function (row) {
+    var icon = L.divIcon({className: 'site-marker kind-' + row[2], iconSize: [14, 14]});
+    var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon, title: row[4], alt: row[4], keyboard: true});
+    marker.bindPopup(row[3], {maxWidth: 320});
+    return marker;
+}"""
+
+
+def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[str, str], name: str) -> None:
+    """Sites as clustered markers; ``rows`` are [lat, lon, kind, escaped popup HTML, plain title].
+
+    Uses folium's FastMarkerCluster (data array + callback, far smaller than one JS block per
+    marker) with Leaflet.markercluster served by the app instead of the plugin's CDN links."""
+    from folium.plugins import FastMarkerCluster
+
+    cluster = FastMarkerCluster(rows, callback=SITE_CALLBACK, name=name, showCoverageOnHover=False,
+                                maxClusterRadius=40, spiderfyOnMaxZoom=True)
+    cluster.default_js = [("markerclusterjs", asset_urls["markercluster_js"])]
+    cluster.default_css = [("markerclustercss", asset_urls["markercluster_css"]),
+                           ("markerclusterdefaultcss", asset_urls["markercluster_default_css"])]
+    cluster.add_to(fmap)
+
+
+def site_rows(sites, t: Translate, lang: str, kind_label: Mapping[str, str], theme_label: Mapping[str, str],
+              group_label: Mapping[str, str], precision_label: Mapping[str, str], commune_names: Mapping[str, str],
+              initiative_url: Callable[[str], str]) -> list[list]:
+    """Rows for :func:`add_site_clusters` from catalogue sites (any CRS; output in WGS84)."""
+    if len(sites) == 0:
+        return []
+    wgs = sites.to_crs(4326) if sites.crs is not None and sites.crs.to_epsg() != 4326 else sites
+    rows = []
+    for site_id, site in wgs.iterrows():
+        sources = site.get("sources") or []
+        source_text = "; ".join(s.get("publisher") or s.get("url") or s.get("seed") or "" for s in sources if isinstance(s, Mapping))
+        html = popup_html(
+            site["name"],
+            [
+                (t("Kind"), kind_label.get(site["kind"], site["kind"])),
+                (t("Themes"), [theme_label.get(x, x) for x in (site.get("themes") or [])]),
+                (t("Target groups"), [group_label.get(x, x) for x in (site.get("target_groups") or [])]),
+                (t("Commune"), commune_names.get(site["nis"], site["nis"])),
+                (t("Location precision"), precision_label.get(site["precision"], site["precision"])),
+                (t("Source"), source_text),
+            ],
+            [link(initiative_url(site["initiative_id"]), t("Page of the initiative"))],
+        )
+        title = f"{site['name']} ({kind_label.get(site['kind'], site['kind'])})"
+        rows.append([round(site.geometry.y, 5), round(site.geometry.x, 5), site["kind"], html, title])
+    return rows
+
+
+POPUP_JS = """function (feature, layer) {
+    layer.bindPopup(function () {
+        var p = feature.properties;  // name and value are escaped HTML (built in Python)
+        return '<strong>' + p.name + '</strong><br>' + p.value +
+            '<br><a href="' + %(url)s.replace('00000', encodeURIComponent(feature.id)) + '">' + %(label)s + '</a>';
+    });
+}"""
+
+
+def choropleth(fmap: folium.Map, geojson: dict, fill: Mapping[str, str], name: str, fields: list[str],
+               aliases: list[str], page_url: str | None = None, page_label: str = "", weight: float = 0.5,
+               show: bool = True) -> None:
+    """A GeoJSON layer coloured per feature id. Tooltip fields must already be escaped HTML.
+    With ``page_url`` (containing ``00000`` where the feature id goes) a click opens a popup
+    linking to the feature's page: one small JS function instead of one popup per feature."""
+    import json
+
+    from folium.utilities import JsCode
+
+    on_each = JsCode(POPUP_JS % {"url": json.dumps(page_url), "label": json.dumps(str(escape(page_label)))}) \
+        if page_url else None
+    folium.GeoJson(
+        geojson,
+        name=name,
+        show=show,
+        style_function=lambda f: {"color": "#4d4d4d", "weight": weight, "fillColor": fill.get(f["id"], MISSING_COLOUR),
+                                  "fillOpacity": 0.75},
+        highlight_function=lambda _: {"weight": 2.5, "color": "#08306b"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[str(escape(a)) for a in aliases], sticky=True),
+        on_each_feature=on_each,
+    ).add_to(fmap)
+
+
+def geometry_collection(display: pd.DataFrame) -> dict:
+    """GeoJSON of ``display`` (EPSG:4326, index = feature id) without properties; build it once
+    per snapshot and pass it to :func:`with_properties` for each map."""
+    import json
+
+    return json.loads(display[["geometry"]].to_json(drop_id=False))
+
+
+def with_properties(collection: dict, properties: Mapping[str, Mapping[str, str]]) -> dict:
+    """A shallow copy of ``collection`` whose features carry the given per-id properties."""
+    features = [{**f, "properties": dict(properties.get(f["id"], {}))} for f in collection["features"]]
+    return {"type": "FeatureCollection", "features": features}
+
+
+class DataMarkers(folium.map.Layer):
+    """Unclustered markers from rows [lat, lon, css class, escaped popup HTML, plain title]:
+    folium's own Popup needs jQuery, which these pages do not load."""
+
+    from folium.template import Template as _T
+
+    _template = _T("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.featureGroup();
+            {{ this.data|tojson }}.forEach(function (row) {
+                var icon = L.divIcon({className: row[2], iconSize: [18, 18]});
+                L.marker([row[0], row[1]], {icon: icon, title: row[4], alt: row[4], keyboard: true})
+                    .bindPopup(row[3], {maxWidth: 320}).addTo({{ this.get_name() }});
+            });
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}""")
+
+    def __init__(self, rows: list[list], name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "DataMarkers"
+        self.data = rows

@@ -1,0 +1,123 @@
+"""Gaps-in-support map: the bivariate need-versus-support class of every commune, the service
+deserts of one kind drawn over it, and suggested communes for new support of that kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import folium
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidParameter
+from .base import MISSING_COLOUR, DataMarkers, link, add_online_basemap, identity, offline_map, popup_html, \
+    render_fragments, text, with_properties
+from .coverage import MapView
+from .labels import KIND_LABELS
+
+# Joshua Stevens' 3x3 bivariate scheme (blue = need, pink = support), keyed "need-support".
+BIVARIATE = {
+    "1-1": "#e8e8e8", "1-2": "#e4acac", "1-3": "#c85a5a",
+    "2-1": "#b0d5df", "2-2": "#ad9ea5", "2-3": "#985356",
+    "3-1": "#64acbe", "3-2": "#627f8c", "3-3": "#574249",
+}
+DESERT_COLOUR = "#b30000"
+DEFAULT_KIND = "civic_integration_office"
+
+
+def parse_kind(value: str | None, allowed=tuple(KIND_LABELS)) -> str:
+    """The kind asked for (default: civic-integration offices); ``allowed`` are the kinds the
+    indicators assess for deserts (``params['desert_kinds']``)."""
+    kind = (value or "").strip() or DEFAULT_KIND
+    if kind not in allowed:
+        raise InvalidParameter(f"kind={kind!r} is not one of: {', '.join(allowed)}", allowed=list(allowed))
+    return kind
+
+
+def bivariate_legend(counts: Mapping[str, int], t: Callable[[str], str]) -> list[list[dict]]:
+    """Rows from high need to low need, columns from low to high support."""
+    level = {1: t("low"), 2: t("medium"), 3: t("high")}
+    return [[{"key": f"{n}-{s}", "colour": BIVARIATE[f"{n}-{s}"], "count": int(counts.get(f"{n}-{s}", 0)),
+              "label": t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]}}
+             for s in (1, 2, 3)] for n in (3, 2, 1)]
+
+
+def suggestions(commune_points_km: np.ndarray, communes: pd.DataFrame, kind: str, radius_km: float,
+                k: int = 5) -> pd.DataFrame:
+    """Communes where a new site of ``kind`` would bring most foreign residents within ``radius_km``
+    (maximal covering location, ``indicators.location.suggest_sites``). ``communes`` needs
+    ``foreign_residents`` and ``nearest_km_<kind>``; ``commune_points_km`` are their points in km."""
+    from scipy.spatial.distance import cdist
+
+    from ..indicators.location import suggest_sites
+
+    nearest = f"nearest_km_{kind}"
+    if nearest not in communes or "foreign_residents" not in communes:
+        return pd.DataFrame(columns=["nis", "covered_demand", "gain", "total_gain"])
+    distances = cdist(commune_points_km, commune_points_km)
+    uncovered = communes[nearest].isna() | (communes[nearest] > radius_km)
+    return suggest_sites(distances, communes["foreign_residents"], uncovered, radius_km, k)
+
+
+def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str, str], kind: str,
+             suggested: pd.DataFrame, points_wgs84: Mapping[str, tuple[float, float]], asset_urls: Mapping[str, str],
+             commune_url: Callable[[str], str], kind_label: str, t: Callable[[str], str] = identity) -> MapView:
+    """``communes`` is ``indicators.communes`` (None before the indicators exist: all missing)."""
+    index = list(names)
+    records = communes.to_dict("index") if communes is not None else {}
+    klass = {nis: records.get(nis, {}).get("bivariate_class") for nis in index}
+    desert = {nis: bool(records.get(nis, {}).get(f"desert_{kind}") or False) for nis in index}
+    reason = {nis: records.get(nis, {}).get(f"desert_reason_{kind}") or "" for nis in index}
+    level = {1: t("low"), 2: t("medium"), 3: t("high")}
+
+    def describe(nis):
+        key = klass[nis]
+        if not isinstance(key, str) or key not in BIVARIATE:
+            return t("no data")
+        n, s = (int(x) for x in key.split("-"))
+        return t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]}
+
+    props = {nis: {"name": text(names[nis]), "class": text(describe(nis)),
+                   "desert": text(t("yes") if desert[nis] else t("no")), "reason": text(reason[nis])} for nis in index}
+    fill = {nis: BIVARIATE.get(klass[nis], MISSING_COLOUR) if isinstance(klass[nis], str) else MISSING_COLOUR
+            for nis in index}
+    fmap = offline_map(asset_urls)
+    add_online_basemap(fmap)
+    aliases = [t("Commune"), t("Need and support"), t("Service desert: %(kind)s") % {"kind": kind_label},
+               t("Explanation")]
+    import json
+
+    from folium.utilities import JsCode
+
+    from .base import POPUP_JS
+
+    # deserts are outlined in the same layer (no second copy of their geometry)
+    folium.GeoJson(
+        with_properties(collection, props), name=t("Need and support"),
+        style_function=lambda f: {"fillColor": fill.get(f["id"], MISSING_COLOUR), "fillOpacity": 0.8,
+                                  "color": DESERT_COLOUR if desert.get(f["id"]) else "#4d4d4d",
+                                  "weight": 2.2 if desert.get(f["id"]) else 0.5},
+        highlight_function=lambda _: {"weight": 3, "color": "#08306b"},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "class", "desert", "reason"],
+                                      aliases=[str(text(a)) for a in aliases], sticky=True),
+        on_each_feature=JsCode(POPUP_JS % {"url": json.dumps(commune_url("00000")),
+                                           "label": json.dumps(text(t("Page of the commune")))}),
+    ).add_to(fmap)
+    rows, markers = [], []
+    for _, row in suggested.iterrows():
+        lat, lon = points_wgs84[row["nis"]]
+        html = popup_html(t("Suggested location: %(name)s") % {"name": names[row["nis"]]},
+                          [(t("Kind"), kind_label),
+                           (t("Foreign residents brought within reach"), f"{row['gain']:,.0f}".replace(",", " "))],
+                          [link(commune_url(row["nis"]), t("Page of the commune"))])
+        markers.append([round(lat, 5), round(lon, 5), "suggested-marker", html, names[row["nis"]]])
+        rows.append({"nis": row["nis"], "name": names[row["nis"]], "gain": float(row["gain"])})
+    DataMarkers(markers, t("Suggested locations")).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    counts = pd.Series([k for k in klass.values() if isinstance(k, str)]).value_counts().to_dict() if index else {}
+    table = [{"nis": nis, "name": names[nis], "class": describe(nis), "desert": desert[nis], "reason": reason[nis]}
+             for nis in index]
+    summary = {"deserts": sum(desert.values()), "missing": sum(1 for k in klass.values() if not isinstance(k, str)),
+               "suggestions": rows, "bivariate": bivariate_legend(counts, t),
+               "high_need_low_support": int(counts.get("3-1", 0))}
+    return MapView(render_fragments(fmap), [], table, summary)

@@ -1,0 +1,54 @@
+"""English labels of the catalogue's vocabularies; the web layer translates them with gettext
+(French and Dutch in geo_service/translations/*/maps.po)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+KIND_LABELS = {
+    "citizen_initiative": "Citizen initiative",
+    "ngo_service": "NGO service",
+    "civic_integration_office": "Civic-integration office",
+    "public_employment_service": "Public employment service",
+    "social_welfare": "Public social welfare centre (CPAS/OCMW)",
+    "reception_centre": "Reception centre for asylum seekers",
+    "education_training": "Education or training",
+    "coordination_body": "Coordination body",
+}
+THEME_LABELS = {
+    "language": "Language", "housing": "Housing", "mentoring": "Mentoring", "employment": "Employment",
+    "education": "Education", "leisure": "Leisure", "legal": "Legal aid", "health": "Health",
+    "reception": "Reception", "awareness_raising": "Awareness raising", "social_contact": "Social contact",
+    "volunteering": "Volunteering", "culture": "Culture", "sport": "Sport", "material_aid": "Material aid",
+    "family": "Family", "digital": "Digital skills", "research": "Research",
+    "civic_integration": "Civic integration", "social_aid": "Social aid",
+}
+GROUP_LABELS = {
+    "refugees": "Refugees", "asylum_seekers": "Asylum seekers", "undocumented_migrants": "Undocumented migrants",
+    "newcomers": "Newcomers", "migrants": "Migrants", "women": "Women", "youth": "Young people",
+    "children": "Children", "families": "Families", "unaccompanied_minors": "Unaccompanied minors",
+    "general_public": "General public", "volunteers": "Volunteers", "jobseekers": "Jobseekers",
+}
+PRECISION_LABELS = {
+    "exact": "exact address",
+    "street": "street (no house number)",
+    "commune": "commune only (placed inside the commune)",
+}
+STATUS_LABELS = {"active": "active", "closed": "closed", "temporary": "temporary", "unknown": "unknown"}
+SCOPE_LABELS = {"local": "local", "regional": "regional", "national": "national"}
+
+
+def translated(labels: dict[str, str], t: Callable[[str], str]) -> dict[str, str]:
+    return {key: t(value) for key, value in labels.items()}
+
+
+def vocab(t: Callable[[str], str]) -> dict[str, dict[str, str]]:
+    """Every vocabulary translated with ``t``: kinds, themes, groups, precisions, statuses, scopes."""
+    return {
+        "kinds": translated(KIND_LABELS, t),
+        "themes": translated(THEME_LABELS, t),
+        "groups": translated(GROUP_LABELS, t),
+        "precisions": translated(PRECISION_LABELS, t),
+        "statuses": translated(STATUS_LABELS, t),
+        "scopes": translated(SCOPE_LABELS, t),
+    }
