@@ -1,0 +1,156 @@
+"""The collections the API serves, built once per snapshot from the boundaries, catalogue and
+indicators: one GeoDataFrame per collection with flat, JSON-ready properties.
+
+Items use the display geometry (simplified, shared borders, EPSG:4326) so the whole communes
+layer stays under 1 MB; downloads use the exact geometry (EPSG:31370). Indicator columns are
+joined generically, so new ones appear without changes here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import licences
+
+LEVEL_COLLECTIONS = {
+    "communes": ("commune", "Communes (2025)", "The 565 Belgian communes of 2025 with population (1 January 2020) and indicators."),
+    "arrondissements": ("arrondissement", "Arrondissements", "The 43 administrative arrondissements with population."),
+    "provinces": ("province", "Provinces", "The 10 provinces and the Brussels-Capital Region (NUTS 2) with population and employment figures."),
+    "regions": ("region", "Regions", "The 3 regions (NUTS 1) with population and employment figures."),
+}
+INDICATOR_TABLES = {"commune": "communes", "province": "provinces", "region": "regions"}
+
+
+@dataclass
+class Collection:
+    """One served layer: ``display`` (EPSG:4326) for items, ``exact`` (EPSG:31370) for downloads."""
+
+    id: str
+    title: str
+    description: str
+    display: gpd.GeoDataFrame
+    exact: gpd.GeoDataFrame
+    sources: list[dict]
+    id_property: str
+    properties: list[dict] = field(default_factory=list)  # JSON-ready property dicts, in order
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(i) for i in self.display.index]
+
+
+def jsonable(value):
+    """A JSON-ready copy of a cell: numpy scalars to Python, NaN/NA to None, containers recursed."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value) if not isinstance(value, str) else value
+
+
+def _records(frame: pd.DataFrame, id_property: str) -> list[dict]:
+    columns = [c for c in frame.columns if c != "geometry"]
+    out = []
+    for fid, row in zip(frame.index, frame[columns].itertuples(index=False, name=None)):
+        props = {id_property: str(fid)}
+        props.update((c, jsonable(v)) for c, v in zip(columns, row) if c != id_property)
+        out.append(props)
+    return out
+
+
+def _join_indicators(layer: gpd.GeoDataFrame, table) -> gpd.GeoDataFrame:
+    if table is None or len(getattr(table, "columns", ())) == 0:
+        return layer
+    extra = table.drop(columns=[c for c in table.columns if c in layer.columns or c == "geometry"])
+    extra.index = extra.index.astype(str)
+    return layer.join(extra, how="left")
+
+
+def _level(snapshot, cid: str) -> Collection:
+    level, title, description = LEVEL_COLLECTIONS[cid]
+    indicators = snapshot.indicators
+    table = getattr(indicators, INDICATOR_TABLES.get(level, ""), None) if indicators is not None else None
+    display = _join_indicators(snapshot.base.display[level], table)
+    exact = snapshot.base.boundaries.layer(level)[["geometry"]].join(display.drop(columns="geometry"))
+    sources = licences.boundary_sources() + licences.population_sources()
+    if table is not None:
+        sources += licences.indicator_sources(indicators, list(table.columns))
+    return Collection(cid, title, description, display, exact, sources, "nis")
+
+
+def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+    """(attributes, exact geometry in EPSG:31370) for initiatives, sites and service areas."""
+    cat = snapshot.catalogue
+    sites = cat.sites
+    site_attrs = pd.DataFrame(sites.drop(columns="geometry"))
+    grouped = sites.geometry.groupby(sites["initiative_id"]).agg(lambda g: shapely.multipoints(list(g)))
+    initiative_geom = np.array([grouped.get(i) for i in cat.initiatives.index], dtype=object)
+    exact_communes = snapshot.base.boundaries.communes.geometry
+    members = cat.service_areas.groupby("area_id")["nis"].agg(lambda s: sorted(set(map(str, s))))
+    areas = cat.areas.copy()
+    areas["communes"] = [members.get(a, []) for a in areas.index]
+    area_geom = np.array(
+        [shapely.coverage_union_all(exact_communes.loc[c].values) if c else None for c in areas["communes"]],
+        dtype=object,
+    )
+    return {
+        "initiatives": (cat.initiatives, initiative_geom),
+        "sites": (site_attrs, np.asarray(sites.geometry.values, dtype=object)),
+        "service-areas": (areas, area_geom),
+    }
+
+
+CATALOGUE_COLLECTIONS = {
+    "initiatives": ("Initiatives and services", "One feature per initiative or public service; geometry: the MultiPoint of its sites (null when it has none)."),
+    "sites": ("Sites", "Every site (office, centre, meeting place) of an initiative or service, with its location precision."),
+    "service-areas": ("Service areas", "One feature per service area: the union of the communes the initiative or office is mandated to serve."),
+}
+
+
+def _catalogue(snapshot) -> list[Collection]:
+    from .crs import CRS84, LAMBERT72, to_crs
+
+    out = []
+    display_communes = snapshot.base.display["commune"].geometry
+    for cid, (attrs, exact_geom) in _catalogue_frames(snapshot).items():
+        title, description = CATALOGUE_COLLECTIONS[cid]
+        attrs = attrs.copy()
+        attrs.index = attrs.index.astype(str)
+        exact = gpd.GeoDataFrame(attrs, geometry=list(exact_geom), crs="EPSG:31370")
+        if cid == "service-areas":  # display: union of the simplified communes (shared borders)
+            shown = [shapely.coverage_union_all(display_communes.loc[c].values) if c else None for c in attrs["communes"]]
+        else:
+            shown = list(to_crs(np.asarray(exact_geom, dtype=object), LAMBERT72, CRS84))
+        display = gpd.GeoDataFrame(attrs, geometry=shown, crs="EPSG:4326")
+        out.append(Collection(cid, title, description, display, exact, licences.catalogue_sources(), "id"))
+    return out
+
+
+def build_collections(snapshot) -> dict[str, Collection]:
+    """Every collection of a snapshot, keyed by id, properties made JSON-ready once."""
+    collections = [_level(snapshot, cid) for cid in LEVEL_COLLECTIONS]
+    if snapshot.catalogue is not None:
+        collections += _catalogue(snapshot)
+    for c in collections:
+        c.display.index = c.display.index.astype(str)
+        c.exact.index = c.exact.index.astype(str)
+        c.properties = _records(c.display, c.id_property)
+    return {c.id: c for c in collections}

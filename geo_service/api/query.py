@@ -1,0 +1,109 @@
+"""Parsing and validating query parameters: every bad value is a 400 with a message saying why."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..errors import InvalidParameter
+from .crs import CRS84, bbox_to_crs84, parse_crs
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+COMMON = frozenset({"f", "lang"})
+ITEMS = COMMON | {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime"}
+FORMATS = ("json", "html")
+LANGUAGES = ("en", "fr", "nl")
+_DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?"
+DATETIME_PATTERN = rf"^({_DATE}|({_DATE}|\.\.|)/({_DATE}|\.\.|))$"
+_DATETIME = re.compile(DATETIME_PATTERN)
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """A validated items request; ``key()`` identifies the response variant (for ETags and memo)."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None  # CRS84
+    crs: str = CRS84
+    filters: tuple[tuple[str, str], ...] = ()
+    datetime: str | None = None
+
+    def key(self) -> tuple:
+        return (self.limit, self.offset, self.bbox, self.crs, self.filters)
+
+
+def check_known(args, allowed) -> None:
+    """400 for a parameter the operation does not define, or an unknown ``lang``."""
+    unknown = sorted(set(args) - set(allowed))
+    if unknown:
+        raise InvalidParameter(
+            f"Unknown query parameter(s): {', '.join(unknown)}. Allowed here: {', '.join(sorted(allowed))}",
+            parameter=unknown[0],
+        )
+    if "lang" in args and args["lang"] not in LANGUAGES:
+        raise InvalidParameter(f"lang must be one of {', '.join(LANGUAGES)}, got '{args['lang']}'", parameter="lang")
+
+
+def parse_format(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in FORMATS:
+        raise InvalidParameter(f"Unsupported f='{value}'; use one of: {', '.join(FORMATS)}", parameter="f")
+    return value
+
+
+def _integer(name: str, value: str, minimum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"{name} must be an integer, got '{value}'", parameter=name) from None
+    if number < minimum:
+        raise InvalidParameter(f"{name} must be at least {minimum}, got {number}", parameter=name)
+    return number
+
+
+def parse_bbox(value: str, bbox_crs: str) -> tuple[float, float, float, float]:
+    parts = value.split(",")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidParameter(f"bbox must be 4 or 6 comma-separated numbers, got '{value}'", parameter="bbox") from None
+    if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
+        raise InvalidParameter(
+            f"bbox must be 4 or 6 comma-separated finite numbers (minx,miny,maxx,maxy), got '{value}'",
+            parameter="bbox",
+        )
+    box = numbers if len(numbers) == 4 else [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if box[0] > box[2] or box[1] > box[3]:
+        raise InvalidParameter(f"bbox lower corner must not exceed the upper corner: '{value}'", parameter="bbox")
+    if bbox_crs == CRS84 and not (-180 <= box[0] <= 180 and -180 <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90):
+        raise InvalidParameter(f"bbox '{value}' is outside longitude -180..180 / latitude -90..90", parameter="bbox")
+    return tuple(bbox_to_crs84(tuple(box), bbox_crs))
+
+
+def _filter(name: str, value: str, schema: dict) -> str:
+    """The filter value, checked against the queryable's type (integers compare as written)."""
+    if schema["type"] == "integer":
+        return str(_integer(name, value, -(2**63)))
+    if schema["type"] == "boolean" and value not in ("true", "false"):
+        raise InvalidParameter(f"{name} must be true or false, got '{value}'", parameter=name)
+    return value
+
+
+def parse_items(args, queryables: dict[str, dict]) -> ItemsQuery:
+    """Validate ``args`` (a mapping of name -> first value) against the items operation."""
+    check_known(args, ITEMS | set(queryables))
+    parse_format(args.get("f"))
+    limit = min(_integer("limit", args["limit"], 1), MAX_LIMIT) if "limit" in args else DEFAULT_LIMIT
+    offset = _integer("offset", args["offset"], 0) if "offset" in args else 0
+    crs = parse_crs(args.get("crs"), "crs")
+    bbox_crs = parse_crs(args.get("bbox-crs"), "bbox-crs")
+    bbox = parse_bbox(args["bbox"], bbox_crs) if "bbox" in args else None
+    when = args.get("datetime")
+    if when is not None and not _DATETIME.match(when):
+        raise InvalidParameter(f"datetime must be an RFC 3339 instant or interval, got '{when}'", parameter="datetime")
+    filters = tuple(sorted((name, _filter(name, args[name], queryables[name])) for name in queryables if name in args))
+    return ItemsQuery(limit=limit, offset=offset, bbox=bbox, crs=crs, filters=filters, datetime=when)

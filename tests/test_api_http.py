@@ -1,0 +1,156 @@
+"""The OGC API endpoints through Flask's test client: documents, errors, paging, CRS, caching,
+CORS, the OpenAPI document and downloads."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+
+import orjson
+import pytest
+import shapely
+from openapi_spec_validator import validate
+
+from geo_service.api.crs import LAMBERT72
+
+LEVEL_COUNTS = {"communes": 565, "arrondissements": 43, "provinces": 11, "regions": 3}
+
+
+def _json(response):
+    assert response.status_code == 200, response.data[:300]
+    return orjson.loads(response.data)
+
+
+def test_landing_conformance_and_root(client):
+    doc = _json(client.get("/ogc"))
+    rels = {link["rel"]: link["href"] for link in doc["links"]}
+    assert rels["service-desc"].endswith("/api") and rels["data"].endswith("/collections")
+    assert "conformance" in rels
+    assert _json(client.get("/", headers={"Accept": "application/json"}))["links"] == doc["links"]
+    assert client.get("/", headers={"Accept": "text/html"}).mimetype == "text/html"
+    classes = _json(client.get("/conformance"))["conformsTo"]
+    assert any(c.endswith("features-1/1.0/conf/core") for c in classes)
+    assert any(c.endswith("features-2/1.0/conf/crs") for c in classes)
+
+
+def test_collections_listed_with_sources(client, boundaries):
+    doc = _json(client.get("/collections"))
+    ids = [c["id"] for c in doc["collections"]]
+    for cid, count in LEVEL_COUNTS.items():
+        meta = next(c for c in doc["collections"] if c["id"] == cid)
+        assert meta["numberOfFeatures"] == count
+        assert any(link["rel"] == "license" for link in meta["links"])
+        assert any("Statbel" in (s.get("attribution") or "") for s in meta["sources"])
+    assert {"initiatives", "sites", "service-areas"} <= set(ids)
+
+
+def test_openapi_document_validates(client):
+    response = client.get("/api")
+    assert response.mimetype == "application/vnd.oai.openapi+json"
+    doc = orjson.loads(response.data)
+    validate(doc)
+    items = doc["paths"]["/collections/communes/items"]["get"]
+    names = {p["name"] for p in items["parameters"]}
+    assert {"limit", "bbox", "crs", "bbox-crs", "province"} <= names
+    assert client.get("/api?f=html").mimetype == "text/html"
+
+
+@pytest.mark.parametrize("query", ["limit=0", "bbox=1,2,3", "nonsense=1", "crs=EPSG:4326", "limit=-5",
+                                   "offset=x", "f=xml", "crs=http://www.opengis.net/def/crs/EPSG/0/4258"])
+def test_bad_item_requests_are_400_json(client, query):
+    response = client.get(f"/collections/communes/items?{query}")
+    assert response.status_code == 400
+    body = orjson.loads(response.data)
+    assert body["code"] and body["description"]
+
+
+def test_unknown_collection_and_feature_are_404(client):
+    assert client.get("/collections/nowhere").status_code == 404
+    assert client.get("/collections/nowhere/items").status_code == 404
+    response = client.get("/collections/communes/items/00000")
+    assert response.status_code == 404 and "00000" in orjson.loads(response.data)["description"]
+    assert client.get("/collections?unknown=1").status_code == 400
+
+
+def test_paging_visits_every_commune_once(client, boundaries):
+    url, seen, pages = "/collections/communes/items?limit=200", [], 0
+    while url:
+        response = client.get(url)
+        assert response.mimetype == "application/geo+json"
+        doc = orjson.loads(response.data)
+        assert doc["numberMatched"] == 565 and doc["numberReturned"] == len(doc["features"])
+        seen += [f["id"] for f in doc["features"]]
+        nxt = [link["href"] for link in doc["links"] if link["rel"] == "next"]
+        url = nxt[0].replace("http://localhost", "") if nxt else None
+        pages += 1
+        if pages == 2:
+            assert any(link["rel"] == "prev" for link in doc["links"])
+    assert pages == 3 and sorted(seen) == sorted(boundaries.communes.index) and len(set(seen)) == 565
+
+
+def test_bbox_and_filter_agree_with_boundaries(client, base):
+    display = base.display["commune"]
+    bbox = (4.30, 50.80, 4.40, 50.90)
+    expected = set(display.index[display.intersects(shapely.box(*bbox))])
+    doc = _json(client.get("/collections/communes/items?limit=1000&bbox=" + ",".join(map(str, bbox))))
+    assert {f["id"] for f in doc["features"]} == expected and doc["numberMatched"] == len(expected)
+    brussels = set(base.boundaries.communes.index[base.boundaries.communes["province"] == "04000"])
+    doc = _json(client.get("/collections/communes/items?limit=1000&province=04000"))
+    assert {f["id"] for f in doc["features"]} == brussels and len(brussels) == 19
+
+
+def test_lambert_crs_and_header(client, boundaries):
+    response = client.get(f"/collections/communes/items/21004?crs={LAMBERT72}")
+    assert response.headers["Content-Crs"] == f"<{LAMBERT72}>"
+    shape = shapely.geometry.shape(orjson.loads(response.data)["geometry"])
+    exact = boundaries.communes.geometry.loc["21004"]
+    assert shape.representative_point().within(exact.buffer(300))  # display geometry, 180 m tolerance
+    default = client.get("/collections/communes/items/21004")
+    assert default.headers["Content-Crs"].endswith("OGC/1.3/CRS84>")
+
+
+def test_etag_304_gzip_cors(client):
+    first = client.get("/collections/communes/items?limit=1000", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip" and "max-age" in first.headers["Cache-Control"]
+    assert first.headers["Access-Control-Allow-Origin"] == "*" and first.headers["Last-Modified"]
+    plain = client.get("/collections/communes/items?limit=1000")
+    assert gzip.decompress(first.data) == plain.data
+    again = client.get("/collections/communes/items?limit=1000", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/collections/communes/items?limit=999", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200
+
+
+def test_html_views(client):
+    page = client.get("/collections/communes/items?limit=5", headers={"Accept": "text/html"})
+    assert page.mimetype == "text/html" and page.data.count(b"<tr>") == 6  # header + 5 rows
+    html = client.get("/collections/communes/items?f=html&province=04000").data.decode()
+    assert "21004" in html and "Communes" in html
+    assert client.get("/collections?f=html").mimetype == "text/html"
+    assert client.get("/collections/sites/items/" + _first_id(client, "sites") + "?f=html").status_code == 200
+
+
+def _first_id(client, cid):
+    return _json(client.get(f"/collections/{cid}/items?limit=1"))["features"][0]["id"]
+
+
+def test_catalogue_features_carry_sources_and_no_contacts(client):
+    for cid in ("initiatives", "sites"):
+        doc = _json(client.get(f"/collections/{cid}/items?limit=1000"))
+        assert doc["features"] and all(f["properties"]["sources"] for f in doc["features"])
+        keys = {k for f in doc["features"] for k in f["properties"]}
+        assert not keys & {"email", "phone", "submitter", "submitter_email", "contact"}
+
+
+@pytest.mark.parametrize("cid", ["regions", "initiatives"])
+def test_downloads(client, cid):
+    count = _json(client.get(f"/collections/{cid}"))["numberOfFeatures"]
+    geo = _json(client.get(f"/downloads/{cid}.geojson"))
+    assert len(geo["features"]) == count and geo["licence"]
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/downloads/{cid}.csv").data.decode())))
+    assert len(rows) == count and rows[0]["dataset_sources"]
+    gpkg = client.get(f"/downloads/{cid}.gpkg")
+    assert gpkg.data[:16] == b"SQLite format 3\x00" and "attachment" in gpkg.headers["Content-Disposition"]
+    assert _json(client.get(f"/downloads/{cid}.sources.json"))["sources"]
+    assert client.get(f"/downloads/{cid}.shp").status_code == 404
