@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import geopandas as gpd
+import orjson
 import pandas as pd
 
 from . import population as pop
@@ -100,13 +101,29 @@ class Snapshot:
             return self._memo[key]
 
 
+def _catalogue_key(inputs_key: str, settings: Settings, published: list[dict]) -> str:
+    """The catalogue depends on the project's files and code (in ``inputs_key``), the imported
+    lists in the instance folder and the published nominations: hash all three."""
+    from .catalogue import imports_dir
+
+    digest = hashlib.sha256(inputs_key.encode())
+    folder = imports_dir(settings)
+    if folder is not None and folder.is_dir():
+        for path in sorted(folder.glob("*.yaml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(orjson.dumps(published, option=orjson.OPT_SORT_KEYS, default=str))
+    return digest.hexdigest()[:20]
+
+
 def build_snapshot(settings: Settings, base: BaseLayers, published: list[dict], revision: str) -> Snapshot:
     from .catalogue import load_catalogue
     from .indicators import compute_indicators
 
-    catalogue = load_catalogue(base.boundaries, extra_records=published, settings=settings)
+    inputs_key = cache_key(BASE_INPUTS)
+    catalogue = cached(settings.cache_dir, "catalogue", _catalogue_key(inputs_key, settings, published),
+                       lambda: load_catalogue(base.boundaries, extra_records=published, settings=settings))
     indicators = compute_indicators(base, catalogue, settings)
-    version = hashlib.sha256(f"{cache_key(BASE_INPUTS)}|{revision}".encode()).hexdigest()[:16]
+    version = hashlib.sha256(f"{inputs_key}|{revision}".encode()).hexdigest()[:16]
     return Snapshot(settings=settings, base=base, catalogue=catalogue, indicators=indicators, version=version)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
-from scipy.spatial.distance import cdist
 
 METRIC_CRS = "EPSG:31370"
 
@@ -37,4 +36,6 @@ def distance_km(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
     """(n, m) matrix of straight-line distances in km."""
     if len(origins) == 0 or len(destinations) == 0:
         return np.empty((len(origins), len(destinations)))
+    from scipy.spatial.distance import cdist  # imported on first use: scipy costs start-up time
+
     return cdist(origins, destinations) / 1000.0

@@ -6,13 +6,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import folium
-import mapclassify
 import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
 from markupsafe import Markup, escape
 
 from ..maps import MapFragments, add_online_basemap, offline_map, render_fragments  # noqa: F401
+
+
+def _mapclassify():
+    """mapclassify imported on first use: its import (scipy.stats) costs seconds at start-up."""
+    import mapclassify
+
+    return mapclassify
 
 Translate = Callable[[str], str]
 MISSING_COLOUR = "#d9d9d9"
@@ -62,7 +68,7 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: 
     if len(known):
         bins_k = max(1, min(k, int(known.nunique())))
         yb = np.zeros(len(known), dtype=int) if bins_k == 1 else \
-            np.asarray(mapclassify.MaximumBreaks(known.values, k=bins_k).yb)
+            np.asarray(_mapclassify().MaximumBreaks(known.values, k=bins_k).yb)
         used = sorted(set(yb.tolist()))
         palette = color_brewer(scheme, max(3, len(used)))[-len(used):] if len(used) > 1 else [color_brewer(scheme, 3)[1]]
         for position, code in enumerate(used):
