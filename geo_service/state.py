@@ -11,6 +11,7 @@ them: a new snapshot starts with an empty memo.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from .cache import cache_key, cached
 from .display import simplify_coverage
 from .settings import Settings
 from .sources import locate
+
+log = logging.getLogger(__name__)
 
 BASE_INPUTS = ["be-municip-lamberts.geo.json", "REFNIS_2019.csv", "bevolking_per_gemeente.csv"]
 LEVELS = ("commune", "arrondissement", "province", "region")
@@ -141,7 +144,11 @@ class StateHolder:
 
     def snapshot(self) -> Snapshot:
         if self.published is not None and time.monotonic() - self._checked >= REFRESH_SECONDS:
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception:  # database unreachable: keep serving the data in hand, retry later
+                log.warning("published data could not be checked; serving snapshot %s",
+                            self._snapshot.version, exc_info=True)
         return self._snapshot
 
     def refresh(self, force: bool = False) -> Snapshot:

@@ -9,7 +9,29 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["status"] == "ok" and body["layers"]["communes"] == 565
+    assert body["status"] == "ok" and body["failed"] == []
+    assert body["layers"]["communes"] == 565 and body["checks"]["data"]["layers"]["provinces"] == 11
+    assert body["checks"]["data"]["catalogue"]["initiatives"] > 0
+    assert body["checks"]["database"]["revision"].startswith("nominations:")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_is_503_naming_the_database_when_it_is_down(app, client, monkeypatch):
+    from geo_service.nominations import EXTENSION
+
+    def unreachable():
+        raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(app.extensions[EXTENSION], "revision", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "error" and body["failed"] == ["database"]
+    assert "connection refused" in body["checks"]["database"]["error"]
+    assert body["checks"]["data"]["status"] == "ok"
+    # the maps and the API keep serving the data in hand while the database is away
+    app.extensions["geo_service"]._checked = 0.0  # force the next request to check for new data
+    assert client.get("/collections/communes?f=json").status_code == 200
 
 
 def test_home_serves_every_asset_locally(client):
