@@ -50,6 +50,7 @@ class Settings:
     server_workers: int = 2
     server_threads: int = 4
     server_timeout: int = 60
+    warm_up: bool = True
 
     @property
     def instance_path(self) -> Path:
@@ -84,4 +85,5 @@ class Settings:
             server_workers=int(os.environ.get("GEO_SERVICE_WORKERS", 2)),
             server_threads=int(os.environ.get("GEO_SERVICE_THREADS", 4)),
             server_timeout=int(os.environ.get("GEO_SERVICE_TIMEOUT", 60)),
+            warm_up=_env_bool("GEO_SERVICE_WARM_UP", True),
         )

@@ -79,3 +79,25 @@ def test_interface_text_follows_the_language(client):
     assert "Le soutien aux personnes migrantes" in client.get("/?lang=fr").get_data(as_text=True)
     fr_browser = client.get("/", headers={"Accept-Language": "fr-BE,fr;q=0.9"}).get_data(as_text=True)
     assert "Le soutien aux personnes migrantes" in fr_browser
+
+
+def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
+    """After the warm-up a page is served from the cache, whether the language comes from the
+    URL or from the browser: the cached bytes are the very same object."""
+    from geo_service.app import current_snapshot
+    from geo_service.warmup import warm_up, warm_urls
+
+    urls = warm_urls(app, pages=("/map/employment",), languages=("fr", "nl"))
+    assert urls[:2] == ["/map/employment?lang=fr", "/map/employment?lang=nl"]
+    assert {"/downloads/communes.gpkg", "/downloads/sites.csv", "/downloads/service-areas.geojson"} <= set(urls)
+    timings = warm_up(app, urls[:2])
+    assert set(timings) == set(urls[:2])
+    with app.test_request_context():
+        cache = current_snapshot()._memo.get(("pages.cache", "map.employment"))
+    assert cache is not None, "the employment page cache exists after the warm-up"
+    cached = {key[2] for key in cache._items if key[0].endswith("employment")}
+    assert {"fr", "nl"} <= cached
+    by_url = client.get("/map/employment?lang=nl")
+    by_browser = client.get("/map/employment", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
+    assert by_url.status_code == by_browser.status_code == 200
+    assert by_url.headers["ETag"] == by_browser.headers["ETag"]

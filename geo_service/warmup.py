@@ -1,0 +1,45 @@
+"""Build the responses most clients ask for, once, before gunicorn forks its workers.
+
+Map pages, API stores and whole-layer downloads are built on first request and memoised on the
+data snapshot (seconds for the coverage and gaps maps and the exact-geometry downloads). With
+``preload_app`` the master loads the app; building these in the master too means every worker,
+including one that replaces a recycled worker, starts with them in memory (copy-on-write), so no
+visitor waits on a cold worker and a load balancer sees the same latency from each.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+PAGES = ("/", "/map/coverage", "/map/employment", "/map/gaps")
+LANGUAGES = ("en", "fr", "nl")
+DOWNLOAD_FORMATS = ("geojson", "csv", "gpkg")
+
+
+def warm_urls(app: Flask, pages=PAGES, languages=LANGUAGES, downloads=True) -> list[str]:
+    """Each page in each language (cached under the language, however it is chosen), then every
+    collection's whole-layer downloads."""
+    urls = [f"{page}?lang={lang}" for lang in languages for page in pages]
+    if downloads:
+        listing = app.test_client().get("/collections?f=json").get_json() or {}
+        urls += [f"/downloads/{c['id']}.{ext}" for c in listing.get("collections", []) for ext in DOWNLOAD_FORMATS]
+    return urls
+
+
+def warm_up(app: Flask, urls: list[str] | None = None) -> dict[str, float]:
+    """GET each URL through the app itself; returns seconds per URL. A URL that fails is logged
+    and left cold (it is built, or its error shown, on request)."""
+    client = app.test_client()
+    timings = {}
+    for url in warm_urls(app) if urls is None else urls:
+        started = time.perf_counter()
+        status = client.get(url, headers={"Accept-Encoding": "gzip"}).status_code
+        timings[url] = time.perf_counter() - started
+        if status != 200:
+            log.warning("warm-up: %s answered %s", url, status)
+    log.warning("warm-up: %d responses built in %.1f s", len(timings), sum(timings.values()))
+    return timings
