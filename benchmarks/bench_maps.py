@@ -56,6 +56,19 @@ def fetch(port: int, path: str) -> tuple[float, int, int]:
     return ttfb, len(body), len(raw)
 
 
+def wait_drawn(page, drawn: str, timeout: float = 30.0) -> float:
+    """Seconds from navigation until ``drawn`` is true in the page. Polled from here with
+    page.evaluate (DevTools protocol), since the page's CSP forbids the eval() that
+    wait_for_function would run inside the page."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = page.evaluate(f"({drawn}) ? performance.now() : null")
+        if now is not None:
+            return now / 1000
+        time.sleep(0.01)
+    raise SystemExit(f"{page.url}: not drawn within {timeout:.0f} s")
+
+
 def draw_times(base_url: str, repeat: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -71,8 +84,7 @@ def draw_times(base_url: str, repeat: int) -> dict[str, float]:
                 context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base_url) else r.abort())
                 page = context.new_page()
                 page.goto(base_url + path, wait_until="commit")
-                page.wait_for_function(drawn, timeout=30000, polling=20)
-                samples.append(page.evaluate("performance.now()") / 1000)
+                samples.append(wait_drawn(page, drawn))
                 context.close()
             times[label] = statistics.median(samples)
         browser.close()
