@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from .errors import GeoServiceError
 from .i18n import init_i18n
 from .request_log import configure_json_logging, init_request_log
+from .security import init_security_headers
 from .settings import PROJECT_ROOT, Settings
 from .state import StateHolder, build_base_layers
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.json_logs:
         configure_json_logging(settings.log_level)
     init_request_log(app)
+    init_security_headers(app)
     return app
 
 

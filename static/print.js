@@ -1,4 +1,6 @@
-// Before printing, let every Leaflet map on the page re-measure its (print-sized) box and re-fit.
+// Print buttons ([data-print]) and print layout: a listener here, because the
+// Content-Security-Policy blocks inline handlers such as onclick="window.print()".
+// Before printing, every Leaflet map on the page re-measures its (print-sized) box and re-fits.
 (function () {
   function refit() {
     Object.keys(window).forEach(function (name) {
@@ -10,6 +12,9 @@
       }
     });
   }
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
   window.addEventListener("beforeprint", refit);
   if (window.matchMedia) {
     window.matchMedia("print").addEventListener("change", function (e) { if (e.matches) refit(); });

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from browser import offline_page, screenshot
+from browser_support import wait_until
 
 
 def test_home_map_draws_565_communes_offline(live_server):
     with offline_page() as (page, errors, blocked):
         page.goto(f"{live_server.url}/?lang=fr", wait_until="load")
-        page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length >= 565", timeout=20000)
+        wait_until(page, "document.querySelectorAll('path.leaflet-interactive').length >= 565")
         count = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
         assert count == 565
         assert not errors, errors

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import pytest
 from browser import offline_page, screenshot
-
-SHAPES = "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length"
-MARKERS = "document.querySelectorAll('.leaflet-marker-icon').length"
-
-
-def _open(page, url: str) -> None:
-    page.goto(url, wait_until="load")
-    page.wait_for_function("document.querySelector('.leaflet-container') !== null", timeout=20000)
+from browser_support import MARKERS, SHAPES, open_map, wait_until
 
 
 def test_coverage_map_draws_every_commune_clusters_and_legend(live_server):
     with offline_page() as (page, errors, blocked):
-        _open(page, f"{live_server.url}/map/coverage?lang=fr")
-        page.wait_for_function(f"{SHAPES} >= 565 && {MARKERS} > 0", timeout=20000)
+        open_map(page, f"{live_server.url}/map/coverage?lang=fr")
+        wait_until(page, f"{SHAPES} >= 565 && {MARKERS} > 0")
         assert page.evaluate(SHAPES) == 565
         assert page.evaluate("document.querySelectorAll('.marker-cluster').length") > 0
         assert page.locator(".legend li").count() >= 2
@@ -25,7 +18,7 @@ def test_coverage_map_draws_every_commune_clusters_and_legend(live_server):
         screenshot(page, "coverage_fr")
         french_heading = page.locator("h1").inner_text()
         page.click(".lang-switch a[hreflang=nl]")
-        page.wait_for_function(f"{SHAPES} >= 565", timeout=20000)
+        wait_until(page, f"{SHAPES} >= 565")
         dutch_heading = page.locator("h1").inner_text()
         assert french_heading != dutch_heading
         assert page.evaluate("document.documentElement.lang") == "nl"
@@ -36,11 +29,11 @@ def test_coverage_map_draws_every_commune_clusters_and_legend(live_server):
 
 def test_coverage_filter_is_in_the_url_and_popups_open(live_server):
     with offline_page() as (page, errors, _):
-        _open(page, f"{live_server.url}/map/coverage?lang=en")
+        open_map(page, f"{live_server.url}/map/coverage?lang=en")
         page.select_option("select[name=kind]", "civic_integration_office")
         page.click(".filters button[type=submit]")
         page.wait_for_url("**kind=civic_integration_office**")
-        page.wait_for_function(f"{SHAPES} >= 565 && {MARKERS} > 0", timeout=20000)
+        wait_until(page, f"{SHAPES} >= 565 && {MARKERS} > 0")
         page.evaluate("""() => { const m = document.querySelector('.leaflet-marker-icon'); m.click(); }""")
         page.wait_for_timeout(600)
         screenshot(page, "coverage_filtered_en")
@@ -50,8 +43,8 @@ def test_coverage_filter_is_in_the_url_and_popups_open(live_server):
 @pytest.mark.parametrize("path,name", [("/map/employment?lang=nl", "employment_nl"), ("/map/gaps?lang=en", "gaps_en")])
 def test_other_maps_initialise_with_a_legend(live_server, path, name):
     with offline_page() as (page, errors, _):
-        _open(page, live_server.url + path)
-        page.wait_for_function(f"{SHAPES} > 0", timeout=20000)
+        open_map(page, live_server.url + path)
+        wait_until(page, f"{SHAPES} > 0")
         assert page.locator(".legend").count() >= 1
         screenshot(page, name)
         assert not errors, errors
@@ -59,8 +52,8 @@ def test_other_maps_initialise_with_a_legend(live_server, path, name):
 
 def test_commune_page_has_its_map_and_a_table(live_server):
     with offline_page() as (page, errors, _):
-        _open(page, f"{live_server.url}/commune/62063?lang=fr")
-        page.wait_for_function(f"{SHAPES} == 1", timeout=20000)
+        open_map(page, f"{live_server.url}/commune/62063?lang=fr")
+        wait_until(page, f"{SHAPES} == 1")
         assert page.locator("table.kinds-table tbody tr").count() == 8
         screenshot(page, "commune_liege_fr")
         page.emulate_media(media="print")
@@ -75,8 +68,8 @@ def test_hostile_name_shows_as_text_in_popups(app, live_server):
     with evil_catalogue(app) as target, offline_page() as (page, errors, _):
         dialogs = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        _open(page, f"{live_server.url}/initiative/{target}?lang=en")
-        page.wait_for_function(f"{MARKERS} > 0", timeout=20000)
+        open_map(page, f"{live_server.url}/initiative/{target}?lang=en")
+        wait_until(page, f"{MARKERS} > 0")
         assert page.locator("h1").inner_text() == EVIL
         page.locator(".leaflet-marker-icon").first.click()
         page.wait_for_selector(".leaflet-popup-content strong")

@@ -1,6 +1,8 @@
 """HTML pages: home, commune and initiative pages, search. Rendered pages are kept per snapshot
 (``snapshot.derived``) in a small LRU of raw and gzip bytes, so a warm request costs a lookup;
-a new snapshot (approved nominations) starts with an empty cache."""
+a new snapshot (approved nominations) starts with an empty cache. Each cached page keeps the
+hashes of its inline scripts, which its responses' Content-Security-Policy lists (a per-request
+nonce cannot be in shared bytes; see ``geo_service.security``)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ..errors import InvalidParameter
 from ..mapviews import base as mapbase, profiles
 from ..mapviews.labels import vocab
 from ..names import LANGUAGES, names_by_code
+from ..security import allow_scripts, inline_script_hashes, render_cacheable
 
 bp = Blueprint("pages", __name__)
 MAX_QUERY = 200
@@ -46,7 +49,7 @@ def snapshot():
 
 
 class PageCache:
-    """Least-recently-used store of rendered pages: (etag, raw bytes, gzip bytes)."""
+    """Least-recently-used store of rendered pages: (etag, raw bytes, gzip bytes, CSP script hashes)."""
 
     def __init__(self, size: int):
         self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
@@ -56,8 +59,10 @@ class PageCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        raw = build().encode("utf-8")
-        entry = (hashlib.sha256(raw).hexdigest()[:20], raw, gzip.compress(raw, compresslevel=6))
+        html = build()
+        raw = html.encode("utf-8")
+        entry = (hashlib.sha256(raw).hexdigest()[:20], raw, gzip.compress(raw, compresslevel=6),
+                 inline_script_hashes(html))
         with self._lock:
             self._items[key] = entry
             while len(self._items) > self.size:
@@ -82,8 +87,9 @@ def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response
     snap = snapshot()
     cache = snap.derived(("pages.cache", kind), lambda: PageCache(size))
     key = (request.endpoint, tuple(sorted((request.view_args or {}).items())), current_language(),
-           tuple(sorted(request.args.items())))
-    etag, raw, packed = cache.get(key, build)
+           tuple(sorted((k, v) for k, v in request.args.items() if k != "lang")))  # language: just above
+    etag, raw, packed, script_hashes = cache.get(key, lambda: render_cacheable(build))
+    allow_scripts(script_hashes)
     etag = f'"{snap.version}-{etag}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = Response(status=304)

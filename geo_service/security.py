@@ -1,0 +1,100 @@
+"""Security headers on every response (HTML, JSON, static files, errors, 304).
+
+The Content-Security-Policy lets scripts run only from the app itself or, inline, when the
+browser can tell they are ours. Two ways, because pages are of two sorts:
+
+* pages rendered per request (forms, moderation, search) mark an inline script with
+  ``nonce="{{ csp_nonce() }}"``, a fresh random value per response;
+* pages rendered once and cached for many requests (maps, commune and initiative pages: folium
+  writes their map code inline) cannot carry a per-request nonce, so they are rendered through
+  :func:`render_cacheable`, which refuses nonces; the cache keeps the sha256 of each inline
+  script (:func:`inline_script_hashes`) with the bytes and :func:`allow_scripts` puts them in
+  the header of every response that serves them.
+
+Base-map tiles may come from OpenStreetMap; everything else must come from the app. Styles
+allow 'unsafe-inline' (folium and the nomination pages write ``<style>`` blocks, legend swatches
+use ``style`` attributes). No framing at all (clickjacking). See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterable
+
+from flask import Flask, g
+
+TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)(?:\s[^>]*)?>(.*?)</script\s*>", re.S | re.I)
+
+
+def csp_nonce() -> str:
+    """This response's script nonce (Jinja global); never inside a cached page."""
+    if getattr(g, "csp_cacheable", False):
+        raise RuntimeError("a cached page is shared by many responses: it cannot carry a per-request nonce")
+    nonce = getattr(g, "csp_nonce", None)
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def inline_script_hashes(html: str) -> tuple[str, ...]:
+    """CSP sources ('sha256-…') of the inline scripts of ``html``, as the browser hashes them
+    (the element's text after the HTML parser turned CR LF and CR into LF)."""
+    hashes = []
+    for body in _INLINE_SCRIPT.findall(html):
+        text = body.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+        hashes.append(f"'sha256-{base64.b64encode(hashlib.sha256(text).digest()).decode()}'")
+    return tuple(dict.fromkeys(hashes))
+
+
+def render_cacheable(build: Callable[[], str]) -> str:
+    """Run ``build`` for a page that will be cached, with :func:`csp_nonce` refusing to serve."""
+    g.csp_cacheable = True
+    try:
+        return build()
+    finally:
+        g.csp_cacheable = False
+
+
+def allow_scripts(hashes: Iterable[str]) -> None:
+    """Let this response's CSP admit the inline scripts with these hashes."""
+    g.csp_script_hashes = (*getattr(g, "csp_script_hashes", ()), *hashes)
+
+
+def content_security_policy(nonce: str | None = None, hashes: Iterable[str] = ()) -> str:
+    scripts = " ".join(["'self'", *([f"'nonce-{nonce}'"] if nonce else []), *hashes])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: blob: {TILE_HOSTS}",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def init_security_headers(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        # The nonce is listed only when a template used one: a page without inline scripts
+        # gets the strictest policy, script-src 'self'.
+        policy = content_security_policy(getattr(g, "csp_nonce", None), getattr(g, "csp_script_hashes", ()))
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        return response

@@ -1,0 +1,337 @@
+"""The security claims of docs/security.md that no other test proves: headers on every kind of
+response, script hashes and nonces, no inline handlers, the Secure cookie flag, rate limits
+shared across workers, download names that never reach the file system, SQL text stored
+verbatim, CSRF on the login form, and the instance secret key file."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+from dataclasses import replace
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from flask import Flask, render_template_string
+from sqlalchemy import func, select, text
+
+from geo_service.nominations import EXTENSION
+from geo_service.nominations.errors import NotAuthenticated, RateLimited
+from geo_service.nominations.models import Moderator, Nomination
+from geo_service.nominations.store import NominationStore, RateLimit
+from geo_service.security import init_security_headers, render_cacheable
+from nominations_support import BACKENDS, fresh_database_url, hidden, login, make_app, submit_form
+from test_pages import GZIP, html_of
+
+HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin",
+           "X-Frame-Options": "DENY"}
+CACHED_PAGES = ["/?lang=en", "/map/coverage?lang=fr", "/map/employment?lang=nl", "/map/gaps?lang=en",
+                "/commune/21004?lang=fr", "/initiative/schola-ulb?lang=en"]
+OTHER_PAGES = ["/nominate?lang=en", "/search?q=li&all=1", "/moderation/login", "/collections?f=html", "/api?f=html"]
+
+
+def assert_security_headers(response) -> None:
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, (name, response.status_code)
+    policy = response.headers.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, policy
+
+
+def script_sources(response) -> list[str]:
+    """script-src of the response's CSP, one source per item."""
+    policy = dict(d.strip().split(" ", 1) for d in response.headers["Content-Security-Policy"].split(";"))
+    return policy["script-src"].split()
+
+
+class _Page(HTMLParser):
+    """Inline script bodies, event-handler attributes and javascript: URLs, by a real HTML parser."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=False)
+        self.scripts, self.handlers, self.js_urls, self._inside = [], [], [], None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.handlers += [f"{tag} {k}" for k in attrs if k.startswith("on")]
+        self.js_urls += [v for k, v in attrs.items() if k in ("href", "src", "action", "formaction")
+                         and (v or "").strip().lower().startswith("javascript:")]
+        if tag == "script" and "src" not in attrs:
+            self._inside = []
+
+    def handle_data(self, data):
+        if self._inside is not None:
+            self._inside.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._inside is not None:
+            self.scripts.append("".join(self._inside))
+            self._inside = None
+
+
+def sha256_source(script: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+
+
+# --- headers on every response ------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", CACHED_PAGES + OTHER_PAGES + [
+    "/collections?f=json", "/collections/communes/items?f=json&limit=2", "/static/site.css", "/static/print.js",
+    "/vendor/leaflet/leaflet.js", "/no-such-page", "/collections/no-such-collection", "/moderation/",
+    "/map/coverage?kind=astrology", "/commune/99999",
+])
+def test_every_kind_of_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    assert response.status_code in (200, 400, 401, 404)
+    assert_security_headers(response)
+
+
+def test_only_the_read_only_api_answers_other_origins(client):
+    assert client.get("/collections?f=json").headers.get("Access-Control-Allow-Origin") == "*"
+    for path in ("/nominate", "/moderation/login", "/map/coverage", "/search?q=li"):
+        assert "Access-Control-Allow-Origin" not in client.get(path).headers, path
+
+
+def test_304_413_and_405_responses_carry_the_security_headers(client):
+    first = client.get("/map/employment?lang=en", headers=GZIP)
+    revalidated = client.get("/map/employment?lang=en", headers={**GZIP, "If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+    assert_security_headers(revalidated)
+    assert script_sources(revalidated) == script_sources(first)  # the 304 refreshes the stored header
+    static = client.get("/static/site.css")
+    static_304 = client.get("/static/site.css", headers={"If-None-Match": static.headers["ETag"]})
+    assert static_304.status_code == 304
+    assert_security_headers(static_304)
+    too_large = client.post("/nominate", data={"description": "x" * (3 * 1024 * 1024)})
+    assert too_large.status_code == 413
+    assert_security_headers(too_large)
+    not_allowed = client.delete("/collections")
+    assert not_allowed.status_code == 405
+    assert_security_headers(not_allowed)
+
+
+def test_an_unhandled_error_500_carries_the_security_headers():
+    app = Flask(__name__)
+    init_security_headers(app)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert_security_headers(response)
+
+
+# --- scripts: hashes for cached pages, nonces for the others ------------------------------------
+
+@pytest.mark.parametrize("path", CACHED_PAGES)
+def test_cached_page_csp_lists_exactly_the_hashes_of_its_inline_scripts(client, path):
+    plain, packed = client.get(path), client.get(path, headers=GZIP)
+    assert plain.status_code == 200 and packed.headers.get("Content-Encoding") == "gzip"
+    page = _Page(html_of(plain))
+    assert page.scripts, "a map page writes its map code inline"
+    expected = {"'self'", *map(sha256_source, page.scripts)}
+    assert set(script_sources(plain)) == expected == set(script_sources(packed))
+    assert "nonce" not in plain.headers["Content-Security-Policy"] and "nonce=" not in html_of(plain)
+
+
+@pytest.mark.parametrize("path", OTHER_PAGES)
+def test_pages_without_inline_scripts_allow_only_the_apps_own_files(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert _Page(response.get_data(as_text=True)).scripts == []
+    assert script_sources(response) == ["'self'"]
+
+
+def test_a_nonce_is_fresh_per_response_and_matches_the_page():
+    app = Flask(__name__)
+    init_security_headers(app)
+
+    @app.get("/")
+    def page():
+        return render_template_string('<script nonce="{{ csp_nonce() }}">let a = 1;</script>')
+
+    client = app.test_client()
+    nonces = []
+    for _ in range(2):
+        response = client.get("/")
+        nonce = response.get_data(as_text=True).split('nonce="')[1].split('"')[0]
+        assert f"'nonce-{nonce}'" in script_sources(response)
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1] and len(nonces[0]) >= 22
+
+
+def test_a_cached_page_cannot_take_a_nonce():
+    app = Flask(__name__)
+    init_security_headers(app)
+    with app.test_request_context("/"):
+        assert render_cacheable(lambda: render_template_string("<p>{{ 1 + 1 }}</p>")) == "<p>2</p>"
+        with pytest.raises(RuntimeError, match="nonce"):
+            render_cacheable(lambda: render_template_string('<script nonce="{{ csp_nonce() }}"></script>'))
+
+
+@pytest.mark.parametrize("path", CACHED_PAGES + OTHER_PAGES)
+def test_pages_have_no_inline_event_handlers_or_javascript_urls(client, path):
+    page = _Page(html_of(client.get(path)))
+    assert page.handlers == [] and page.js_urls == []
+
+
+# --- cookies, CSRF, rate limits, SQL ------------------------------------------------------------
+
+def test_session_cookie_has_no_secure_flag_unless_asked(client):
+    cookie = client.get("/nominate").headers.get("Set-Cookie", "")
+    assert "session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def https_app(request, settings, tmp_path_factory):
+    """The app as deployed behind HTTPS: GEO_SERVICE_SECURE_COOKIES set."""
+    folder = tmp_path_factory.mktemp(f"security-{request.param}")
+    application = make_app(replace(settings, secure_cookies=True), fresh_database_url(request.param, folder), folder)
+    yield application
+    application.extensions[EXTENSION].engine.dispose()
+
+
+def _https_client(app):
+    client = app.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"
+    return client
+
+
+def test_session_cookie_is_secure_httponly_and_samesite_when_asked(https_app):
+    cookie = _https_client(https_app).get("/nominate").headers.get("Set-Cookie", "")
+    assert "session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_login_starts_a_new_session_holding_only_the_moderator(https_app):
+    client = _https_client(https_app)
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker before login"
+    assert login(client, https_app.extensions[EXTENSION], username="fresh-session").status_code == 303
+    with client.session_transaction() as session:
+        assert set(session) <= {"moderator_id", "moderator_name", "csrf_token"} and "moderator_id" in session
+
+
+def test_login_form_needs_its_csrf_token(https_app):
+    store = https_app.extensions[EXTENSION]
+    store.create_moderator("csrf-check", "a long enough password")
+    client = _https_client(https_app)
+    client.get("/moderation/login")
+    response = client.post("/moderation/login", data={"username": "csrf-check", "password": "a long enough password"})
+    assert response.status_code == 400 and "security token" in response.get_data(as_text=True)
+    assert client.get("/moderation/").status_code == 401
+
+
+SQL_NAME = "Robert'); DROP TABLE nominations; --"
+SQL_DESCRIPTION = "x' OR '1'='1\"; DELETE FROM moderators WHERE 1=1; /* \\ ; %s :name ?"
+
+
+def test_sql_metacharacters_in_a_nomination_are_stored_verbatim(https_app):
+    store = https_app.extensions[EXTENSION]
+    with store.sessions() as s:
+        moderators = s.scalar(select(func.count()).select_from(Moderator))
+    response = submit_form(_https_client(https_app), name=SQL_NAME, description=SQL_DESCRIPTION)
+    assert response.status_code == 303
+    nomination = store.by_token(response.headers["Location"].rsplit("/", 1)[1])
+    assert nomination.data["name"] == SQL_NAME and nomination.data["description"] == SQL_DESCRIPTION
+    with store.engine.connect() as conn:  # both tables are still there, and nothing was deleted
+        stored = conn.execute(text("SELECT data FROM nominations WHERE id = :id"), {"id": nomination.id}).scalar()
+        assert conn.execute(text("SELECT count(*) FROM moderators")).scalar() == moderators
+    assert SQL_NAME in str(stored)
+    with store.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Nomination)) >= 1
+
+
+def test_overlong_fields_get_422_and_an_overlong_search_400(https_app, client):
+    store = https_app.extensions[EXTENSION]
+    before = len(store.list(None))
+    for field, size in (("name", 201), ("description", 5001), ("contact_email", 255)):
+        response = submit_form(_https_client(https_app), **{field: "a" * (size - 12) + "@example.org"})
+        assert response.status_code == 422 and "At most" in response.get_data(as_text=True), field
+    assert len(store.list(None)) == before
+    assert client.get("/search?q=" + "a" * 201).status_code == 400
+
+
+def test_the_receipt_page_shows_no_contact(https_app):
+    from nominations_support import CONTACT_EMAIL, CONTACT_PHONE
+
+    client = _https_client(https_app)
+    receipt = client.get(submit_form(client).headers["Location"]).get_data(as_text=True)
+    assert 'id="reference"' in receipt and CONTACT_EMAIL not in receipt and CONTACT_PHONE not in receipt
+
+
+def test_rate_limit_keeps_a_hash_of_the_address_not_the_address(https_app):
+    store = https_app.extensions[EXTENSION]
+    client = _https_client(https_app)
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.23"
+    assert submit_form(client).status_code == 303
+    with store.engine.connect() as conn:
+        rows = [str(r) for r in conn.execute(text("SELECT * FROM rate_hits"))]
+        nominations = [str(r) for r in conn.execute(text("SELECT * FROM nominations"))]
+    assert rows and not any("198.51.100.23" in r for r in rows + nominations)
+
+
+def test_login_rate_limit_gets_429_over_http(https_app):
+    store = https_app.extensions[EXTENSION]
+    store.limits["login"] = RateLimit(2, timedelta(minutes=15))
+    try:
+        client = _https_client(https_app)
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.7"  # a client with no earlier login attempt
+        statuses = []
+        for _ in range(3):
+            token = hidden(client.get("/moderation/login").data, "csrf_token")
+            statuses.append(client.post("/moderation/login", data={
+                "username": "nobody", "password": "wrong password 123", "csrf_token": token}).status_code)
+        assert statuses == [401, 401, 429]
+    finally:
+        store.limits["login"] = RateLimit(10, timedelta(minutes=15))
+
+
+def test_rate_limit_holds_across_workers(https_app):
+    """A second store on the same database, with its own engine and connection pool as a second
+    gunicorn worker has: the hits of one count against the other, because they live in the database."""
+    limit = RateLimit(3, timedelta(minutes=15))
+    first = https_app.extensions[EXTENSION]
+    second = NominationStore(first.url, login_limit=limit)
+    first.limits["login"] = limit
+    try:
+        for store in (first, second, first):
+            with pytest.raises(NotAuthenticated):
+                store.authenticate("nobody", "wrong password 123", "client-x")
+        with pytest.raises(RateLimited):
+            second.authenticate("nobody", "wrong password 123", "client-x")
+        with pytest.raises(NotAuthenticated):  # another client is not affected
+            second.authenticate("nobody", "wrong password 123", "client-y")
+    finally:
+        first.limits["login"] = RateLimit(10, timedelta(minutes=15))
+        second.engine.dispose()
+
+
+# --- file system: downloads and the secret key --------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/downloads/..", "/downloads/...", "/downloads/../secret_key", "/downloads/..%2F..%2Finstance%2Fsecret_key",
+    "/downloads/%2e%2e%2fsecret_key.geojson", "/downloads/..%5Csecret_key.csv", "/downloads/secret_key",
+    "/downloads/nominations.sqlite3", "/downloads/%2Fetc%2Fpasswd", "/downloads/communes.geojson%00.csv",
+    "/downloads/..%2Fcommunes.geojson", "/downloads/communes.gpkg%2F..%2F..%2Fsettings.py",
+    "/static/../geo_service/settings.py", "/static/..%2Fgeo_service%2Fsettings.py", "/static/%2Fetc%2Fpasswd",
+])
+def test_file_names_in_urls_that_are_not_offered_get_404(client, path):
+    response = client.get(path, follow_redirects=True)  # Werkzeug may first merge slashes (308)
+    assert response.status_code == 404
+    assert b"SECRET_KEY" not in response.data and b"root:" not in response.data
+    assert client.get("/downloads/communes.geojson").status_code == 200  # the real name does work
+
+
+def test_instance_secret_key_is_created_once_readable_by_the_owner_only(settings, tmp_path):
+    from geo_service.app import _instance_secret
+
+    instance = replace(settings, secret_key=None, instance_dir=tmp_path / "instance")
+    key = _instance_secret(instance)
+    path = tmp_path / "instance" / "secret_key"
+    assert len(key) == 64 and path.read_text() == key
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert _instance_secret(instance) == key  # every worker and restart signs with the same key
