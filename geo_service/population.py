@@ -21,12 +21,21 @@ POPULATION_2020_YEAR = 2020
 
 def read_population_2020(path: Path) -> pd.DataFrame:
     """Population on 1 January 2020 per commune (2019 codes): columns nis, men, women, total."""
-    frame = pd.read_csv(path, dtype={"NIS code": str}, encoding="utf-8-sig")
+    try:
+        frame = pd.read_csv(path, dtype={"NIS code": str}, encoding="utf-8-sig")
+    except (OSError, ValueError) as exc:  # pandas' ParserError/EmptyDataError and bad UTF-8 are ValueErrors
+        raise DataSourceError(f"{path}: not a readable CSV table ({type(exc).__name__}: {exc})") from exc
     expected = {"NIS code", "Mannen", "Vrouwen", "Totaal"}
     if not expected <= set(frame.columns):
         raise DataSourceError(f"{path}: expected columns {sorted(expected)}, found {list(frame.columns)}")
     frame = frame.rename(columns={"NIS code": "nis", "Mannen": "men", "Vrouwen": "women", "Totaal": "total"})
-    frame["nis"] = frame["nis"].str.zfill(5)
+    frame["nis"] = frame["nis"].fillna("").str.strip().str.zfill(5)
+    if not frame["nis"].str.fullmatch(r"\d{5}").all():
+        raise DataSourceError(f"{path}: 'NIS code' holds values that are not commune codes")
+    counts = frame[["men", "women", "total"]].apply(pd.to_numeric, errors="coerce")
+    if counts.isna().any().any() or (counts < 0).any().any():
+        raise DataSourceError(f"{path}: Mannen/Vrouwen/Totaal must be non-negative numbers")
+    frame[["men", "women", "total"]] = counts
     communes = frame[~frame["nis"].str.endswith("000") & ~frame["nis"].isin(["20001", "20002"])]
     return communes[["nis", "men", "women", "total"]].reset_index(drop=True)
 
@@ -44,7 +53,7 @@ STRUCT_COLUMNS = {"CD_REFNIS", "CD_NATLTY", "MS_POPULATION"}
 
 def _codes(column: pd.Series, source: str) -> pd.Series:
     numeric = pd.to_numeric(column, errors="coerce")
-    if numeric.isna().any() or (numeric % 1 != 0).any():
+    if numeric.isna().any() or (numeric % 1 != 0).any() or not numeric.between(1, 99999).all():
         raise DataSourceError(f"{source}: CD_REFNIS holds values that are not commune codes")
     return numeric.astype("int64").astype(str).str.zfill(5)
 
@@ -59,12 +68,16 @@ def _normalise_struct(frame: pd.DataFrame, source: str) -> pd.DataFrame:
             f"{source}: not a TF_SOC_POP_STRUCT table, missing columns {sorted(missing)} "
             f"(found {sorted(frame.columns)[:12]})"
         )
-    nationality = frame["CD_NATLTY"].astype(str).str.upper().str.strip()
+    if frame.empty:
+        raise DataSourceError(f"{source}: the TF_SOC_POP_STRUCT table holds no rows")
+    nationality = frame["CD_NATLTY"].fillna("").astype(str).str.upper().str.strip()
     if not set(nationality.unique()) <= {"BEL", "ETR"}:
         raise DataSourceError(f"{source}: CD_NATLTY must be BEL or ETR, found {sorted(set(nationality))[:5]}")
     values = pd.to_numeric(frame["MS_POPULATION"], errors="coerce")
     if values.isna().any():
         raise DataSourceError(f"{source}: MS_POPULATION has non-numeric values")
+    if not values.between(0, 1e9).all():  # also refuses inf, which no count can be
+        raise DataSourceError(f"{source}: MS_POPULATION must hold counts of people (0 or more)")
     tidy = pd.DataFrame(
         {"nis": _codes(frame["CD_REFNIS"], source), "nat": nationality, "n": values}
     )
@@ -100,7 +113,7 @@ def _read_text_table(fh_bytes: bytes, source: str) -> pd.DataFrame:
         raise DataSourceError(f"{source}: not a delimited Statbel table (header {header[:80]!r})")
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, dtype=str)
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataSourceError(f"{source}: not a delimited Statbel table ({exc})") from exc
 
 
@@ -133,12 +146,12 @@ def read_pop_struct(path: Path) -> tuple[pd.DataFrame, int]:
                 if not members:
                     raise DataSourceError(f"{path}: the archive holds no .txt table")
                 frame = _read_text_table(archive.read(members[0]), f"{path}!{members[0]}")
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:  # damaged, truncated, encrypted
             raise DataSourceError(f"{path}: not a zip archive ({exc})") from exc
     else:
         raise DataSourceError(f"{path}: unsupported format '{suffix}' (use .RData, .txt or .zip)")
-    year = _year_of(frame.rename(columns={c: str(c).upper() for c in frame.columns}), path)
-    return _normalise_struct(frame, str(path)), year
+    table = _normalise_struct(frame, str(path))  # first: an empty table has no year to read
+    return table, _year_of(frame.rename(columns={c: str(c).upper() for c in frame.columns}), path)
 
 
 def pop_struct_2025(path: Path, to_2025) -> tuple[pd.DataFrame, int]:

@@ -23,8 +23,9 @@ DECIMALS = {CRS84: 6, LAMBERT72: 2, LAMBERT2008: 2}  # about 0.1 m and 1 cm
 
 
 def parse_crs(value: str | None, name: str = "crs") -> str:
-    """The canonical CRS URI for a ``crs``/``bbox-crs`` value; 400 for anything unsupported."""
-    if value is None or value == "":
+    """The canonical CRS URI for a ``crs``/``bbox-crs`` value; 400 for anything unsupported,
+    including an empty value (the OpenAPI enum does not admit it, so it is not the default)."""
+    if value is None:
         return CRS84
     uri = value.strip().strip("[]")
     uri = ALIASES.get(uri.upper(), uri).replace("https://", "http://")

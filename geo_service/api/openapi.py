@@ -28,7 +28,9 @@ COMMON_PARAMS = {
     "offset": _param("offset", "Index of the first feature of the page (see the next/prev links).",
                      {"type": "integer", "minimum": 0, "default": 0}),
     "bbox": _param("bbox", "Only features whose geometry intersects the box minx,miny,maxx,maxy (CRS84 unless bbox-crs).",
-                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, "form", False),
+                   # exactly 4 or 6 numbers, as in the standard's bbox.yaml (5 is not a box)
+                   {"type": "array", "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+                    "items": {"type": "number"}}, "form", False),
     "bbox-crs": _param("bbox-crs", "CRS of bbox.", {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84}),
     "crs": _param("crs", "CRS of the returned geometry (Content-Crs header says which).",
                   {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84}),

@@ -30,6 +30,7 @@ from .sites import SitePlacer
 from .placenames import PlaceResolver
 
 MAX_IMPORT_ROWS = 5000
+_ERROR = object()  # row key of a (field, reason) found while reading; no JSON key can collide
 COLUMNS = (
     "name", "place", "kind", "description", "themes", "target_groups", "scope", "start_year", "website",
     "operator", "status", "address", "postcode", "lat", "lon", "source_url", "source_publisher",
@@ -54,6 +55,27 @@ def _number(value, field: str, errors: list, row: int, kind=float):
         return None
 
 
+def _feature_row(feature) -> dict:
+    """A GeoJSON feature as a row; a feature, properties or geometry of the wrong JSON type becomes
+    a row error (reported with the row number) instead of a TypeError."""
+    if not isinstance(feature, dict):
+        return {_ERROR: ("feature", "a feature must be a JSON object")}
+    props = feature.get("properties")
+    if not isinstance(props, dict | None):
+        return {_ERROR: ("properties", "the feature's properties must be a JSON object")}
+    row = dict(props or {})
+    geometry = feature.get("geometry")
+    if isinstance(geometry, dict) and geometry.get("type") == "Point":
+        coords = geometry.get("coordinates")
+        if isinstance(coords, list) and len(coords) in (2, 3):
+            row["lon"], row["lat"] = coords[0], coords[1]
+        else:
+            row[_ERROR] = ("geometry", "a Point needs coordinates [lon, lat]")
+    elif geometry is not None:
+        row[_ERROR] = ("geometry", "only Point geometries (or none) are accepted")
+    return row
+
+
 def _rows_from(data: bytes, filename: str) -> list[dict]:
     suffix = Path(filename).suffix.lower()
     try:
@@ -68,18 +90,7 @@ def _rows_from(data: bytes, filename: str) -> list[dict]:
         if not isinstance(document, dict) or document.get("type") != "FeatureCollection" or not isinstance(document.get("features"), list):
             raise ValidationFailed("A GeoJSON import must be a FeatureCollection",
                                    errors=[{"row": 0, "field": "type", "reason": "expected a FeatureCollection with features"}])
-        rows = []
-        for feature in document["features"]:
-            props = dict((feature or {}).get("properties") or {}) if isinstance(feature, dict) else {}
-            geometry = feature.get("geometry") if isinstance(feature, dict) else None
-            if isinstance(geometry, dict) and geometry.get("type") == "Point":
-                coords = geometry.get("coordinates") or []
-                if len(coords) >= 2:
-                    props["lon"], props["lat"] = coords[0], coords[1]
-            elif geometry is not None:
-                props["_geometry_error"] = "only Point geometries (or none) are accepted"
-            rows.append(props)
-        return rows
+        return [_feature_row(feature) for feature in document["features"]]
     if suffix == ".csv":
         try:
             reader = csv.DictReader(io.StringIO(text))
@@ -109,11 +120,11 @@ def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolv
     taken = set(existing_ids)
     for number, row in enumerate(rows, start=1 if filename.lower().endswith((".json", ".geojson")) else 2):
         row = {k.strip() if isinstance(k, str) else k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
-        unknown = sorted(set(row) - set(COLUMNS) - {"_geometry_error"})
+        unknown = sorted(k for k in row if k is not _ERROR and k not in COLUMNS)
         for column in unknown:
             errors.append({"row": number, "field": column, "reason": f"unknown column (known: {', '.join(COLUMNS)})"})
-        if row.get("_geometry_error"):
-            errors.append({"row": number, "field": "geometry", "reason": row["_geometry_error"]})
+        if _ERROR in row:
+            errors.append({"row": number, "field": row[_ERROR][0], "reason": row[_ERROR][1]})
         if not row.get("name"):
             errors.append({"row": number, "field": "name", "reason": "a name is required"})
             continue

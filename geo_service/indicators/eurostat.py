@@ -15,6 +15,7 @@ import json
 import re
 import urllib.parse
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -51,12 +52,24 @@ def _value_and_flag(cell: str) -> tuple[float, str]:
     return (np.nan if number == ":" else float(number)), flag
 
 
+def _gunzip(raw: bytes) -> bytes:
+    """The bytes, decompressed when gzipped; a damaged or truncated archive is a DataSourceError."""
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataSourceError(f"damaged gzip data ({exc})") from exc
+
+
 def read_tsv(source: str | Path | bytes) -> pd.DataFrame:
     """Eurostat TSV (optionally gzipped): ``dim1,dim2,...,geo\\TIME_PERIOD`` then one column per period."""
-    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    lines = [line for line in raw.decode("utf-8-sig").splitlines() if line.strip()]
+    raw = _gunzip(source if isinstance(source, bytes) else Path(source).read_bytes())
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataSourceError(f"not a Eurostat TSV file: not UTF-8 text ({exc})") from exc
+    lines = [line for line in text.splitlines() if line.strip()]
     if not lines or "\\" not in lines[0].split("\t")[0]:
         raise DataSourceError("not a Eurostat TSV file: the first cell must look like 'unit,sex,...,geo\\TIME_PERIOD'")
     head = lines[0].split("\t")
@@ -84,29 +97,56 @@ def read_jsonstat(source: str | Path | bytes | dict) -> pd.DataFrame:
             doc = json.loads(raw)
         except ValueError as exc:
             raise DataSourceError(f"not JSON-stat: {exc}") from exc
-    if doc.get("class") != "dataset" or "id" not in doc or "size" not in doc:
+    if not isinstance(doc, dict) or doc.get("class") != "dataset" or "id" not in doc or "size" not in doc:
         raise DataSourceError("not a JSON-stat 2.0 dataset (needs class 'dataset', 'id' and 'size')")
-    ids, sizes = doc["id"], doc["size"]
-    codes = []
-    for dim in ids:
-        index = doc["dimension"][dim]["category"]["index"]
-        ordered = index if isinstance(index, list) else sorted(index, key=index.get)
-        codes.append(ordered)
-    total = int(np.prod(sizes))
-    values = np.full(total, np.nan)
-    raw_values = doc.get("value", {})
-    items = raw_values.items() if isinstance(raw_values, dict) else enumerate(raw_values)
-    for key, value in items:
-        if value is not None:
-            values[int(key)] = float(value)
-    flags = np.full(total, "", dtype=object)
-    raw_status = doc.get("status", {})
-    for key, flag in (raw_status.items() if isinstance(raw_status, dict) else enumerate(raw_status)):
-        flags[int(key)] = flag or ""
+    try:
+        ids, sizes, codes = _cube(doc)
+        total = int(np.prod(sizes, dtype=np.int64))
+        values = np.full(total, np.nan)
+        for key, value in _cells(doc.get("value", {}), "value", total):
+            if value is not None:
+                values[key] = float(value)
+        flags = np.full(total, "", dtype=object)
+        for key, flag in _cells(doc.get("status", {}), "status", total):
+            flags[key] = str(flag or "")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # wrong JSON types in the document
+        raise DataSourceError(f"malformed JSON-stat dataset ({type(exc).__name__}: {exc})") from exc
     grid = np.unravel_index(np.arange(total), sizes)
     frame = pd.DataFrame({dim: np.asarray(codes[d], dtype=object)[grid[d]] for d, dim in enumerate(ids)})
     frame["value"], frame["flag"] = values, flags
     return frame
+
+
+MAX_CELLS = 10_000_000  # far above any employment table; a bigger cube is a broken size
+
+
+def _cube(doc: dict) -> tuple[list, list[int], list[list]]:
+    """Dimension ids, sizes and ordered category codes, checked against each other."""
+    ids, sizes = doc["id"], doc["size"]
+    if not isinstance(ids, list) or not isinstance(sizes, list) or len(ids) != len(sizes):
+        raise DataSourceError("JSON-stat: 'id' and 'size' must be lists of the same length")
+    codes = []
+    for dim, size in zip(ids, sizes):
+        index = doc["dimension"][dim]["category"]["index"]
+        ordered = index if isinstance(index, list) else sorted(index, key=index.get)
+        if not all(isinstance(code, str) for code in ordered):
+            raise DataSourceError(f"JSON-stat: dimension {dim!r} has category codes that are not strings")
+        if type(size) is not int or len(ordered) != size:
+            raise DataSourceError(f"JSON-stat: dimension {dim!r} has {len(ordered)} categories but size {size!r}")
+        codes.append(ordered)
+    if int(np.prod(sizes, dtype=np.float64)) > MAX_CELLS:
+        raise DataSourceError(f"JSON-stat: a cube of {sizes} cells is larger than {MAX_CELLS:,}")
+    return ids, sizes, codes
+
+
+def _cells(raw, name: str, total: int):
+    """(position, item) of a JSON-stat ``value``/``status`` given as an object or a list."""
+    items = raw.items() if isinstance(raw, dict) else enumerate(raw)
+    for key, item in items:
+        position = int(key)
+        if not 0 <= position < total:
+            raise DataSourceError(f"JSON-stat: {name} position {key!r} is outside the cube of {total} cells")
+        yield position, item
 
 
 def api_url(dataset: str, filters: dict) -> str:
@@ -134,11 +174,14 @@ def fetch_jsonstat(dataset: str, filters: dict, settings, timeout: float = 30.0,
 
 
 def read_file(path: str | Path) -> pd.DataFrame:
-    """TSV (.tsv, .tsv.gz) or JSON-stat (.json), told apart by content."""
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return read_jsonstat(raw) if raw.lstrip()[:1] == b"{" else read_tsv(raw)
+    """TSV (.tsv, .tsv.gz) or JSON-stat (.json), told apart by content; errors name the file."""
+    try:
+        raw = _gunzip(Path(path).read_bytes())
+        return read_jsonstat(raw) if raw.lstrip()[:1] == b"{" else read_tsv(raw)
+    except OSError as exc:
+        raise DataSourceError(f"{path}: cannot read the file ({exc})") from exc
+    except DataSourceError as exc:
+        raise DataSourceError(f"{path}: {exc.message}", **exc.details) from exc
 
 
 def _reason(flag: str) -> str:
