@@ -8,6 +8,7 @@ import time
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import GeoServiceError
 from .i18n import init_i18n
@@ -49,7 +50,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.json_logs:
         configure_json_logging(settings.log_level)
     init_request_log(app)
-    init_security_headers(app)
+    init_security_headers(app, hsts=settings.secure_cookies)
+    if settings.proxy_hops:
+        # Behind N trusted proxies: client address (rate limits), scheme and host (API links)
+        # come from their X-Forwarded-* headers; without the setting those headers are ignored.
+        n = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
     return app
 
 

@@ -11,6 +11,8 @@ import uuid
 
 from flask import Flask, g, request
 
+from .nominations.store import client_key
+
 ACCESS_LOGGER = "geo_service.access"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -65,7 +67,7 @@ def init_request_log(app: Flask) -> None:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 2),
                     "bytes": response.calculate_content_length(),
-                    "remote": request.remote_addr,
+                    "client": client_key(request.remote_addr)[:16],  # a hash: no address in the logs
                 },
             )
         return response

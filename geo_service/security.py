@@ -82,7 +82,12 @@ def content_security_policy(nonce: str | None = None, hashes: Iterable[str] = ()
     )
 
 
-def init_security_headers(app: Flask) -> None:
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def init_security_headers(app: Flask, hsts: bool = False) -> None:
+    """``hsts``: the site is served over HTTPS only (GEO_SERVICE_SECURE_COOKIES), so browsers
+    are told to refuse plain HTTP for a year."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.after_request
@@ -95,6 +100,8 @@ def init_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", HSTS)
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
         return response

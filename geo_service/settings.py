@@ -51,6 +51,7 @@ class Settings:
     server_threads: int = 4
     server_timeout: int = 60
     warm_up: bool = True
+    proxy_hops: int = 0
 
     @property
     def instance_path(self) -> Path:
@@ -86,4 +87,5 @@ class Settings:
             server_threads=int(os.environ.get("GEO_SERVICE_THREADS", 4)),
             server_timeout=int(os.environ.get("GEO_SERVICE_TIMEOUT", 60)),
             warm_up=_env_bool("GEO_SERVICE_WARM_UP", True),
+            proxy_hops=int(os.environ.get("GEO_SERVICE_PROXY_HOPS", 0)),
         )

@@ -146,6 +146,19 @@ def test_rate_limit_is_per_client_and_leaves_the_database_unchanged(store, resol
     assert _count(store) == 3
 
 
+def test_rate_hits_older_than_every_window_are_dropped(store, resolver):
+    from datetime import datetime, timezone
+
+    from geo_service.nominations.models import RateHit
+
+    with store.sessions.begin() as s:
+        s.add(RateHit(bucket="submit", client="client-old", at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
+    store.submit(*_data(resolver), "en", "client-new")
+    with store.sessions() as s:
+        clients = set(s.scalars(select(RateHit.client)))
+    assert "client-old" not in clients and "client-new" in clients
+
+
 def test_validation_reports_each_field(resolver):
     form = {k: v if isinstance(v, list) else [v] for k, v in valid_form(
         name="", place=["Atlantis", "Luik"], themes=["astrology"], scope="galactic", website="javascript:alert(1)",

@@ -22,7 +22,7 @@ from geo_service.nominations.errors import NotAuthenticated, RateLimited
 from geo_service.nominations.models import Moderator, Nomination
 from geo_service.nominations.store import NominationStore, RateLimit
 from geo_service.security import init_security_headers, render_cacheable
-from nominations_support import BACKENDS, fresh_database_url, hidden, login, make_app, submit_form
+from nominations_support import BACKENDS, fresh_database_url, hidden, login, make_app, submit_form, valid_form
 from test_pages import GZIP, html_of
 
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -188,9 +188,11 @@ def test_session_cookie_has_no_secure_flag_unless_asked(client):
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def https_app(request, settings, tmp_path_factory):
-    """The app as deployed behind HTTPS: GEO_SERVICE_SECURE_COOKIES set."""
+    """The app as deployed behind one HTTPS proxy: GEO_SERVICE_SECURE_COOKIES and
+    GEO_SERVICE_PROXY_HOPS=1 set."""
     folder = tmp_path_factory.mktemp(f"security-{request.param}")
-    application = make_app(replace(settings, secure_cookies=True), fresh_database_url(request.param, folder), folder)
+    application = make_app(replace(settings, secure_cookies=True, proxy_hops=1),
+                           fresh_database_url(request.param, folder), folder)
     yield application
     application.extensions[EXTENSION].engine.dispose()
 
@@ -335,3 +337,52 @@ def test_instance_secret_key_is_created_once_readable_by_the_owner_only(settings
     assert len(key) == 64 and path.read_text() == key
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert _instance_secret(instance) == key  # every worker and restart signs with the same key
+
+
+def test_hsts_is_sent_only_when_the_site_is_https_only(client, https_app):
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    hsts = _https_client(https_app).get("/healthz").headers["Strict-Transport-Security"]
+    assert hsts.startswith("max-age=31536000")
+
+
+def test_forwarded_headers_are_trusted_only_when_proxies_are_declared(client, https_app):
+    """Behind a declared proxy the API's links name the public host and scheme; without the
+    setting a client cannot make the service believe another host or address."""
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org",
+                 "X-Forwarded-For": "203.0.113.7"}
+    behind = _https_client(https_app).get("/ogc?f=json", headers=forwarded).get_json()
+    assert {link["href"].split("/")[2] for link in behind["links"]} == {"maps.example.org"}
+    assert all(link["href"].startswith("https://") for link in behind["links"])
+    direct = client.get("/ogc?f=json", headers=forwarded).get_json()
+    assert "maps.example.org" not in str(direct["links"])
+
+
+def test_rate_limits_count_the_forwarded_client_behind_a_proxy(https_app):
+    store = https_app.extensions[EXTENSION]
+    client = _https_client(https_app)
+
+    def submit_from(address: str, name: str):
+        page = client.get("/nominate?lang=en")
+        form = valid_form(csrf_token=hidden(page.data, "csrf_token"),
+                          submission_token=hidden(page.data, "submission_token"), name=name)
+        return client.post("/nominate?lang=en", data=form, headers={"X-Forwarded-For": address})
+
+    before = dict(store.limits)
+    store.limits["submit"] = RateLimit(1, timedelta(hours=1))
+    try:
+        first = submit_from("203.0.113.21", "Behind a proxy A")
+        again = submit_from("203.0.113.21", "Behind a proxy B")
+        other = submit_from("203.0.113.22", "Behind a proxy C")
+    finally:
+        store.limits.update(before)
+    assert first.status_code == 303 and other.status_code == 303
+    assert again.status_code == 429
+
+
+def test_access_log_keeps_a_hash_of_the_client_not_its_address(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="geo_service.access"):
+        client.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.77"})
+    [record] = [r for r in caplog.records if r.name == "geo_service.access" and r.path == "/healthz"][-1:]
+    assert len(record.client) == 16 and "198.51.100.77" not in str(record.__dict__)

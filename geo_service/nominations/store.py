@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -77,6 +77,9 @@ class NominationStore:
             raise RateLimited(f"Too many requests from this address: at most {limit.count} per "
                               f"{int(limit.window.total_seconds() // 60)} minutes; please try again later.")
         s.add(RateHit(bucket=bucket, client=client))
+        # hits older than every window count for nothing: drop them so the table stays small
+        oldest = utcnow() - max(lim.window for lim in self.limits.values())
+        s.execute(delete(RateHit).where(RateHit.at < oldest))
 
     def submit(self, data: dict, contact: dict, token: str, language: str, client: str) -> Nomination:
         """Store a validated nomination (pending) and return it; idempotent per ``token``."""
