@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..mapviews import coverage as cov, employment as emp, gaps
 from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
-from .pages import area_names, asset_urls, cached_page, canonical, collection, commune_url, current_language, \
+from .pages import area_names, asset_urls, cached_view, collection, commune_url, current_language, \
     initiative_url, labels, snapshot
 
 bp = Blueprint("maps_pages", __name__)
@@ -21,10 +21,8 @@ def _indicator_frame(name: str):
 
 
 @bp.get("/map/coverage")
+@cached_view("map.coverage", params=("measure", "rate", "kind", "theme", "target"))
 def coverage():
-    redirect_to = canonical(("measure", "rate", "kind", "theme", "target"))
-    if redirect_to:
-        return redirect_to
     query = cov.CoverageQuery.parse(request.args)
     snap = snapshot()
 
@@ -42,14 +40,12 @@ def coverage():
                                groups=GROUP_LABELS, foreign_available=foreign is not None,
                                title=cov.describe(query, _))
 
-    return cached_page("map.coverage", build)
+    return build
 
 
 @bp.get("/map/employment")
+@cached_view("map.employment", size=6)
 def employment():
-    redirect_to = canonical(())
-    if redirect_to:
-        return redirect_to
     snap = snapshot()
 
     def build() -> str:
@@ -61,7 +57,7 @@ def employment():
                                   asset_urls(), _)
         return render_template("maps/employment.html", view=view)
 
-    return cached_page("map.employment", build, size=6)
+    return build
 
 
 def _suggestions(kind: str):
@@ -95,10 +91,8 @@ def _points_wgs84():
 
 
 @bp.get("/map/gaps")
+@cached_view("map.gaps", params=("kind",), size=12)
 def gaps_page():
-    redirect_to = canonical(("kind",))
-    if redirect_to:
-        return redirect_to
     snap = snapshot()
     params = getattr(snap.indicators, "params", None) or {}
     desert_kinds = tuple(k for k in params.get("desert_kinds", KIND_LABELS) if k in KIND_LABELS)
@@ -113,7 +107,7 @@ def gaps_page():
         return render_template("maps/gaps.html", view=view, kind=kind, kinds=desert_kinds, labels=labels(),
                                radius=radius, params=getattr(snap.indicators, "params", None) or {})
 
-    return cached_page("map.gaps", build, size=12)
+    return build
 
 
 def map_links() -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ nonce cannot be in shared bytes; see ``geo_service.security``)."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import maps
 from ..errors import InvalidParameter
@@ -104,6 +106,24 @@ def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response
     return response
 
 
+def cached_view(kind: str, params: Iterable[str] = (), size: int = 32):
+    """Decorate a view whose page is rendered once per snapshot, language and canonical URL: the
+    view returns the function that renders the HTML (or a response of its own, e.g. a redirect);
+    a URL with unknown parameters is first redirected to its canonical form."""
+    def wrap(view: Callable):
+        @functools.wraps(view)
+        def handler(**kwargs):
+            redirect_to = canonical(params)
+            if redirect_to:
+                return redirect_to
+            built = view(**kwargs)
+            return built if isinstance(built, BaseResponse) else cached_page(kind, built, size)
+
+        return handler
+
+    return wrap
+
+
 def collection(level: str) -> dict:
     snap = snapshot()
     return snap.derived(("mapviews.collection", level), lambda: mapbase.geometry_collection(snap.base.display[level]))
@@ -128,11 +148,8 @@ def labels() -> dict:
 
 
 @bp.get("/")
+@cached_view("home", size=6)
 def home():
-    redirect_to = canonical(())
-    if redirect_to:
-        return redirect_to
-
     def build() -> str:
         base = snapshot().base
         text = {"name": _("Commune"), "nis": _("NIS code"), "province": _("Province"),
@@ -142,14 +159,12 @@ def home():
         return render_template("index.html", fragments=fragments, commune_count=len(base.boundaries.communes),
                                population_year=base.population_year)
 
-    return cached_page("home", build, size=6)
+    return build
 
 
 @bp.get("/commune/<nis>")
+@cached_view("commune", size=256)
 def commune(nis: str):
-    redirect_to = canonical(())
-    if redirect_to:
-        return redirect_to
     snap = snapshot()
     if nis not in snap.base.boundaries.communes.index:
         try:  # an older code (1977-2024) goes to the 2025 commune that now holds it
@@ -169,14 +184,12 @@ def commune(nis: str):
                                params=getattr(snap.indicators, "params", None) or {},
                                metadata=getattr(snap.indicators, "metadata", None) or {})
 
-    return cached_page("commune", build, size=256)
+    return build
 
 
 @bp.get("/initiative/<initiative_id>")
+@cached_view("initiative", size=128)
 def initiative(initiative_id: str):
-    redirect_to = canonical(())
-    if redirect_to:
-        return redirect_to
     snap = snapshot()
 
     def build() -> str:
@@ -188,7 +201,7 @@ def initiative(initiative_id: str):
                                        commune_url, labels()["kinds"], _)
         return render_template("initiative.html", p=profile, fragments=fragments, labels=labels())
 
-    return cached_page("initiative", build, size=128)
+    return build
 
 
 @bp.get("/search")
