@@ -21,9 +21,15 @@ DOWNLOAD_FORMATS = ("geojson", "csv", "gpkg")
 
 
 def warm_urls(app: Flask, pages=PAGES, languages=LANGUAGES, downloads=True) -> list[str]:
-    """Each page in each language (cached under the language, however it is chosen), then every
-    collection's whole-layer downloads."""
+    """Each page in each language (cached under the language, however it is chosen), the gaps
+    map for each kind of service, then every collection's whole-layer downloads."""
     urls = [f"{page}?lang={lang}" for lang in languages for page in pages]
+    if "/map/gaps" in pages:  # one gaps map per kind of service (each with its own MCLP run)
+        with app.app_context():
+            from .app import current_snapshot
+
+            params = getattr(current_snapshot().indicators, "params", None) or {}
+        urls += [f"/map/gaps?kind={kind}&lang={lang}" for lang in languages for kind in params.get("desert_kinds", ())]
     if downloads:
         listing = app.test_client().get("/collections?f=json").get_json() or {}
         urls += [f"/downloads/{c['id']}.{ext}" for c in listing.get("collections", []) for ext in DOWNLOAD_FORMATS]

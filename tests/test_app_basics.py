@@ -90,6 +90,7 @@ def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     urls = warm_urls(app, pages=("/map/employment",), languages=("fr", "nl"))
     assert urls[:2] == ["/map/employment?lang=fr", "/map/employment?lang=nl"]
     assert {"/downloads/communes.gpkg", "/downloads/sites.csv", "/downloads/service-areas.geojson"} <= set(urls)
+    assert "/map/gaps?kind=ngo_service&lang=fr" in warm_urls(app, languages=("fr",))
     timings = warm_up(app, urls[:2])
     assert set(timings) == set(urls[:2])
     with app.test_request_context():

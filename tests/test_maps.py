@@ -205,3 +205,11 @@ def test_display_names_follow_the_language_with_german_where_it_exists():
     province = {"name_nl": "Provincie Luik", "name_fr": "Province de Liège", "name_de": "Provinz Lüttich",
                 "region": "03000"}
     assert local_name(province) == "Province de Liège"
+
+
+def test_location_suggestions_are_kept_on_disk_for_the_next_start(client, settings):
+    """The MCLP run of a gaps map takes seconds: its result is cached on disk under the data
+    version, so a restart on the same data (or the warm-up of a new worker) does not redo it."""
+    response = client.get("/map/gaps?kind=reception_centre&lang=en")
+    assert response.status_code == 200
+    assert list((settings.cache_dir / "derived").glob("suggestions-reception_centre-*.pkl"))

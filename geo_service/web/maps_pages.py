@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..cache import cached
 from ..mapviews import coverage as cov, employment as emp, gaps
 from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
 from .pages import area_names, asset_urls, cached_view, collection, commune_url, current_language, \
@@ -76,7 +79,10 @@ def _suggestions(kind: str):
         frame = communes.reindex(snap.base.boundaries.communes.index)
         return gaps.suggestions(points, frame, kind, radius)
 
-    return snap.derived(("maps.suggestions", kind, radius), build), radius
+    # seconds of MCLP per kind: kept on disk too, so a restart on the same data does not redo it
+    key = hashlib.sha256(f"{snap.version}|{kind}|{radius}".encode()).hexdigest()[:20]
+    return snap.derived(("maps.suggestions", kind, radius),
+                        lambda: cached(snap.settings.cache_dir, f"suggestions-{kind}", key, build)), radius
 
 
 def _points_wgs84():
