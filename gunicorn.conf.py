@@ -40,8 +40,11 @@ logconfig_dict = {
 
 def when_ready(server):
     """With preload_app the app is loaded in the master: render the common pages there before the
-    workers fork, so each worker starts warm (GEO_SERVICE_WARM_UP=0 skips it)."""
+    workers fork, so each worker starts warm, and re-render them in the background of each worker
+    after a nomination is published (GEO_SERVICE_WARM_UP=0 skips both)."""
     if _settings.warm_up and preload_app:
-        from geo_service.warmup import warm_up
+        from geo_service.warmup import rewarm_on_new_data, warm_up
 
-        warm_up(server.app.wsgi())
+        app = server.app.wsgi()
+        warm_up(app)
+        rewarm_on_new_data(app)  # and again in each worker whenever published data change

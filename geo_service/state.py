@@ -141,6 +141,7 @@ class StateHolder:
         self._checked = 0.0
         self._revision = published.revision() if published else "none"
         self._snapshot = build_snapshot(settings, base, published.records() if published else [], self._revision)
+        self.listeners: list[Callable[[Snapshot], None]] = []  # told of each new snapshot
 
     def snapshot(self) -> Snapshot:
         if self.published is not None and time.monotonic() - self._checked >= REFRESH_SECONDS:
@@ -157,7 +158,10 @@ class StateHolder:
         with self._lock:
             self._checked = time.monotonic()
             revision = self.published.revision()
-            if force or revision != self._revision:
-                self._snapshot = build_snapshot(self.settings, self.base, self.published.records(), revision)
-                self._revision = revision
+            if not (force or revision != self._revision):
+                return self._snapshot
+            self._snapshot = build_snapshot(self.settings, self.base, self.published.records(), revision)
+            self._revision = revision
+        for listener in self.listeners:
+            listener(self._snapshot)
         return self._snapshot

@@ -10,7 +10,9 @@ visitor waits on a cold worker and a load balancer sees the same latency from ea
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -49,3 +51,35 @@ def warm_up(app: Flask, urls: list[str] | None = None) -> dict[str, float]:
             log.warning("warm-up: %s answered %s", url, status)
     log.warning("warm-up: %d responses built in %.1f s", len(timings), sum(timings.values()))
     return timings
+
+
+def rewarm_on_new_data(app: Flask, urls: list[str] | None = None) -> Callable[[], threading.Thread | None]:
+    """After a nomination is published every process builds a new snapshot whose caches are
+    empty: rebuild the same responses in a background thread of that process, so visitors do not
+    pay for it. One re-warm at a time; a newer snapshot arriving meanwhile is warmed after it.
+    Returns a function giving the running thread (for tests and shutdown)."""
+    state = {"thread": None, "again": False}
+    lock = threading.Lock()
+
+    def run() -> None:
+        while True:
+            try:
+                warm_up(app, urls)
+            except Exception:  # never let a failed re-warm take the worker down
+                log.exception("re-warm after new data failed")
+            with lock:
+                if not state["again"]:
+                    state["thread"] = None
+                    return
+                state["again"] = False
+
+    def on_new_snapshot(_snapshot) -> None:
+        with lock:
+            if state["thread"] is not None:
+                state["again"] = True
+                return
+            state["thread"] = threading.Thread(target=run, name="geo_service-rewarm", daemon=True)
+            state["thread"].start()
+
+    app.extensions["geo_service"].listeners.append(on_new_snapshot)
+    return lambda: state["thread"]

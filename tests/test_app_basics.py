@@ -102,3 +102,27 @@ def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     by_browser = client.get("/map/employment", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
     assert by_url.status_code == by_browser.status_code == 200
     assert by_url.headers["ETag"] == by_browser.headers["ETag"]
+
+
+def test_new_data_are_warmed_in_the_background(app):
+    """When published data change, the new snapshot's pages are rebuilt by a background thread,
+    without any request asking for them."""
+    import time
+
+    from geo_service.warmup import rewarm_on_new_data
+
+    holder = app.extensions["geo_service"]
+    rewarm_on_new_data(app, urls=["/map/employment?lang=nl"])
+    listener = holder.listeners[-1]
+    try:
+        new = holder.refresh(force=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            cache = new._memo.get(("pages.cache", "map.employment"))
+            if cache is not None and any(key[2] == "nl" for key in cache._items):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the new snapshot's employment map was not built in the background")
+    finally:
+        holder.listeners.remove(listener)
