@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo_service.catalogue.vocab import KINDS, THEMES
 from geo_service.errors import InvalidParameter
 from geo_service.indicators import IndicatorParams, compute_indicators
 from geo_service.indicators.distances import commune_points, distance_km
-from geo_service.indicators.params import KINDS, THEMES
 
 BRUSSELS, LIEGE, NAMUR = "21004", "62063", "92094"
 

@@ -13,11 +13,12 @@ import pandas as pd
 
 from .. import population as pop
 from ..cache import cache_key, cached
+from ..catalogue.vocab import KINDS
 from ..sources import locate
 from . import employment as emp
 from .distances import distance_km
 from .location import suggest_sites
-from .params import KINDS, IndicatorParams
+from .params import IndicatorParams
 
 POP_STRUCT_FILE = "TF_SOC_POP_STRUCT_2015.RData"
 

@@ -9,25 +9,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ..catalogue.vocab import KINDS
 from ..errors import InvalidParameter
-
-# The catalogue's vocabulary (docs/catalogue.md); columns exist for each even when no site has it.
-KINDS = (
-    "citizen_initiative",
-    "ngo_service",
-    "civic_integration_office",
-    "public_employment_service",
-    "social_welfare",
-    "reception_centre",
-    "education_training",
-    "coordination_body",
-)
-THEMES = (
-    "language", "housing", "mentoring", "employment", "education", "leisure", "legal", "health",
-    "reception", "awareness_raising", "social_contact", "volunteering", "culture", "sport",
-    "material_aid", "family", "digital", "research", "civic_integration", "social_aid",
-)
-KIND_LABELS = {k: k.replace("_", "-") for k in KINDS}
 
 
 @dataclass(frozen=True)

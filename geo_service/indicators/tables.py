@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 
 from .. import population as pop
+from ..catalogue.vocab import KINDS, THEMES
 from . import bivariate, deserts, employment as emp
 from .access import fca
 from .coverage import area_coverage, commune_coverage, per
 from .distances import commune_points, distance_km, site_points
 from .metadata import build_metadata
-from .params import KINDS, THEMES, IndicatorParams
+from .params import IndicatorParams
 
 if TYPE_CHECKING:
     from . import Indicators
