@@ -14,13 +14,13 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
+
+from bench_api import free_port, wait_up  # same folder (run as a script)
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = r"""
@@ -44,12 +44,6 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ensure_wrk() -> str:
     path = shutil.which("wrk")
     if path:
@@ -57,18 +51,6 @@ def ensure_wrk() -> str:
     print("installing Debian's wrk ...", file=sys.stderr)
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
     return shutil.which("wrk")
-
-
-def wait_ready(url: str, seconds: float = 120) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the server did not become ready")
 
 
 def families(base: str) -> dict[str, list[str]]:
@@ -104,7 +86,7 @@ def main() -> None:
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base)
+        wait_up(port, "/healthz")
         urls = families(base)
         # steady state: each URL a few times so every worker has it (not counted)
         for _ in range(4):

@@ -44,17 +44,11 @@ def _format(json_types=(d.JSON, d.GEOJSON)) -> str:
     return "html" if best == d.HTML and html_q > request.accept_mimetypes[json_types[0]] else "json"
 
 
-def _matches(etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    tokens = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return etag in tokens or "*" in tokens
-
-
 def _send(api, key, media_type: str, build, headers=()) -> Response:
     etag = api.etag(key)
     common = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept, Accept-Encoding",
               "Last-Modified": api.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT"), **dict(headers)}
-    if _matches(etag):
+    if request.if_none_match.contains_weak(etag.strip('"')):  # werkzeug parses the header
         return Response(status=304, headers=common)
     payload: Payload = api.payload(key, media_type, build, headers)
     body, path = payload.body, payload.path

@@ -9,6 +9,7 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
+from ..app import current_snapshot
 from ..nominations import EXTENSION as NOMINATIONS
 
 bp = Blueprint("health", __name__)
@@ -16,9 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def _data() -> dict:
-    base = current_app.extensions["geo_service.base"]
+    snapshot = current_snapshot()
+    base = snapshot.base
     b = base.boundaries
-    snapshot = current_app.extensions["geo_service"].snapshot()
     return {
         "layers": {"communes": len(b.communes), "communes_2019": len(b.communes_2019),
                    "arrondissements": len(b.arrondissements), "provinces": len(b.provinces),

@@ -93,7 +93,7 @@ def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response
     etag, raw, packed, script_hashes = cache.get(key, lambda: render_cacheable(build))
     allow_scripts(script_hashes)
     etag = f'"{snap.version}-{etag}"'
-    if etag in request.headers.get("If-None-Match", ""):
+    if request.if_none_match.contains_weak(etag.strip('"')):
         response = Response(status=304)
     elif "gzip" in request.headers.get("Accept-Encoding", ""):
         response = Response(packed, mimetype="text/html")
