@@ -32,7 +32,7 @@ def build_command() -> None:
     click.echo(
         f"communes 2025: {len(b.communes)}, communes 2019: {len(b.communes_2019)}, "
         f"arrondissements: {len(b.arrondissements)}, provinces: {len(b.provinces)}, regions: {len(b.regions)}, "
-        f"population {base.population_year}: {int(b.communes['pop_2020_total'].sum()):,}"
+        f"population {base.population_year}: {int(b.communes['pop_2025_total'].sum()):,}"
     )
 
 

@@ -62,7 +62,7 @@ def commune_tooltip_frame(display_communes: gpd.GeoDataFrame, provinces, lang: s
     frame[labels["province"]] = [
         name_in(province_records[records[nis]["province"]], lang) for nis in frame.index
     ]
-    frame[labels["population"]] = [f"{records[nis]['pop_2020_total']:,}".replace(",", " ") for nis in frame.index]
+    frame[labels["population"]] = [f"{records[nis]['pop_2025_total']:,}".replace(",", " ") for nis in frame.index]
     return frame
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from .errors import DataSourceError
 
 POPULATION_2020_YEAR = 2020
+POPULATION_2025_YEAR = 2025
 
 
 def read_population_2020(path: Path) -> pd.DataFrame:
@@ -38,6 +39,32 @@ def read_population_2020(path: Path) -> pd.DataFrame:
     frame[["men", "women", "total"]] = counts
     communes = frame[~frame["nis"].str.endswith("000") & ~frame["nis"].isin(["20001", "20002"])]
     return communes[["nis", "men", "women", "total"]].reset_index(drop=True)
+
+
+def read_population_2025(path: Path, communes_2025) -> pd.Series:
+    """Residents on 1 January 2025 per 2025 commune (index ``nis``), from Statbel's yearly workbook
+    as normalised in the pinned CSV (``public_geography_id``, ``value``). Every 2025 commune must
+    appear exactly once: a missing or extra code means the file is not the pinned 2025 table."""
+    try:
+        frame = pd.read_csv(path, dtype={"public_geography_id": str}, encoding="utf-8-sig")
+    except (OSError, ValueError) as exc:
+        raise DataSourceError(f"{path}: not a readable CSV table ({type(exc).__name__}: {exc})") from exc
+    expected = {"public_geography_id", "value", "year"}
+    if not expected <= set(frame.columns):
+        raise DataSourceError(f"{path}: expected columns {sorted(expected)}, found {list(frame.columns)}")
+    frame = frame[pd.to_numeric(frame["year"], errors="coerce") == POPULATION_2025_YEAR]
+    codes = frame["public_geography_id"].fillna("").str.strip().str.zfill(5)
+    values = pd.to_numeric(frame["value"], errors="coerce")
+    if values.isna().any() or (values < 0).any():
+        raise DataSourceError(f"{path}: 'value' must hold counts of residents (0 or more)")
+    series = pd.Series(values.to_numpy(), index=pd.Index(codes, name="nis"))
+    if series.index.duplicated().any():
+        raise DataSourceError(f"{path}: commune codes appear more than once: {sorted(set(series.index[series.index.duplicated()]))[:5]}")
+    wanted = pd.Index(communes_2025)
+    missing, extra = wanted.difference(series.index), series.index.difference(wanted)
+    if len(missing) or len(extra):
+        raise DataSourceError(f"{path}: not the 2025 communes (missing {list(missing[:5])}, unknown {list(extra[:5])})")
+    return series.reindex(wanted).astype("int64")
 
 
 def to_2025(frame: pd.DataFrame, to_2025, value_columns: list[str]) -> pd.DataFrame:

@@ -32,7 +32,8 @@ from .sources import locate
 
 log = logging.getLogger(__name__)
 
-BASE_INPUTS = ["be-municip-lamberts.geo.json", "REFNIS_2019.csv", "bevolking_per_gemeente.csv"]
+BASE_INPUTS = ["be-municip-lamberts.geo.json", "REFNIS_2019.csv", "bevolking_per_gemeente.csv",
+               "population_2025_by_commune.csv"]
 LEVELS = ("commune", "arrondissement", "province", "region")
 REFRESH_SECONDS = 1.0
 
@@ -43,17 +44,20 @@ class BaseLayers:
 
     boundaries: Boundaries
     display: dict[str, gpd.GeoDataFrame]
-    population_year: int = pop.POPULATION_2020_YEAR
+    population_year: int = pop.POPULATION_2025_YEAR
     extras: dict = field(default_factory=dict)
 
 
-def _attach_population(boundaries: Boundaries, population_2020: pd.DataFrame) -> None:
+def _attach_population(boundaries: Boundaries, population_2020: pd.DataFrame, population_2025: pd.Series) -> None:
+    """``pop_2025_total`` (the newest figure, used by every rate) and the 2020 table by sex."""
     per_commune = pop.to_2025(population_2020, boundaries.to_2025, ["men", "women", "total"])
     communes = boundaries.communes
     for column in ("total", "men", "women"):
         communes[f"pop_2020_{column}"] = per_commune[column].reindex(communes.index).astype("int64")
+    communes["pop_2025_total"] = population_2025.reindex(communes.index).astype("int64")
+    columns = ["pop_2025_total", "pop_2020_total", "pop_2020_men", "pop_2020_women"]
     for level in ("arrondissement", "province", "region"):
-        sums = communes.groupby(level)[["pop_2020_total", "pop_2020_men", "pop_2020_women"]].sum()
+        sums = communes.groupby(level)[columns].sum()
         layer = boundaries.layer(level)
         for column in sums.columns:
             layer[column] = sums[column].reindex(layer.index).astype("int64")
@@ -64,7 +68,8 @@ def build_base_layers(settings: Settings) -> BaseLayers:
 
     def build() -> BaseLayers:
         boundaries = build_boundaries(paths["be-municip-lamberts.geo.json"], paths["REFNIS_2019.csv"])
-        _attach_population(boundaries, pop.read_population_2020(paths["bevolking_per_gemeente.csv"]))
+        _attach_population(boundaries, pop.read_population_2020(paths["bevolking_per_gemeente.csv"]),
+                           pop.read_population_2025(paths["population_2025_by_commune.csv"], boundaries.communes.index))
         display = {level: simplify_coverage(boundaries.layer(level)) for level in LEVELS}
         return BaseLayers(boundaries=boundaries, display=display)
 
