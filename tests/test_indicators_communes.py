@@ -53,7 +53,13 @@ def synthetic(base, settings):
             ("s3", "group-closed", "citizen_initiative", BRUSSELS),  # closed: ignored
         ],
     )
-    return compute_indicators(base, catalogue, settings, use_cache=False)
+    return compute_indicators(base, catalogue, settings, use_cache=False, register_entries=SYNTHETIC_REGISTER)
+
+
+# The synthetic office's network: complete (1 of 1 site) over all of Belgium.
+SYNTHETIC_REGISTER = [{"id": "office-network", "name": "Synthetic offices", "kind": "civic_integration_office",
+                       "initiatives": ["office-liege"], "stated_count": 1, "sources": [{"url": "https://example.org"}],
+                       "include": ["region:02000", "region:03000", "region:04000"]}]
 
 
 def test_brussels_to_liege_is_metric_and_plausible(synthetic):
@@ -81,23 +87,43 @@ def test_closed_sites_are_ignored_and_coverage_counts(synthetic):
     assert c.loc[NAMUR, "initiatives_per_1k_foreign"] == pytest.approx(1e3 / c.loc[NAMUR, "foreign_residents"])
 
 
-def test_desert_status_and_reason(synthetic):
+def test_statuses_follow_competence_and_completeness(base, settings, synthetic):
     c = synthetic.communes
-    # Namur is ~50 km from Liège but has a local initiative; Brussels has neither
-    assert not c.loc[NAMUR, "desert_civic_integration_office"]
-    assert c.loc[BRUSSELS, "desert_civic_integration_office"]
-    reason = c.loc[BRUSSELS, "desert_reason_civic_integration_office"]
-    assert reason.startswith("nearest civic-integration office: ") and "(Synthetic s1, Liège)" in reason
-    assert reason.endswith("no local initiative")
+    # Liège has the office; Namur (~50 km) is a gap of the complete network although it has a citizen
+    # initiative (a kind's status depends on that kind only)
+    assert c.loc[LIEGE, "status_civic_integration_office"] == "served"
+    assert c.loc[NAMUR, "status_civic_integration_office"] == "gap"
+    assert c.loc[NAMUR, "sites_present_citizen_initiative"] == 1
+    reason = c.loc[NAMUR, "status_reason_civic_integration_office"]
+    assert "(Synthetic s1, Liège)" in reason and "beyond 15 km" in reason and "complete (1 of 1 sites)" in reason
     far = c["nearest_km_civic_integration_office"] > 15
-    local = c["sites_present_citizen_initiative"] + c["sites_present_ngo_service"] > 0
-    assert (c["desert_civic_integration_office"] == (far & ~local)).all()
+    assert (c.loc[far, "status_civic_integration_office"] == "gap").all()
+    assert (c.loc[~far, "status_civic_integration_office"] == "served").all()
+    # the same office in a network that states 3 sites: "not within reach" is no longer a gap
+    partial = [dict(SYNTHETIC_REGISTER[0], stated_count=3)]
+    catalogue = synthetic_catalogue(base.boundaries.communes, [("s1", "office-liege", "civic_integration_office", LIEGE),
+                                                              ("s3", "group-closed", "citizen_initiative", BRUSSELS)])
+    p = compute_indicators(base, catalogue, settings, use_cache=False, register_entries=partial).communes
+    assert p.loc[NAMUR, "status_civic_integration_office"] == "unknown"
+    assert (p.loc[far, "status_civic_integration_office"] == "unknown").all()
+    assert "holds 1 of the 3 sites" in p.loc[NAMUR, "status_reason_civic_integration_office"]
+    # outside every network of the kind: unknown, and no "nearest competent" site
+    narrow = [dict(SYNTHETIC_REGISTER[0], include=[f"commune:{LIEGE}", f"commune:{NAMUR}"])]
+    n = compute_indicators(base, catalogue, settings, use_cache=False, register_entries=narrow).communes
+    assert n.loc[BRUSSELS, "status_civic_integration_office"] == "unknown"
+    assert pd.isna(n.loc[BRUSSELS, "nearest_km_civic_integration_office"])
+    assert "no network" in n.loc[BRUSSELS, "status_reason_civic_integration_office"]
+    assert n.loc[NAMUR, "status_civic_integration_office"] == "gap"
 
 
-def test_province_desert_counts_add_up(base, synthetic):
-    by_province = synthetic.communes.groupby(base.boundaries.communes["province"])["desert_reception_centre"].sum()
-    assert (synthetic.provinces["deserts_reception_centre"] == by_province.reindex(synthetic.provinces.index)).all()
-    assert synthetic.provinces["deserts_reception_centre"].sum() == len(base.boundaries.communes) - 1  # all but Namur
+def test_province_status_counts_add_up(base, synthetic):
+    statuses = synthetic.communes["status_reception_centre"]
+    for value in ("served", "gap", "unknown"):
+        by_province = (statuses == value).groupby(base.boundaries.communes["province"]).sum()
+        assert (synthetic.provinces[f"{value}_reception_centre"] == by_province.reindex(synthetic.provinces.index)).all()
+    # no reception network in the synthetic register: nothing can be called a gap
+    assert synthetic.provinces["gap_reception_centre"].sum() == 0
+    assert synthetic.provinces[[f"{v}_reception_centre" for v in ("served", "gap", "unknown")]].to_numpy().sum() == 565
 
 
 def test_access_scores_only_within_the_catchment(synthetic):
@@ -155,7 +181,8 @@ def _contract_columns(kinds):
                "employment_gap_age_band", "need_class", "support_class", "bivariate_class", "high_need_low_support"]
     for k in kinds:
         columns += [f"sites_present_{k}", f"mandated_{k}", f"nearest_km_{k}", f"nearest_site_{k}", f"nearest_name_{k}",
-                    f"access_2sfca_{k}", f"access_e2sfca_{k}", f"desert_{k}", f"desert_reason_{k}"]
+                    f"access_2sfca_{k}", f"access_e2sfca_{k}", f"status_{k}", f"status_reason_{k}",
+                    f"networks_{k}", f"network_complete_{k}"]
     return columns + [f"initiatives_theme_{t}" for t in THEMES]
 
 
@@ -172,7 +199,7 @@ def test_every_commune_gets_every_indicator_or_a_reason(base, real):
             assert reason and c.loc[missing, reason].notna().all(), column
     for column in c.columns:  # flat scalar columns only
         assert not c[column].map(lambda v: isinstance(v, list | dict | tuple | set)).any(), column
-    assert c["nationality_year"].eq(2015).all() and c["pop_year"].eq(2020).all()
+    assert c["nationality_year"].eq(2015).all() and c["pop_year"].eq(2025).all()
     assert set(c["bivariate_class"]) <= {f"{n}-{s}" for n in (1, 2, 3) for s in (1, 2, 3)}
     assert c["high_need_low_support"].sum() == (c["bivariate_class"] == "3-1").sum() > 0
 
@@ -181,15 +208,17 @@ def test_real_catalogue_tables_and_metadata(real):
     assert len(real.provinces) == 11 and real.provinces["employment_gap_pp"].notna().all()
     assert set(real.regions.index) == {"02000", "03000", "04000"}
     assert real.regions["gap_nationals_non_eu_pp"].notna().all()
-    for column in ("foreign_share", "nearest_km_civic_integration_office", "access_e2sfca_ngo_service", "desert_reception_centre"):
+    for column in ("foreign_share", "nearest_km_civic_integration_office", "access_e2sfca_ngo_service", "status_reception_centre"):
         assert {"label", "unit", "year", "source", "method"} <= set(real.metadata[column])
     assert real.params["desert_km"] == IndicatorParams().desert_km
 
 
 def test_parameters_change_the_result(base, settings, real):
     wider = compute_indicators(base, None, settings, params=IndicatorParams(desert_km=200), use_cache=False)
-    assert wider.communes["desert_civic_integration_office"].all()  # no catalogue: every commune a desert
-    assert (wider.communes["desert_reason_civic_integration_office"].str.startswith("no civic-integration office")).all()
+    assert wider.params["desert_km"] == 200
+    # no catalogue, so no network is known: nothing is a gap, every status is unknown and says why
+    assert wider.communes["status_civic_integration_office"].eq("unknown").all()
+    assert wider.communes["status_reason_civic_integration_office"].str.startswith("no network of").all()
 
 
 def test_cached_result_follows_the_catalogue(base, settings):
@@ -197,12 +226,12 @@ def test_cached_result_follows_the_catalogue(base, settings):
 
     placements = [("s1", "office", "reception_centre", LIEGE), ("s9", "gone", "reception_centre", NAMUR)]
     catalogue = synthetic_catalogue(base.boundaries.communes, placements)
-    first = compute_indicators(base, catalogue, settings)
-    again = compute_indicators(base, catalogue, settings)
+    first = compute_indicators(base, catalogue, settings, register_entries=[])
+    again = compute_indicators(base, catalogue, settings, register_entries=[])
     pd.testing.assert_frame_equal(first.communes, again.communes)
     moved = synthetic_catalogue(base.boundaries.communes, [("s1", "office", "reception_centre", NAMUR), placements[1]])
     assert catalogue_fingerprint(moved) != catalogue_fingerprint(catalogue)
-    changed = compute_indicators(base, moved, settings)
+    changed = compute_indicators(base, moved, settings, register_entries=[])
     assert first.communes.loc[LIEGE, "nearest_km_reception_centre"] == 0
     assert changed.communes.loc[NAMUR, "nearest_km_reception_centre"] == 0
     assert changed.communes.loc[LIEGE, "nearest_km_reception_centre"] > 40

@@ -1,4 +1,4 @@
-"""Hand-computed small cases for coverage, nearest distance, 2SFCA / E2SFCA, deserts and classes."""
+"""Hand-computed small cases for coverage, nearest distance, 2SFCA / E2SFCA, statuses and classes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geo_service.errors import InvalidParameter
-from geo_service.indicators import bivariate, deserts
+from geo_service.indicators import bivariate, status
 from geo_service.indicators.access import fca, fca_loop, fca_pysal, step_weights
 from geo_service.indicators.coverage import commune_coverage, per
 from geo_service.indicators.distances import distance_km
@@ -63,22 +63,34 @@ def test_distance_is_metric_km():
 
 
 def test_nearest_and_empty_kind():
-    km, pos = deserts.nearest(np.array([[7.0, 2.0, 9.0], [1.0, 4.0, 3.0]]), np.array(["a", "b", "c"]))
+    km, pos = status.nearest(np.array([[7.0, 2.0, 9.0], [1.0, 4.0, 3.0]]))
     assert list(km) == [2.0, 1.0] and list(pos) == [1, 0]
-    km, pos = deserts.nearest(np.empty((2, 0)), np.array([]))
+    km, pos = status.nearest(np.empty((2, 0)))
     assert np.isnan(km).all() and list(pos) == [-1, -1]
+    km, pos = status.nearest(np.array([[np.inf, 4.0], [np.inf, np.inf]]))  # inf = not competent
+    assert km[0] == 4.0 and np.isnan(km[1]) and list(pos) == [1, -1]
 
 
-def test_desert_rule_and_explanations():
-    index = pd.Index(["far_alone", "far_local", "near_alone", "none"])
-    nearest = pd.Series([23.4, 20.0, 10.0, np.nan], index=index)
-    labels = pd.Series(["Office X, Liège", "Office X, Liège", "Office Y, Namur", None], index=index)
-    local = pd.Series([0, 2, 0, 0], index=index)
-    desert, reason = deserts.desert_status("civic_integration_office", nearest, labels, local, desert_km=15)
-    assert list(desert) == [True, False, False, True]
-    assert reason["far_alone"] == "nearest civic-integration office: 23.4 km (Office X, Liège); no local initiative"
-    assert reason["far_local"].endswith("2 local initiatives")
-    assert reason["none"].startswith("no civic-integration office in the catalogue")
+def test_status_rule():
+    nearest = np.array([23.4, 10.0, np.nan, 23.4, 15.0])
+    complete = np.array([True, True, True, False, False])
+    assert list(status.status(nearest, complete, 15)) == ["gap", "served", "gap", "unknown", "served"]
+
+
+def test_explanations_in_words_and_figures():
+    def facts(state, km, known=8, expected=8, lower=False, network="CRIs"):
+        return status.Facts("civic_integration_office", state, km, "Office X, Liège", network, known, expected, lower, 15)
+
+    assert status.explain(facts("served", 3.04)) == "nearest civic-integration office: 3.0 km (Office X, Liège), within 15 km"
+    gap = status.explain(facts("gap", 23.44))
+    assert "23.4 km (Office X, Liège), beyond 15 km" in gap and "complete (8 of 8 sites)" in gap
+    partial = status.explain(facts("unknown", 23.44, known=5, expected=138))
+    assert "holds 5 of the 138 sites" in partial and partial.endswith("so a closer one may exist")
+    assert "more than 1000" in status.explain(facts("unknown", None, known=31, expected=1000, lower=True))
+    assert "not known" in status.explain(facts("unknown", 40.0, expected=None))
+    assert status.explain(facts("unknown", None, network="")).startswith("no network of civic-integration office")
+    french = {"nearest %(kind)s: %(km)s km (%(site)s), within %(reach)s km": "%(kind)s le plus proche : %(km)s km (%(site)s)"}
+    assert status.explain(facts("served", 3.04), t=lambda m: french.get(m, m)).endswith("3.0 km (Office X, Liège)")
 
 
 def test_terciles_and_ties():

@@ -1,4 +1,4 @@
-"""Indicators: coverage, population and need, access (2SFCA / E2SFCA), service deserts,
+"""Indicators: coverage, population and need, access (2SFCA / E2SFCA), served/gap/unknown statuses,
 employment gaps, need-support classes and location suggestions, per 2025 commune, province and
 region. :func:`compute_indicators` is called once per snapshot (docs/indicators.md).
 """
@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from .. import population as pop
 from ..cache import cache_key, cached
+from ..catalogue.register import read_register
 from ..catalogue.vocab import KINDS
 from ..sources import locate
 from . import employment as emp
 from .distances import distance_km
 from .location import suggest_sites
 from .params import IndicatorParams
+from .status import STATUSES
 
+UNREACHABLE_KM = 1e9  # between communes that share no complete network: never within reach
 POP_STRUCT_FILE = "TF_SOC_POP_STRUCT_2015.RData"
 
 
@@ -34,20 +39,56 @@ class Indicators:
     metadata: dict
     params: dict
     points: np.ndarray = field(repr=False, default=None)
+    networks: pd.DataFrame | None = None  # the completeness register, one row per network
+    register: Any = field(repr=False, default=None)  # catalogue.register.Register (areas, members)
+
+    def status_counts(self, kinds=None) -> dict[str, dict[str, int]]:
+        """{kind: {served, gap, unknown}}: how many communes have each status."""
+        kinds = kinds or self.params.get("desert_kinds", ())
+        return {kind: {s: int((self.communes[f"status_{kind}"] == s).sum()) for s in STATUSES} for kind in kinds}
+
+    def _shared_complete(self, kind: str) -> np.ndarray | None:
+        """bool (communes x communes): both are served by one *complete* network of ``kind``."""
+        if self.register is None or self.networks is None:
+            return None
+        ids = self.networks.index[(self.networks["kind"] == kind) & (self.networks["status"] == "complete")]
+        if not len(ids):
+            return None
+        area = self.register.communes.reindex(self.communes.index)[ids].to_numpy().astype(np.int32)
+        return (area @ area.T) > 0
+
+    def suggestion_scope(self, kind: str) -> dict:
+        """Where suggestions for ``kind`` can be right: the networks complete or not, and how many
+        communes are gaps (complete network, nothing within reach) or unknown."""
+        frame = self.networks if self.networks is not None else pd.DataFrame(columns=["kind", "status", "name"])
+        of_kind = frame[frame["kind"] == kind]
+        column = self.communes.get(f"status_{kind}", pd.Series(dtype=object))
+        return {"complete": list(of_kind.loc[of_kind["status"] == "complete", "name"]),
+                "incomplete": list(of_kind.loc[of_kind["status"] != "complete", "name"]),
+                "gaps": int((column == "gap").sum()), "unknown": int((column == "unknown").sum())}
 
     def suggest(self, kind: str, k: int, radius_km: float | None = None) -> pd.DataFrame:
-        """The k communes where a new site of ``kind`` brings the most foreign residents within reach."""
+        """The k communes where a new site of ``kind`` brings the most foreign residents within
+        reach, among communes whose competent network is complete (elsewhere a "gap" may only be
+        a site missing from the catalogue, so no suggestion is made: see :meth:`suggestion_scope`).
+        A new site serves only communes that share a complete network with it."""
         from ..errors import InvalidParameter
 
         if kind not in KINDS:
-            raise InvalidParameter(f"unknown kind {kind!r}: use one of {list(KINDS)}")
+            raise InvalidParameter(f"unknown kind {kind!r}: use one of {list(KINDS)}", parameter="kind")
         radius = float(radius_km if radius_km is not None else self.params["desert_km"])
         if not radius > 0:
-            raise InvalidParameter(f"radius_km must be > 0, got {radius_km!r}")
-        dist = distance_km(self.points, self.points)
-        nearest = self.communes[f"nearest_km_{kind}"]
-        uncovered = nearest.isna() | (nearest > radius)
-        result = suggest_sites(dist, self.communes["foreign_residents"], uncovered, radius, k)
+            raise InvalidParameter(f"radius_km must be > 0, got {radius_km!r}", parameter="radius_km")
+        share = self._shared_complete(kind)
+        if share is None:
+            result = suggest_sites(np.zeros((len(self.communes), len(self.communes))), self.communes["foreign_residents"],
+                                   pd.Series(False, index=self.communes.index), radius, k)
+        else:
+            dist = np.where(share, distance_km(self.points, self.points), UNREACHABLE_KM)
+            nearest = self.communes[f"nearest_km_{kind}"]
+            complete = self.communes[f"network_complete_{kind}"].astype(bool)
+            uncovered = complete & (nearest.isna() | (nearest > radius))
+            result = suggest_sites(dist, self.communes["foreign_residents"], uncovered, radius, k)
         result["kind"], result["radius_km"] = kind, radius
         return result
 
@@ -85,13 +126,16 @@ def catalogue_fingerprint(catalogue) -> str:
 
 
 def compute_indicators(
-    base, catalogue, settings, params: IndicatorParams | None = None, extra_employment=None, use_cache: bool = True
+    base, catalogue, settings, params: IndicatorParams | None = None, extra_employment=None, use_cache: bool = True,
+    register_entries: list[dict] | None = None,
 ) -> Indicators:
     """Every indicator for this snapshot, disk-cached per (inputs, code, catalogue, parameters).
 
-    ``extra_employment``: more observations in the employment schema (e.g. from Eurostat files).
+    ``extra_employment``: more observations in the employment schema (e.g. from Eurostat files);
+    ``register_entries``: the completeness register (default: data/catalogue/network_register.yaml).
     """
     params = params or IndicatorParams()
+    entries = read_register() if register_entries is None else register_entries
 
     def build() -> Indicators:
         struct, year = load_population(base, settings)
@@ -99,11 +143,13 @@ def compute_indicators(
         if extra_employment is not None and len(extra_employment):
             observations = pd.concat([observations, extra_employment[emp.COLUMNS]], ignore_index=True)
         b = base.boundaries
-        return compute(b.communes, struct, year, catalogue, emp.with_gaps(observations), params, b.provinces, b.regions)
+        return compute(b.communes, struct, year, catalogue, emp.with_gaps(observations), params, b.provinces, b.regions,
+                       register_entries=entries)
 
     if not use_cache or extra_employment is not None:
         return build()
     key = hashlib.sha256(
-        f"{cache_key([POP_STRUCT_FILE])}|{catalogue_fingerprint(catalogue)}|{sorted(params.as_dict().items())}".encode()
+        f"{cache_key([POP_STRUCT_FILE])}|{catalogue_fingerprint(catalogue)}|{sorted(params.as_dict().items())}|".encode()
+        + orjson.dumps(entries, option=orjson.OPT_SORT_KEYS, default=str)
     ).hexdigest()[:20]
     return cached(settings.cache_dir, "indicators", key, build)

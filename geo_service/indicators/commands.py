@@ -32,7 +32,7 @@ def _eurostat_rows(files: tuple[str, ...], fetch: bool, settings) -> pd.DataFram
 
 @click.group("indicators")
 def indicators_group() -> None:
-    """Indicators: coverage, access, service deserts, employment gaps, need-support classes."""
+    """Indicators: coverage, access, served/gap/unknown statuses, employment gaps, need-support classes."""
 
 
 @indicators_group.command("recompute")
@@ -70,13 +70,16 @@ def recompute_command(out_dir, eurostat_files, fetch_eurostat, catchment_km, des
     result.provinces.to_csv(out / "provinces.csv")
     result.regions.to_csv(out / "regions.csv")
     result.employment.to_csv(out / "employment.csv", index=False)
-    focus = ["foreign_share", "employment_gap_pp", "need_class", "support_class"] + [c for c in result.communes if c.startswith("desert_reason_")]
+    focus = ["foreign_share", "employment_gap_pp", "need_class", "support_class"] + [c for c in result.communes if c.startswith("status_reason_")]
     result.communes.loc[result.communes["high_need_low_support"], focus].to_csv(out / "high_need_low_support.csv")
     (out / "metadata.json").write_text(json.dumps(result.metadata, indent=1, default=str), encoding="utf-8")
     (out / "params.json").write_text(json.dumps(result.params, indent=1, default=str), encoding="utf-8")
     if suggest_k:
         frames = [result.suggest(kind, suggest_k) for kind in params.desert_kinds]
         pd.concat(frames, ignore_index=True).to_csv(out / "suggestions.csv", index=False)
-    deserts = {k: int(result.communes[f"desert_{k}"].sum()) for k in params.desert_kinds}
-    click.echo(f"{len(result.communes)} communes, computed in {seconds:.2f} s; deserts per kind: {deserts}")
+    (out / "networks.json").write_text(json.dumps(result.register.summary() if result.register else [], indent=1,
+                                                  default=str), encoding="utf-8")
+    counts = result.status_counts(params.desert_kinds)
+    click.echo(f"{len(result.communes)} communes, computed in {seconds:.2f} s; communes served/gap/unknown per kind: "
+               + "; ".join(f"{k} {c['served']}/{c['gap']}/{c['unknown']}" for k, c in counts.items()))
     click.echo(f"high need / low support: {int(result.communes['high_need_low_support'].sum())} communes; tables in {out}")

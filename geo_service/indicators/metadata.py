@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .deserts import KIND_NOUNS
+from .status import KIND_NOUNS
 
-STATBEL_2020 = "Statbel, population on 1 January 2020 (bevolking_per_gemeente.csv)"
+STATBEL_2025 = "Statbel, population on 1 January 2025 (Population par commune au 1 janvier, 2025 communes)"
 STATBEL_STRUCT = "Statbel TF_SOC_POP_STRUCT (population by nationality), mapped to 2025 communes"
 CATALOGUE = "project catalogue (data/catalogue, published nominations); sites not closed"
 METHODS = "docs/indicators.md"
@@ -17,7 +17,7 @@ def _entry(label, unit, year, source, method):
 def build_metadata(kinds, themes, params, pop_year: int, nationality_year: int | None, employment_year) -> dict:
     demand = "foreign residents" if params.demand == "foreign" else "residents"
     meta = {
-        "pop_total": _entry("Residents", "persons", pop_year, STATBEL_2020, "sum over the 2019 communes merged into each 2025 commune"),
+        "pop_total": _entry("Residents", "persons", pop_year, STATBEL_2025, "Statbel's figure for the 2025 commune"),
         "foreign_residents": _entry("Non-Belgian residents", "persons", nationality_year, STATBEL_STRUCT, "CD_NATLTY = ETR"),
         "belgian_residents": _entry("Belgian residents", "persons", nationality_year, STATBEL_STRUCT, "CD_NATLTY = BEL"),
         "foreign_share": _entry("Share of non-Belgian residents", "fraction 0-1", nationality_year, STATBEL_STRUCT, "ETR / (BEL + ETR)"),
@@ -36,10 +36,16 @@ def build_metadata(kinds, themes, params, pop_year: int, nationality_year: int |
         noun = KIND_NOUNS.get(kind, kind)
         meta[f"sites_present_{kind}"] = _entry(f"Sites: {noun}", "count", None, CATALOGUE, f"{METHODS}#coverage")
         meta[f"mandated_{kind}"] = _entry(f"Initiatives ({noun}) mandated for the commune", "count", None, CATALOGUE, f"{METHODS}#coverage")
-        meta[f"nearest_km_{kind}"] = _entry(f"Distance to the nearest {noun}", "km (straight line)", None, CATALOGUE, f"{METHODS}#access")
+        meta[f"nearest_km_{kind}"] = _entry(f"Distance to the nearest competent {noun}", "km (straight line)", None, CATALOGUE, f"{METHODS}#competence")
         meta[f"access_2sfca_{kind}"] = _entry(f"2SFCA access: {noun}", f"sites per 10,000 {demand}", nationality_year, CATALOGUE, f"{METHODS}#access")
         meta[f"access_e2sfca_{kind}"] = _entry(f"E2SFCA access: {noun}", f"sites per 10,000 {demand}", nationality_year, CATALOGUE, f"{METHODS}#access")
-        meta[f"desert_{kind}"] = _entry(f"Service desert: {noun}", "bool", None, CATALOGUE, f"{METHODS}#service-deserts")
+        meta[f"status_{kind}"] = _entry(f"Status: {noun} (served, gap or unknown)", "served | gap | unknown", None,
+                                        f"{CATALOGUE}; data/catalogue/network_register.yaml", f"{METHODS}#three-statuses")
+        meta[f"status_reason_{kind}"] = _entry(f"Why that status: {noun}", "text", None, CATALOGUE, f"{METHODS}#three-statuses")
+        meta[f"networks_{kind}"] = _entry(f"Competent networks: {noun}", "register ids, ';'-separated", None,
+                                          "data/catalogue/network_register.yaml", f"{METHODS}#competence")
+        meta[f"network_complete_{kind}"] = _entry(f"Every competent network complete: {noun}", "bool", None,
+                                                  "data/catalogue/network_register.yaml", f"{METHODS}#completeness")
     for theme in themes:
         meta[f"initiatives_theme_{theme}"] = _entry(f"Initiatives present, theme {theme}", "count", None, CATALOGUE, f"{METHODS}#coverage")
     return meta

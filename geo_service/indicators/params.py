@@ -31,7 +31,6 @@ class IndicatorParams:
         "ngo_service",
         "citizen_initiative",
     )
-    local_kinds: tuple[str, ...] = ("citizen_initiative", "ngo_service")
     support_kinds: tuple[str, ...] = ("civic_integration_office", "public_employment_service", "ngo_service", "citizen_initiative")
     excluded_status: tuple[str, ...] = ("closed",)
 
@@ -46,7 +45,7 @@ class IndicatorParams:
         steps = list(self.e2sfca_steps)
         if not steps or any(w < 0 for _, w in steps) or [d for d, _ in steps] != sorted(d for d, _ in steps):
             problems.append("e2sfca_steps must be increasing (km, weight >= 0) pairs")
-        for name in ("desert_kinds", "local_kinds", "support_kinds"):
+        for name in ("desert_kinds", "support_kinds"):
             unknown = set(getattr(self, name)) - set(KINDS)
             if unknown:
                 problems.append(f"{name}: unknown kinds {sorted(unknown)}")

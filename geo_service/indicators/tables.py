@@ -9,7 +9,8 @@ import pandas as pd
 
 from .. import population as pop
 from ..catalogue.vocab import KINDS, THEMES
-from . import bivariate, deserts, employment as emp
+from ..catalogue.register import build_register, empty_networks
+from . import bivariate, employment as emp, status
 from .access import fca
 from .coverage import area_coverage, commune_coverage, per
 from .distances import commune_points, distance_km, site_points
@@ -33,7 +34,8 @@ def _active(catalogue, excluded: tuple[str, ...]):
 
 def _population(communes: pd.DataFrame, struct: pd.DataFrame, pop_year: int, struct_year: int | None) -> pd.DataFrame:
     out = pd.DataFrame(index=communes.index)
-    out["pop_total"] = communes["pop_2020_total"].astype("int64")
+    column = "pop_2025_total" if "pop_2025_total" in communes else "pop_2020_total"
+    out["pop_total"] = communes[column].astype("int64")
     out["pop_year"] = pop_year
     out["foreign_residents"] = struct["foreign"].reindex(out.index)
     out["belgian_residents"] = struct["belgian"].reindex(out.index)
@@ -51,7 +53,8 @@ def _site_labels(sites: pd.DataFrame, names: pd.Series) -> np.ndarray:
     return (sites["name"].astype(str) + ", " + place.fillna("?").astype(str)).to_numpy()
 
 
-def compute(communes, struct, struct_year, catalogue, employment, params: IndicatorParams, provinces, regions, pop_year=pop.POPULATION_2020_YEAR) -> Indicators:
+def compute(communes, struct, struct_year, catalogue, employment, params: IndicatorParams, provinces, regions,
+            pop_year=pop.POPULATION_2025_YEAR, register_entries=None) -> Indicators:
     """The pure computation (no file access): every indicator for every commune."""
     from ..names import local_name
 
@@ -71,25 +74,34 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
     names = pd.Series({nis: local_name(row) for nis, row in rows.items()}, dtype=object)
     labels, ids = _site_labels(sites, names), sites.index.to_numpy()
     kind_of = sites["kind"].to_numpy()
-    local = sum(out[f"sites_present_{k}"] for k in params.local_kinds)
+    register = build_register(register_entries or [], catalogue, communes) if catalogue is not None else None
     columns = {}
     for kind in kinds:
         mask = kind_of == kind
-        km, position = deserts.nearest(dist[:, mask], ids[mask])
+        rule = status.competence(kind, register, sites[mask], len(out))
+        usable = np.where(rule.usable, dist[:, mask], np.inf)  # a commune only uses its competent sites
+        km, position = status.nearest(usable)
         has = position >= 0
+        pick = np.maximum(position, 0)
         columns[f"nearest_km_{kind}"] = np.round(km, 2)
-        columns[f"nearest_site_{kind}"] = np.where(has, ids[mask][np.maximum(position, 0)] if mask.any() else None, None)
-        columns[f"nearest_name_{kind}"] = np.where(has, labels[mask][np.maximum(position, 0)] if mask.any() else None, None)
-        columns[f"nearest_km_{kind}_missing_reason"] = np.where(has, None, f"no site of kind {kind} in the catalogue")
-        columns[f"access_2sfca_{kind}"] = fca(demand, supply[mask], dist[:, mask], params.catchment_km) * 1e4
-        columns[f"access_e2sfca_{kind}"] = fca(demand, supply[mask], dist[:, mask], params.catchment_km, params.e2sfca_steps) * 1e4
-        desert, reason = deserts.desert_status(
-            kind, pd.Series(columns[f"nearest_km_{kind}"], index=out.index),
-            pd.Series(columns[f"nearest_name_{kind}"], index=out.index), local, params.desert_km,
-        )
-        columns[f"desert_{kind}"], columns[f"desert_reason_{kind}"] = desert.to_numpy(), reason.to_numpy()
+        columns[f"nearest_site_{kind}"] = np.where(has, ids[mask][pick] if mask.any() else None, None)
+        columns[f"nearest_name_{kind}"] = np.where(has, labels[mask][pick] if mask.any() else None, None)
+        columns[f"nearest_km_{kind}_missing_reason"] = np.where(
+            has, None, "no site of a network serving this commune in the catalogue")
+        columns[f"access_2sfca_{kind}"] = fca(demand, supply[mask], usable, params.catchment_km) * 1e4
+        columns[f"access_e2sfca_{kind}"] = fca(demand, supply[mask], usable, params.catchment_km, params.e2sfca_steps) * 1e4
+        columns[f"networks_{kind}"] = [";".join(ids_) for ids_ in rule.networks]
+        columns[f"network_complete_{kind}"] = rule.complete
+        columns[f"status_{kind}"] = status.status(km, rule.complete, params.desert_km)
     out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
-    out["deserts_count"] = out[[f"desert_{k}" for k in params.desert_kinds]].sum(axis=1)
+    networks = register.networks if register is not None else empty_networks()
+    lookup = status.network_lookup(networks)
+    for kind in kinds:
+        fields = [f"{name}_{kind}" for name in ("status", "nearest_km", "nearest_name", "networks")]
+        records = out[fields].to_dict("records")
+        out[f"status_reason_{kind}"] = [status.explain(status.facts_of(r, kind, lookup, params.desert_km)) for r in records]
+    out["gaps_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "gap").sum(axis=1)
+    out["unknown_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "unknown").sum(axis=1)
 
     province_table = _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, employment, params)
     gap = province_table.reindex(communes["province"].values)
@@ -111,6 +123,8 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
         regions=_flat(_regions(regions, employment)),
         employment=employment,
         metadata=build_metadata(kinds, THEMES, params, pop_year, struct_year, employment_year),
+        networks=networks,
+        register=register,
         params={**params.as_dict(), "kinds": list(kinds), "themes": list(THEMES), "population_year": pop_year,
                 "nationality_year": struct_year, "distance": "straight line from point_on_surface, EPSG:31370"},
         points=points,
@@ -128,7 +142,9 @@ def _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, e
     table["initiatives_per_10k"] = per(table["initiatives_present"], table["pop_total"], 1e4)
     table["initiatives_per_1k_foreign"] = per(table["initiatives_present"], table["foreign_residents"], 1e3)
     for kind in kinds:
-        table[f"deserts_{kind}"] = out.groupby(communes["province"])[f"desert_{kind}"].sum().reindex(table.index).astype("int64")
+        for value in status.STATUSES:
+            counts = (out[f"status_{kind}"] == value).groupby(communes["province"]).sum()
+            table[f"{value}_{kind}"] = counts.reindex(table.index, fill_value=0).astype("int64")
     gaps = emp.gap_table(employment, table["nuts2"], "province", "country_of_birth", "native_born", "foreign_born", "employment")
     gaps = gaps.rename(columns={"employment_pp": "employment_gap_pp"})
     table = table.join(gaps)

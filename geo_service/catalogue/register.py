@@ -1,0 +1,202 @@
+"""What the catalogue knows of each service network: the completeness register.
+
+A network is an operator's set of sites of one kind serving one area (VDAB in Flanders, the eight
+Walloon CRIs, every commune's CPAS/OCMW, ...). ``data/catalogue/network_register.yaml`` restates,
+with sources, how many sites the operator says it has; :func:`build_register` sets that against
+the sites the catalogue holds. Only a *complete* network lets the indicators call a commune a gap:
+with a partial list, "no site within reach" may just mean "no site we know of" (docs/indicators.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationFailed
+from .areas import named_sets, resolve_area
+from .vocab import KINDS
+
+log = logging.getLogger(__name__)
+REGISTER_FILE = "network_register.yaml"
+STATUSES = ("complete", "partial", "unknown")
+RULES = ("one_per_commune",)
+ALL_OF_KIND = "*"
+EXCLUDED_SITE_STATUS = ("closed",)
+
+
+def _problems(entry, seen: set[str]) -> list[str]:
+    if not isinstance(entry, dict):
+        return ["an entry is not a mapping"]
+    problems = []
+    rid = entry.get("id")
+    if not isinstance(rid, str) or not rid:
+        problems.append("id missing")
+    elif rid in seen:
+        problems.append(f"duplicate id '{rid}'")
+    if entry.get("kind") not in KINDS:
+        problems.append(f"{rid}: kind {entry.get('kind')!r} is not one of {list(KINDS)}")
+    initiatives = entry.get("initiatives")
+    if initiatives != ALL_OF_KIND and not (isinstance(initiatives, list) and initiatives
+                                           and all(isinstance(i, str) for i in initiatives)):
+        problems.append(f"{rid}: initiatives must be a list of ids or '*'")
+    count, rule = entry.get("stated_count"), entry.get("stated_rule")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count <= 0):
+        problems.append(f"{rid}: stated_count must be a positive integer or null")
+    if rule is not None and rule not in RULES:
+        problems.append(f"{rid}: stated_rule must be one of {list(RULES)} or null")
+    sources = entry.get("sources")
+    if not isinstance(sources, list) or not sources:
+        problems.append(f"{rid}: at least one source is required")
+    elif not all(isinstance(s, dict) and (s.get("url") or s.get("seed")) for s in sources):
+        problems.append(f"{rid}: each source needs a url or a seed")
+    return problems
+
+
+def validate(entries) -> list[dict]:
+    """The entries, or ValidationFailed listing every problem."""
+    if not isinstance(entries, list):
+        raise ValidationFailed(f"{REGISTER_FILE}: expected a list of networks")
+    problems, seen = [], set()
+    for entry in entries:
+        problems.extend(_problems(entry, seen))
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            seen.add(entry["id"])
+    if problems:
+        raise ValidationFailed(f"{REGISTER_FILE}: {'; '.join(problems[:10])}", errors=problems)
+    return entries
+
+
+def check_register(entries: list[dict], catalogue) -> list[str]:
+    """Problems `catalogue check` reports: initiatives the register names that the catalogue lacks,
+    or whose kind differs from the network's."""
+    problems = []
+    initiatives = catalogue.initiatives
+    for entry in entries:
+        if entry["initiatives"] == ALL_OF_KIND:
+            continue
+        for iid in entry["initiatives"]:
+            if iid not in initiatives.index:
+                problems.append(f"{entry['id']}: unknown initiative '{iid}'")
+            elif initiatives.at[iid, "kind"] != entry["kind"]:
+                problems.append(f"{entry['id']}: initiative '{iid}' is of kind {initiatives.at[iid, 'kind']}, not {entry['kind']}")
+    return problems
+
+
+def read_register(path=None) -> list[dict]:
+    """The validated entries of ``data/catalogue/network_register.yaml`` (an empty list if absent)."""
+    from . import CATALOGUE_DIR, read_yaml
+
+    path = path or CATALOGUE_DIR / REGISTER_FILE
+    if not path.exists():
+        return []
+    return validate(read_yaml(path))
+
+
+@dataclass(frozen=True)
+class Register:
+    """``networks``: one row per network (index ``id``); ``communes``: bool (communes x networks),
+    the area each network serves; ``initiative_network``: (initiative_id, network) pairs."""
+
+    networks: pd.DataFrame
+    communes: pd.DataFrame
+    initiative_network: pd.DataFrame
+
+    def of_kind(self, kind: str) -> pd.DataFrame:
+        return self.networks[self.networks["kind"] == kind]
+
+    def site_membership(self, sites: pd.DataFrame, networks: pd.Index) -> np.ndarray:
+        """bool (networks x sites): the site belongs to an initiative of the network."""
+        pairs = self.initiative_network[self.initiative_network["network"].isin(networks)]
+        out = np.zeros((len(networks), len(sites)), dtype=bool)
+        position = {n: i for i, n in enumerate(networks)}
+        initiative = sites["initiative_id"].to_numpy()
+        for network, group in pairs.groupby("network"):
+            out[position[network]] = np.isin(initiative, group["initiative_id"].to_numpy())
+        return out
+
+    def summary(self) -> list[dict]:
+        """JSON-ready rows for the API, the maps and the pages."""
+        rows = []
+        for nid, row in self.networks.iterrows():
+            rows.append({"id": nid, "name": row["name"], "kind": row["kind"], "status": row["status"],
+                         "known_sites": int(row["known_sites"]),
+                         "expected_sites": None if pd.isna(row["expected_sites"]) else int(row["expected_sites"]),
+                         "lower_bound": bool(row["lower_bound"]), "what_is_counted": row["what_is_counted"],
+                         "as_of": row["as_of"], "communes": int(row["commune_count"]),
+                         "initiatives": list(row["initiatives"]), "sources": list(row["sources"]),
+                         "note": row["note"]})
+        return rows
+
+
+NETWORK_COLUMNS = ["name", "kind", "initiatives", "known_sites", "expected_sites", "lower_bound", "status",
+                   "what_is_counted", "as_of", "sources", "note", "commune_count"]
+
+
+def empty_networks() -> pd.DataFrame:
+    return pd.DataFrame(columns=["id", *NETWORK_COLUMNS]).set_index("id")
+
+
+def _area(entry: dict, initiative_ids: list[str], catalogue, communes, sets) -> set[str]:
+    if entry.get("include"):
+        return resolve_area({"include": entry["include"], "exclude": entry.get("exclude") or []}, communes, sets)
+    areas = catalogue.service_areas
+    members = set(areas.loc[areas["initiative_id"].isin(initiative_ids), "nis"])
+    if members:
+        return members - (resolve_area({"include": entry["exclude"]}, communes, sets) if entry.get("exclude") else set())
+    return set(communes.index)
+
+
+def _status(expected, lower_bound: bool, known: int) -> str:
+    if expected is None or pd.isna(expected):
+        return "unknown"
+    return "complete" if known >= expected and not lower_bound else "partial"
+
+
+def build_register(entries: list[dict], catalogue, communes) -> Register:
+    """Set each network's stated size against the catalogue's sites (not closed, located) in its area."""
+    sets = named_sets()
+    initiatives = catalogue.initiatives
+    active = initiatives[~initiatives["status"].isin(EXCLUDED_SITE_STATUS)]
+    sites = catalogue.sites
+    located = sites.geometry.notna() & ~sites.geometry.is_empty
+    sites = sites[located & ~sites["status"].isin(EXCLUDED_SITE_STATUS) & sites["initiative_id"].isin(active.index)]
+    listed: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry["initiatives"] != ALL_OF_KIND:
+            listed.setdefault(entry["kind"], set()).update(entry["initiatives"])
+    problems, rows, areas, pairs = [], [], {}, []
+    missing: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry["initiatives"] == ALL_OF_KIND:
+            ids = sorted(set(active.index[active["kind"] == entry["kind"]]) - listed.get(entry["kind"], set()))
+        else:
+            ids = [i for i in entry["initiatives"] if i in initiatives.index]
+            if len(ids) < len(entry["initiatives"]):
+                missing[entry["id"]] = [i for i in entry["initiatives"] if i not in initiatives.index]
+        try:
+            area = _area(entry, ids, catalogue, communes, sets)
+        except ValueError as exc:
+            problems.append(f"{entry['id']}: {exc}")
+            continue
+        known = int((sites["initiative_id"].isin(ids) & sites["nis"].isin(area)).sum())
+        expected = len(area) if entry.get("stated_rule") == "one_per_commune" else entry.get("stated_count")
+        lower = bool(entry.get("lower_bound"))
+        rows.append({"id": entry["id"], "name": entry.get("name") or entry["id"], "kind": entry["kind"],
+                     "initiatives": tuple(ids), "known_sites": known,
+                     "expected_sites": float("nan") if expected is None else float(expected),
+                     "lower_bound": lower, "status": _status(expected, lower, known),
+                     "what_is_counted": entry.get("what_is_counted"), "as_of": entry.get("as_of"),
+                     "sources": list(entry["sources"]), "note": entry.get("note"), "commune_count": len(area)})
+        areas[entry["id"]] = communes.index.isin(sorted(area))
+        pairs.extend({"initiative_id": i, "network": entry["id"]} for i in ids)
+    if problems:
+        raise ValidationFailed(f"{REGISTER_FILE}: {'; '.join(problems[:10])}", errors=problems)
+    if missing:  # `catalogue check` refuses these; a running service counts what it has
+        log.warning("register networks name initiatives absent from the catalogue: %s", missing)
+    networks = pd.DataFrame(rows, columns=["id", *NETWORK_COLUMNS]).set_index("id")
+    membership = pd.DataFrame(areas, index=communes.index, columns=networks.index, dtype=bool)
+    return Register(networks=networks, communes=membership,
+                    initiative_network=pd.DataFrame(pairs, columns=["initiative_id", "network"]))

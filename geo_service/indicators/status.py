@@ -1,0 +1,148 @@
+"""Served, gap or unknown: the status of each commune for each kind of service (docs/indicators.md).
+
+For a kind with a public mandate (employment, civic integration, social welfare, reception) a
+commune may only use the sites of its *competent* networks: those of the completeness register
+whose area contains it (VDAB in Flanders, Le Forem in Wallonia, the commune's own CPAS, ...). For
+the other kinds every network of the kind counts. Then, with ``reach_km`` the reach threshold:
+
+- ``served``: a competent site lies within ``reach_km``;
+- ``gap``: none does, and every competent network is *complete* in the catalogue (we hold as many
+  sites as the operator states), so the distance can be trusted;
+- ``unknown``: none does, but a competent network is partial or of unknown size (or no network
+  is recorded for the commune): "no site we know of" is not "no site".
+
+A kind's status depends on that kind's sites alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+STATUSES = ("served", "gap", "unknown")
+MANDATE_KINDS = ("public_employment_service", "civic_integration_office", "social_welfare", "reception_centre")
+
+KIND_NOUNS = {
+    "citizen_initiative": "citizen initiative",
+    "ngo_service": "NGO service",
+    "civic_integration_office": "civic-integration office",
+    "public_employment_service": "public employment office",
+    "social_welfare": "social welfare centre",
+    "reception_centre": "reception centre",
+    "education_training": "education or training provider",
+    "coordination_body": "coordination body",
+}
+
+
+@dataclass(frozen=True)
+class Competence:
+    """For one kind: which sites each commune may use, and whether those lists are complete."""
+
+    usable: np.ndarray  # bool (communes x sites of the kind)
+    complete: np.ndarray  # bool (communes): every network serving the commune is complete
+    networks: list[tuple[str, ...]]  # the networks serving each commune
+
+
+def competence(kind: str, register, sites: pd.DataFrame, n_communes: int) -> Competence:
+    """``sites``: the catalogue's measurable sites of ``kind``. Without any network of the kind in
+    the register, every site is usable and no list is complete."""
+    networks = register.of_kind(kind) if register is not None else None
+    if networks is None or len(networks) == 0:
+        return Competence(np.ones((n_communes, len(sites)), dtype=bool), np.zeros(n_communes, dtype=bool),
+                          [()] * n_communes)
+    ids = networks.index
+    area = register.communes[ids].to_numpy()  # communes x networks
+    members = register.site_membership(sites, ids)  # networks x sites
+    usable = (area.astype(np.int32) @ members.astype(np.int32)) > 0
+    complete_network = (networks["status"] == "complete").to_numpy()
+    served_by = area.any(axis=1)
+    complete = served_by & ~(area & ~complete_network).any(axis=1)
+    patterns, which = np.unique(area, axis=0, return_inverse=True)
+    names = [tuple(ids[pattern]) for pattern in patterns]
+    return Competence(usable, complete, [names[i] for i in np.ravel(which)])
+
+
+def nearest(distance_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (km) to and position of the nearest usable site per row (unusable = inf);
+    NaN / -1 where no site is usable."""
+    n = distance_km.shape[0]
+    if distance_km.shape[1] == 0:
+        return np.full(n, np.nan), np.full(n, -1)
+    position = distance_km.argmin(axis=1)
+    km = distance_km[np.arange(n), position]
+    found = np.isfinite(km)
+    return np.where(found, km, np.nan), np.where(found, position, -1)
+
+
+def status(nearest_km: np.ndarray, complete: np.ndarray, reach_km: float) -> np.ndarray:
+    within = np.nan_to_num(nearest_km, nan=np.inf) <= reach_km
+    return np.where(within, "served", np.where(complete, "gap", "unknown")).astype(object)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What an explanation may say about one commune and kind (all from the indicator tables)."""
+
+    kind: str
+    status: str
+    nearest_km: float | None
+    nearest_label: str | None
+    networks: str  # names of the competent networks, joined
+    known: int | None
+    expected: int | None
+    lower_bound: bool
+    reach_km: float
+
+
+def network_lookup(networks: pd.DataFrame) -> dict[str, tuple[str, int, float, bool]]:
+    """id -> (name, known sites, stated sites or NaN, stated as a lower bound), read once per table."""
+    return {nid: (str(name), int(known), float(expected), bool(lower)) for nid, name, known, expected, lower in zip(
+        networks.index, networks["name"], networks["known_sites"], networks["expected_sites"], networks["lower_bound"])}
+
+
+def network_facts(ids, lookup: dict) -> tuple[str, int | None, int | None, bool]:
+    """(names, known sites, stated sites, stated as a lower bound) of the competent networks."""
+    rows = [lookup[i] for i in ids if i in lookup]
+    if not rows:
+        return "", None, None, False
+    expected = [r[2] for r in rows]
+    return (" + ".join(r[0] for r in rows), sum(r[1] for r in rows),
+            None if any(np.isnan(e) for e in expected) else int(sum(expected)), any(r[3] for r in rows))
+
+
+def explain(f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | None = None) -> str:
+    """One sentence, in the language of ``t`` (a gettext), saying why the commune has its status."""
+    noun = kind_label or t(KIND_NOUNS.get(f.kind, f.kind.replace("_", " ")))
+    values = {"kind": noun, "km": "" if f.nearest_km is None else f"{f.nearest_km:.1f}", "site": f.nearest_label or "",
+              "reach": f"{f.reach_km:g}", "network": f.networks, "known": f.known, "expected": f.expected}
+    if f.status == "served":
+        return t("nearest %(kind)s: %(km)s km (%(site)s), within %(reach)s km") % values
+    if not f.networks:
+        return t("no network of %(kind)s is recorded as serving this commune, so its status cannot be assessed") % values
+    if f.status == "gap":
+        if f.nearest_km is None:
+            return t("no site of %(network)s, whose list is complete (%(known)s of %(expected)s sites)") % values
+        return t("nearest %(kind)s of the competent network (%(network)s): %(km)s km (%(site)s), beyond %(reach)s km; "
+                 "the network's list is complete (%(known)s of %(expected)s sites)") % values
+    where = (t("nearest known: %(km)s km (%(site)s)") % values) if f.nearest_km is not None else t("none known at all")
+    if f.expected is None:
+        size = t("the operator's number of sites is not known")
+    elif f.lower_bound:
+        size = t("the catalogue holds %(known)s of more than %(expected)s sites") % values
+    else:
+        size = t("the catalogue holds %(known)s of the %(expected)s sites the operator states") % values
+    return (t("no known %(kind)s of %(network)s within %(reach)s km (%(where)s); %(size)s, so a closer one may exist")
+            % {**values, "where": where, "size": size})
+
+
+def facts_of(row: dict, kind: str, lookup: dict, reach_km: float) -> Facts:
+    """The facts for one commune (``row``: its indicator record) and kind; ``lookup``: :func:`network_lookup`."""
+    ids = [i for i in (row.get(f"networks_{kind}") or "").split(";") if i]
+    names, known, expected, lower = network_facts(ids, lookup)
+    km = row.get(f"nearest_km_{kind}")
+    km = None if km is None or pd.isna(km) else float(km)
+    return Facts(kind, row.get(f"status_{kind}") or "unknown", km, row.get(f"nearest_name_{kind}"), names, known,
+                 expected, lower, reach_km)
