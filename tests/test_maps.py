@@ -160,24 +160,32 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
     assert "67.2 %" in render(view) and "country of birth" in render(view)
 
 
-def test_gaps_map_draws_deserts_and_counts_bivariate_classes():
+def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
     communes = communes_frame()
     names = {nis: local_name(row) for nis, row in communes.drop(columns="geometry").iterrows()}
     indicators = pd.DataFrame({"bivariate_class": ["3-1", "3-1", None],
-                               "desert_civic_integration_office": [True, False, False],
-                               "desert_reason_civic_integration_office": [EVIL, "near", "near"]},
+                               "status_civic_integration_office": ["gap", "served", "unknown"],
+                               "nearest_km_civic_integration_office": [23.4, 2.0, None],
+                               "nearest_name_civic_integration_office": [EVIL, "Office, Namur", None],
+                               "networks_civic_integration_office": ["net", "net", ""]},
                               index=communes.index)
+    networks = pd.DataFrame({"name": ["Offices"], "known_sites": [2], "expected_sites": [2.0], "lower_bound": [False],
+                             "kind": ["civic_integration_office"], "status": ["complete"]}, index=["net"])
     suggested = pd.DataFrame({"nis": ["10002"], "covered_demand": [100.0], "gain": [100.0], "total_gain": [100.0]})
     points = {nis: (50.05, 4.05 + i / 10) for i, nis in enumerate(communes.index)}
     view = gaps.gaps_map(indicators, mb.geometry_collection(communes), names, "civic_integration_office", suggested,
-                         points, URLS, lambda nis: f"/commune/{nis}", "Civic-integration office")
-    assert view.summary["deserts"] == 1 and view.summary["missing"] == 1
+                         points, URLS, lambda nis: f"/commune/{nis}", "Civic-integration office", networks=networks)
+    assert view.summary["statuses"] == {"served": 1, "gap": 1, "unknown": 1} and view.summary["missing"] == 1
     assert view.summary["high_need_low_support"] == 2
     top_left = view.summary["bivariate"][0][0]
     assert top_left["key"] == "3-1" and top_left["count"] == 2
     assert [s["nis"] for s in view.summary["suggestions"]] == ["10002"]
+    reasons = {row["nis"]: row["reason"] for row in view.table}
+    assert "beyond 15 km" in reasons[communes.index[0]] and "(2 of 2 sites)" in reasons[communes.index[0]]
+    assert reasons[communes.index[2]].startswith("no network of")
     html = render(view)
     assert "<script>alert" not in html and "suggested-marker" in html
+    assert '"dashArray": "3 3"' in html and gaps.GAP_COLOUR in html  # unknown dashed, gap in red
 
 
 def test_gaps_kind_is_validated():
@@ -189,8 +197,13 @@ def test_gaps_kind_is_validated():
 def test_suggestions_cover_the_uncovered_demand():
     communes = pd.DataFrame({"foreign_residents": [1000, 10, 500], "nearest_km_ngo_service": [50.0, 1.0, 60.0]},
                             index=pd.Index(["a", "b", "c"], name="nis"))
+    from scipy.spatial.distance import cdist
+
+    from geo_service.indicators.location import suggest_sites
+
     points = np.array([[0.0, 0.0], [100.0, 0.0], [3.0, 0.0]])
-    chosen = gaps.suggestions(points, communes, "ngo_service", radius_km=5.0, k=1)
+    uncovered = communes["nearest_km_ngo_service"] > 5.0
+    chosen = suggest_sites(cdist(points, points), communes["foreign_residents"], uncovered, radius_km=5.0, k=1)
     assert len(chosen) == 1 and chosen.iloc[0]["nis"] in ("a", "c")
     assert chosen.iloc[0]["gain"] == pytest.approx(1500)  # one site at a or c reaches both
 

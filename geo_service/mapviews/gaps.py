@@ -1,5 +1,6 @@
-"""Gaps-in-support map: the bivariate need-versus-support class of every commune, the service
-deserts of one kind drawn over it, and suggested communes for new support of that kind."""
+"""Gaps-in-support map: the bivariate need-versus-support class of every commune, the status of
+one kind of service (served, gap, unknown) outlined over it, and suggested communes for new
+support of that kind (only inside complete networks: ``Indicators.suggest``)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ BIVARIATE = {
     "2-1": "#b0d5df", "2-2": "#ad9ea5", "2-3": "#985356",
     "3-1": "#64acbe", "3-2": "#627f8c", "3-3": "#574249",
 }
-DESERT_COLOUR = "#b30000"
+GAP_COLOUR = "#b30000"
 DEFAULT_KIND = "civic_integration_office"
 
 
 def parse_kind(value: str | None, allowed=tuple(KIND_LABELS)) -> str:
     """The kind asked for (default: civic-integration offices); ``allowed`` are the kinds the
-    indicators assess for deserts (``params['desert_kinds']``)."""
+    indicators give a status (``params['desert_kinds']``)."""
     kind = (value or "").strip() or DEFAULT_KIND
     if kind not in allowed:
         raise InvalidParameter(f"kind={kind!r} is not one of: {', '.join(allowed)}", allowed=list(allowed))
@@ -42,32 +43,30 @@ def bivariate_legend(counts: Mapping[str, int], t: Callable[[str], str]) -> list
              for s in (1, 2, 3)] for n in (3, 2, 1)]
 
 
-def suggestions(commune_points_km: np.ndarray, communes: pd.DataFrame, kind: str, radius_km: float,
-                k: int = 5) -> pd.DataFrame:
-    """Communes where a new site of ``kind`` would bring most foreign residents within ``radius_km``
-    (maximal covering location, ``indicators.location.suggest_sites``). ``communes`` needs
-    ``foreign_residents`` and ``nearest_km_<kind>``; ``commune_points_km`` are their points in km."""
-    from scipy.spatial.distance import cdist
-
-    from ..indicators.location import suggest_sites
-
-    nearest = f"nearest_km_{kind}"
-    if nearest not in communes or "foreign_residents" not in communes:
-        return pd.DataFrame(columns=["nis", "covered_demand", "gain", "total_gain"])
-    distances = cdist(commune_points_km, commune_points_km)
-    uncovered = communes[nearest].isna() | (communes[nearest] > radius_km)
-    return suggest_sites(distances, communes["foreign_residents"], uncovered, radius_km, k)
+STATUS_STYLE = {  # outlines only: the fill stays the need-support class
+    "gap": {"color": GAP_COLOUR, "weight": 2.0},
+    "unknown": {"color": "#636363", "weight": 1.0, "dashArray": "3 3"},
+    "served": {"color": "#4d4d4d", "weight": 0.3},
+}
 
 
 def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str, str], kind: str,
              suggested: pd.DataFrame, points_wgs84: Mapping[str, tuple[float, float]], asset_urls: Mapping[str, str],
-             commune_url: Callable[[str], str], kind_label: str, t: Callable[[str], str] = identity) -> MapView:
-    """``communes`` is ``indicators.communes`` (None before the indicators exist: all missing)."""
+             commune_url: Callable[[str], str], kind_label: str, t: Callable[[str], str] = identity,
+             networks: pd.DataFrame | None = None, reach_km: float = 15.0, kind_noun: str | None = None,
+             status_labels: Mapping[str, str] | None = None) -> MapView:
+    """``communes`` is ``indicators.communes`` (None before the indicators exist: all unknown);
+    ``networks`` the completeness register, for the explanations (in the language of ``t``)."""
+    from ..indicators import status as rules
+
     index = list(names)
     records = communes.to_dict("index") if communes is not None else {}
     klass = {nis: records.get(nis, {}).get("bivariate_class") for nis in index}
-    desert = {nis: bool(records.get(nis, {}).get(f"desert_{kind}") or False) for nis in index}
-    reason = {nis: records.get(nis, {}).get(f"desert_reason_{kind}") or "" for nis in index}
+    state = {nis: records.get(nis, {}).get(f"status_{kind}") or "unknown" for nis in index}
+    lookup = rules.network_lookup(networks) if networks is not None else {}
+    reason = {nis: rules.explain(rules.facts_of(records.get(nis, {}), kind, lookup, reach_km), t, kind_noun)
+              for nis in index}
+    status_labels = status_labels or {s: t(s) for s in rules.STATUSES}
     level = {1: t("low"), 2: t("medium"), 3: t("high")}
 
     def describe(nis):
@@ -77,28 +76,26 @@ def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str
         n, s = (int(x) for x in key.split("-"))
         return t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]}
 
-    props = {nis: {"name": text(names[nis]), "class": text(describe(nis)),
-                   "desert": text(t("yes") if desert[nis] else t("no")), "reason": text(reason[nis])} for nis in index}
+    props = {nis: {"name": text(names[nis]), "class": text(describe(nis)), "status": text(status_labels[state[nis]]),
+                   "reason": text(reason[nis])} for nis in index}
     fill = {nis: BIVARIATE.get(klass[nis], MISSING_COLOUR) if isinstance(klass[nis], str) else MISSING_COLOUR
             for nis in index}
     fmap = offline_map(asset_urls)
     add_online_basemap(fmap)
-    aliases = [t("Commune"), t("Need and support"), t("Service desert: %(kind)s") % {"kind": kind_label},
-               t("Explanation")]
+    aliases = [t("Commune"), t("Need and support"), t("Status: %(kind)s") % {"kind": kind_label}, t("Explanation")]
     import json
 
     from folium.utilities import JsCode
 
     from .base import POPUP_JS
 
-    # deserts are outlined in the same layer (no second copy of their geometry)
+    # statuses are outlines of the same layer (no second copy of the geometry)
     folium.GeoJson(
         with_properties(collection, props), name=t("Need and support"),
         style_function=lambda f: {"fillColor": fill.get(f["id"], MISSING_COLOUR), "fillOpacity": 0.8,
-                                  "color": DESERT_COLOUR if desert.get(f["id"]) else "#4d4d4d",
-                                  "weight": 2.2 if desert.get(f["id"]) else 0.5},
+                                  **STATUS_STYLE[state.get(f["id"], "unknown")]},
         highlight_function=lambda _: {"weight": 3, "color": "#08306b"},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "class", "desert", "reason"],
+        tooltip=folium.GeoJsonTooltip(fields=["name", "class", "status", "reason"],
                                       aliases=[str(text(a)) for a in aliases], sticky=True),
         on_each_feature=JsCode(POPUP_JS % {"url": json.dumps(commune_url("00000")),
                                            "label": json.dumps(text(t("Page of the commune")))}),
@@ -115,9 +112,10 @@ def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str
     DataMarkers(markers, t("Suggested locations")).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     counts = pd.Series([k for k in klass.values() if isinstance(k, str)]).value_counts().to_dict() if index else {}
-    table = [{"nis": nis, "name": names[nis], "class": describe(nis), "desert": desert[nis], "reason": reason[nis]}
-             for nis in index]
-    summary = {"deserts": sum(desert.values()), "missing": sum(1 for k in klass.values() if not isinstance(k, str)),
+    table = [{"nis": nis, "name": names[nis], "class": describe(nis), "status": state[nis],
+              "status_label": status_labels[state[nis]], "reason": reason[nis]} for nis in index]
+    summary = {"statuses": {s: sum(1 for v in state.values() if v == s) for s in rules.STATUSES},
+               "missing": sum(1 for k in klass.values() if not isinstance(k, str)),
                "suggestions": rows, "bivariate": bivariate_legend(counts, t),
                "high_need_low_support": int(counts.get("3-1", 0))}
     return MapView(render_fragments(fmap), [], table, summary)

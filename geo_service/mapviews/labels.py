@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..indicators.status import KIND_NOUNS
+
 KIND_LABELS = {
     "citizen_initiative": "Citizen initiative",
     "ngo_service": "NGO service",
@@ -36,6 +38,9 @@ PRECISION_LABELS = {
 }
 STATUS_LABELS = {"active": "active", "closed": "closed", "temporary": "temporary", "unknown": "unknown"}
 SCOPE_LABELS = {"local": "local", "regional": "regional", "national": "national"}
+# a commune's status for one kind (indicators.status) and a network's completeness (catalogue.register)
+SERVICE_STATUS_LABELS = {"served": "served", "gap": "gap", "unknown": "unknown"}
+NETWORK_STATUS_LABELS = {"complete": "complete", "partial": "partial", "unknown": "size unknown"}
 
 
 def translated(labels: dict[str, str], t: Callable[[str], str]) -> dict[str, str]:
@@ -51,4 +56,7 @@ def vocab(t: Callable[[str], str]) -> dict[str, dict[str, str]]:
         "precisions": translated(PRECISION_LABELS, t),
         "statuses": translated(STATUS_LABELS, t),
         "scopes": translated(SCOPE_LABELS, t),
+        "service_statuses": translated(SERVICE_STATUS_LABELS, t),
+        "network_statuses": translated(NETWORK_STATUS_LABELS, t),
+        "kind_nouns": translated(KIND_NOUNS, t),
     }

@@ -13,6 +13,8 @@ from ..errors import NotFound
 from ..names import display_name, name_in
 from .base import DataMarkers, MapFragments, add_online_basemap, add_site_clusters, choropleth, identity, offline_map, popup_html, \
     render_fragments, text, with_properties
+from ..indicators import status as rules
+from .knowledge import network_rows
 from .labels import KIND_LABELS
 
 
@@ -50,12 +52,19 @@ def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> d
     ind = defaultdict(lambda: None)  # a figure the indicators lack reads as None ("not available")
     if indicators is not None and nis in indicators.communes.index:
         ind.update({k: clean(v) for k, v in indicators.communes.loc[nis].items()})
-    kinds = []
+    networks = getattr(indicators, "networks", None)
+    lookup = rules.network_lookup(networks) if networks is not None else {}
+    reach = float((getattr(indicators, "params", None) or {}).get("desert_km", 15.0))
+    assessed = set((getattr(indicators, "params", None) or {}).get("desert_kinds", ()))
+    kinds, serving = [], []
     for kind in KIND_LABELS:
+        has_status = kind in assessed and ind.get(f"status_{kind}") is not None
         kinds.append({"kind": kind, "sites": ind.get(f"sites_present_{kind}"), "mandated": ind.get(f"mandated_{kind}"),
                       "nearest_km": ind.get(f"nearest_km_{kind}"), "nearest_name": ind.get(f"nearest_name_{kind}"),
-                      "nearest_site": ind.get(f"nearest_site_{kind}"), "desert": ind.get(f"desert_{kind}"),
-                      "reason": ind.get(f"desert_reason_{kind}")})
+                      "nearest_site": ind.get(f"nearest_site_{kind}"),
+                      "status": ind.get(f"status_{kind}") if has_status else None,
+                      "facts": rules.facts_of(ind, kind, lookup, reach) if has_status else None})
+        serving += [i for i in (ind.get(f"networks_{kind}") or "").split(";") if i and has_status]
     if catalogue is not None:  # link the nearest site to its initiative's page
         for row_kind in kinds:
             site = row_kind["nearest_site"]
@@ -77,9 +86,11 @@ def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> d
                                                               if isinstance(row.get(c), str)},
         "province": {"nis": row["province"], "name": name_in(province, lang)},
         "region": {"nis": row["region"], "name": name_in(region, lang)},
-        "population": int(row["pop_2020_total"]), "population_year": 2020,
+        "population": int(row["pop_2025_total"] if "pop_2025_total" in row else row["pop_2020_total"]),
+        "population_year": 2025 if "pop_2025_total" in row else 2020,
         "indicators": ind, "kinds": kinds, "present": present, "mandated": mandated, "employment": employment,
         "indicators_available": bool(ind),
+        "networks": network_rows(networks, ids=dict.fromkeys(serving)), "reach_km": reach,
     }
 
 

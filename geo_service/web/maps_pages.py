@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
+import pandas as pd
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..cache import cached
-from ..mapviews import coverage as cov, employment as emp, gaps
+from ..indicators import status as status_rules
+from ..mapviews import coverage as cov, employment as emp, gaps, knowledge
 from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
 from .pages import area_names, asset_urls, cached_view, collection, commune_url, current_language, \
     initiative_url, labels, snapshot
 
 bp = Blueprint("maps_pages", __name__)
+SUGGESTIONS = 5  # locations suggested per kind on the gaps map
 
 
 def _indicator_frame(name: str):
@@ -64,25 +66,18 @@ def employment():
 
 
 def _suggestions(kind: str):
-    """MCLP suggestions for ``kind``, computed once per snapshot (seconds: never per request)."""
+    """MCLP suggestions for ``kind`` (``Indicators.suggest``: only inside complete networks), once
+    per snapshot and kept on disk, so a restart on the same data does not redo seconds of solving."""
     snap = snapshot()
-    communes = _indicator_frame("communes")
-    params = getattr(snap.indicators, "params", None) or {}
+    indicators = snap.indicators
+    params = getattr(indicators, "params", None) or {}
     radius = float(params.get("desert_km", 15.0))
-
-    def build():
-        from ..indicators.distances import commune_points
-
-        if communes is None:
-            return gaps.suggestions(np.empty((0, 2)), snap.base.boundaries.communes.iloc[:0], kind, radius)
-        points = commune_points(snap.base.boundaries.communes) / 1000.0
-        frame = communes.reindex(snap.base.boundaries.communes.index)
-        return gaps.suggestions(points, frame, kind, radius)
-
-    # seconds of MCLP per kind: kept on disk too, so a restart on the same data does not redo it
+    if indicators is None:
+        return pd.DataFrame(columns=["nis", "covered_demand", "gain", "total_gain"]), radius
     key = hashlib.sha256(f"{snap.version}|{kind}|{radius}".encode()).hexdigest()[:20]
     return snap.derived(("maps.suggestions", kind, radius),
-                        lambda: cached(snap.settings.cache_dir, f"suggestions-{kind}", key, build)), radius
+                        lambda: cached(snap.settings.cache_dir, f"suggestions-{kind}", key,
+                                       lambda: indicators.suggest(kind, SUGGESTIONS, radius))), radius
 
 
 def _points_wgs84():
@@ -107,13 +102,24 @@ def gaps_page():
     def build() -> str:
         lang = current_language()
         suggested, radius = _suggestions(kind)
-        kind_label = labels()["kinds"][kind]
+        vocab = labels()
+        networks = getattr(snap.indicators, "networks", None)
         view = gaps.gaps_map(_indicator_frame("communes"), collection("commune"), area_names("commune", lang), kind,
-                             suggested, _points_wgs84(), asset_urls(), commune_url, kind_label, _)
-        return render_template("maps/gaps.html", view=view, kind=kind, kinds=desert_kinds, labels=labels(),
-                               radius=radius, params=getattr(snap.indicators, "params", None) or {})
+                             suggested, _points_wgs84(), asset_urls(), commune_url, vocab["kinds"][kind], _,
+                             networks=networks, reach_km=radius, kind_noun=vocab["kind_nouns"][kind],
+                             status_labels=vocab["service_statuses"])
+        scope = snap.indicators.suggestion_scope(kind) if snap.indicators is not None else {}
+        return render_template("maps/gaps.html", view=view, kind=kind, kinds=desert_kinds, labels=vocab,
+                               radius=radius, params=params, scope=scope,
+                               network_rows=knowledge.network_rows(networks, kinds=[kind]))
 
     return build
+
+
+@bp.app_template_global()
+def explain_status(facts) -> str:
+    """Why a commune has its status for one kind, in the page's language (commune page, gaps map)."""
+    return status_rules.explain(facts, _, labels()["kind_nouns"].get(facts.kind))
 
 
 def map_links() -> list[tuple[str, str]]:
