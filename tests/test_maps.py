@@ -40,7 +40,8 @@ class FakeCatalogue:
         self.initiatives = pd.DataFrame(
             {"name": [EVIL, "Language café", "Closed club"], "kind": ["citizen_initiative", "ngo_service", "citizen_initiative"],
              "themes": [["language", "leisure"], ["language"], ["sport"]],
-             "target_groups": [["refugees"], ["newcomers"], ["youth"]], "status": ["active", "active", "closed"]},
+             "target_groups": [["refugees"], ["newcomers"], ["youth"]], "status": ["active", "active", "closed"],
+             "site_count": [2, 1, 1], "commune_count": [1, 1, 1]},
             index=pd.Index(["evil", "cafe", "closed"], name="id"))
         points = [Point(4.05, 50.05), Point(4.06, 50.06), Point(4.15, 50.05), Point(4.25, 50.05)]
         self.sites = gpd.GeoDataFrame(
@@ -86,26 +87,80 @@ def test_coverage_query_validates_every_value():
     assert query.as_args() == {"kind": "ngo_service"}
 
 
+def values_of(communes, catalogue, foreign, query):
+    return cov.coverage_values(communes, catalogue, foreign, query)[0]
+
+
 def test_coverage_counts_follow_the_filters():
     communes, catalogue = communes_frame(), FakeCatalogue()
-    present = cov.coverage_values(communes, catalogue, None, cov.CoverageQuery())
+    present = values_of(communes, catalogue, None, cov.CoverageQuery())
     assert present.tolist() == [1, 1, 0]  # two sites of one initiative count once; closed ones not at all
-    sites = cov.coverage_values(communes, catalogue, None, cov.CoverageQuery(measure="sites"))
+    sites = values_of(communes, catalogue, None, cov.CoverageQuery(measure="sites"))
     assert sites.tolist() == [2, 1, 0]
-    mandated = cov.coverage_values(communes, catalogue, None, cov.CoverageQuery(measure="mandated"))
+    mandated = values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated"))
     assert mandated.tolist() == [1, 1, 1]
-    leisure = cov.coverage_values(communes, catalogue, None, cov.CoverageQuery(theme="leisure"))
+    leisure = values_of(communes, catalogue, None, cov.CoverageQuery(theme="leisure"))
     assert leisure.tolist() == [1, 0, 0]
-    newcomers = cov.coverage_values(communes, catalogue, None, cov.CoverageQuery(target="newcomers"))
+    newcomers = values_of(communes, catalogue, None, cov.CoverageQuery(target="newcomers"))
     assert newcomers.tolist() == [0, 1, 0]
-    per_10k = cov.coverage_values(communes, catalogue, None, cov.CoverageQuery(rate="per_10k"))
+    per_10k = values_of(communes, catalogue, None, cov.CoverageQuery(rate="per_10k"))
     assert per_10k.iloc[0] == pytest.approx(1.0) and per_10k.iloc[1] == pytest.approx(0.5)
     assert np.isnan(per_10k.iloc[2])  # no inhabitants: no rate, not zero
-    no_foreign = cov.coverage_values(communes, catalogue, None, cov.CoverageQuery(rate="per_1k_foreign"))
+    no_foreign = values_of(communes, catalogue, None, cov.CoverageQuery(rate="per_1k_foreign"))
     assert no_foreign.isna().all()
     foreign = pd.Series([500, 2000, 0], index=communes.index)
-    per_foreign = cov.coverage_values(communes, catalogue, foreign, cov.CoverageQuery(rate="per_1k_foreign"))
+    per_foreign = values_of(communes, catalogue, foreign, cov.CoverageQuery(rate="per_1k_foreign"))
     assert per_foreign.iloc[0] == pytest.approx(2.0) and per_foreign.iloc[1] == pytest.approx(0.5)
+
+
+def test_networks_present_everywhere_by_law_are_mapped_apart():
+    communes, catalogue = communes_frame(), FakeCatalogue()
+    catalogue.initiatives.loc["cafe", "commune_count"] = 3  # like the CPAS/OCMW: in every commune
+    assert list(cov.universal(catalogue, 3)) == ["cafe"]
+    assert values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated")).tolist() == [0, 0, 0]
+    chosen = values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated", kind="ngo_service"))
+    assert chosen.tolist() == [1, 1, 1]
+    view = cov.coverage_map(communes, mb.geometry_collection(communes), {n: n for n in communes.index}, catalogue,
+                            None, cov.CoverageQuery(), URLS, vocab(lambda s: s), lambda n: n, lambda i: i)
+    assert view.summary["left_out"] == ["Language café"]
+
+
+def test_small_denominators_are_suppressed_and_rates_smoothed():
+    communes, catalogue = communes_frame(), FakeCatalogue()
+    foreign = pd.Series([3, 2000, 0], index=communes.index)  # 3 foreign residents: 333 per 1,000 by chance
+    values, small = cov.coverage_values(communes, catalogue, foreign, cov.CoverageQuery(rate="per_1k_foreign"))
+    assert small.tolist() == [True, False, False] and np.isnan(values.iloc[0])
+    assert values.iloc[1] == pytest.approx(0.5)
+
+
+def test_empirical_bayes_matches_pysal_esda():
+    from esda.smoothing import Empirical_Bayes
+
+    from geo_service.indicators.coverage import empirical_bayes, smoothed_rate
+
+    rng = np.random.default_rng(7)
+    base = rng.integers(50, 50_000, 80).astype(float)
+    events = rng.poisson(base * rng.gamma(2.0, 2e-4, 80)).astype(float)  # overdispersed: between-variance > 0
+    expected = Empirical_Bayes(events.reshape(-1, 1), base.reshape(-1, 1)).r.ravel()
+    assert np.allclose(empirical_bayes(events, base), expected)
+    # small units move toward the pooled rate, large ones keep theirs
+    raw, pooled = events / base, events.sum() / base.sum()
+    smoothed = empirical_bayes(events, base)
+    assert (np.abs(smoothed - pooled) <= np.abs(raw - pooled) + 1e-12).all()
+    # per group: each province shrinks toward its own rate
+    index = pd.Index([f"c{i}" for i in range(80)])
+    group = pd.Series(["a"] * 40 + ["b"] * 40, index=index)
+    rates = smoothed_rate(pd.Series(events, index=index), pd.Series(base, index=index), group, 1.0)
+    assert np.allclose(rates.iloc[:40], empirical_bayes(events[:40], base[:40]))
+
+
+def test_quantile_classes_spread_skewed_values():
+    values = pd.Series(np.r_[np.ones(300), np.arange(2, 102)], index=[f"c{i}" for i in range(400)])
+    breaks = mb.classify(values, k=5, method="maximum_breaks")
+    quantiles = mb.classify(values, k=5, method="quantiles")
+    assert max(r["count"] for r in breaks.legend) > 300  # the widest gap leaves almost all in one class
+    # tied values stay together: the only class above half is the value 1, held by 300 of 400
+    assert [r["count"] for r in quantiles.legend if r["count"] > 200] == [300]
 
 
 def coverage_view(query=cov.CoverageQuery()):
@@ -129,7 +184,7 @@ def test_coverage_map_table_and_summary_match_the_values():
     view = coverage_view(cov.CoverageQuery(measure="sites"))
     assert [row["nis"] for row in view.table] == ["10001", "10002", "10003"]  # sorted by value
     assert [row["value"] for row in view.table] == ["2", "1", "0"]
-    assert view.summary["sites"] == 3 and view.summary["zero"] == 1
+    assert view.summary["sites"] == 3 and view.summary["zero"] == 1 and view.summary["dominant"] is None
     assert "Zeh" in view.table[2]["name"]  # German name shown where one exists
 
 

@@ -7,6 +7,7 @@ Rates use the 2020 population and the foreign residents of TF_SOC_POP_STRUCT.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -22,6 +23,35 @@ def per(numerator: pd.Series, denominator: pd.Series, scale: float) -> pd.Series
     """numerator / denominator * scale, NaN where the denominator is 0 or missing."""
     denominator = denominator.astype("float64")
     out = numerator.astype("float64") * scale / denominator.where(denominator > 0)
+    return out
+
+
+def empirical_bayes(events: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Marshall's (1991) global empirical-Bayes rates: each raw rate e/b shrunk toward the pooled
+    rate m by the weight A / (A + m / b), with A = s² - m / mean(b) the between-unit variance
+    (method of moments, floored at 0). The same numbers as PySAL ``esda.smoothing.Empirical_Bayes``
+    (checked in the tests), without its seconds of import time."""
+    m = events.sum() / base.sum()
+    raw = events / base
+    variance = (base * (raw - m) ** 2).sum() / base.sum()
+    between = max(variance - m / base.mean(), 0.0)
+    weight = between / (between + m / base)
+    return weight * raw + (1 - weight) * m
+
+
+def smoothed_rate(count: pd.Series, denominator: pd.Series, group: pd.Series, scale: float) -> pd.Series:
+    """count / denominator * scale, stabilised by empirical-Bayes shrinkage toward the group
+    (province) rate (:func:`empirical_bayes` within each group): a commune of 75 residents
+    borrows most of its rate from its province, a city keeps its own. NaN where the denominator
+    is 0 or missing (docs/indicators.md#coverage)."""
+    denominator = denominator.astype("float64")
+    out = pd.Series(float("nan"), index=count.index)
+    valid = denominator.notna() & (denominator > 0) & count.notna()
+    for _, members in count[valid].groupby(group.reindex(count.index)[valid]):
+        index = members.index
+        events, base = members.to_numpy(float), denominator[index].to_numpy(float)
+        rates = events / base if len(index) < 3 or events.sum() == 0 else empirical_bayes(events, base)
+        out[index] = rates * scale
     return out
 
 

@@ -49,10 +49,13 @@ class Classes:
 
 
 def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: bool = True,
-             t: Translate = identity, fmt: str = "{:.1f}") -> Classes:
-    """Classes of the non-missing values by mapclassify's Maximum Breaks (deterministic, fast,
-    breaks fall in the widest gaps, which suits skewed counts); zeros get their own class so
-    "none at all" never hides in the lowest band. Legend labels give each class's real range."""
+             t: Translate = identity, fmt: str = "{:.1f}", method: str = "maximum_breaks",
+             missing_label: str | None = None) -> Classes:
+    """Classes of the non-missing values by mapclassify: ``maximum_breaks`` (breaks in the widest
+    gaps, for a few areas) or ``quantiles`` (classes of equal size, so a skewed count still spreads
+    the communes; tied values stay together, so a class can only exceed its share when one value
+    does). Zeros get their own class so "none at all" never hides in the lowest band. Legend labels
+    give each class's real range."""
     values = pd.to_numeric(values, errors="coerce").astype(float)
     codes = pd.Series(-1, index=values.index, dtype="int64")
     legend: list[dict] = []
@@ -67,8 +70,9 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: 
         offset = 1
     if len(known):
         bins_k = max(1, min(k, int(known.nunique())))
+        scheme_class = {"maximum_breaks": "MaximumBreaks", "quantiles": "Quantiles"}[method]
         yb = np.zeros(len(known), dtype=int) if bins_k == 1 else \
-            np.asarray(_mapclassify().MaximumBreaks(known.values, k=bins_k).yb)
+            np.asarray(getattr(_mapclassify(), scheme_class)(known.values, k=bins_k).yb)
         used = sorted(set(yb.tolist()))
         palette = color_brewer(scheme, max(3, len(used)))[-len(used):] if len(used) > 1 else [color_brewer(scheme, 3)[1]]
         for position, code in enumerate(used):
@@ -80,7 +84,7 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: 
         colours.extend(palette)
     missing = int(values.isna().sum())
     if missing:
-        legend.append({"colour": MISSING_COLOUR, "label": t("no data"), "count": missing, "missing": True})
+        legend.append({"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True})
     return Classes(codes=codes, colours=colours, legend=legend)
 
 

@@ -43,6 +43,9 @@ def coverage():
         return render_template("maps/coverage.html", view=view, query=query, labels=labels(),
                                measures=cov.MEASURES, rates=cov.RATES, kinds=KIND_LABELS, themes=THEME_LABELS,
                                groups=GROUP_LABELS, foreign_available=foreign is not None,
+                               small_min=cov.SMALL_DENOMINATOR.get(query.rate),
+                               network_rows=knowledge.network_rows(getattr(snap.indicators, "networks", None),
+                                                                   kinds=[query.kind] if query.kind else None),
                                title=cov.describe(query, _))
 
     return build
