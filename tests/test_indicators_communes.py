@@ -16,11 +16,12 @@ from geo_service.errors import InvalidParameter
 from geo_service.indicators import IndicatorParams, compute_indicators
 from geo_service.indicators.distances import commune_points, distance_km
 
-BRUSSELS, LIEGE, NAMUR = "21004", "62063", "92094"
+BRUSSELS, LIEGE, NAMUR, OOSTENDE = "21004", "62063", "92094", "35013"
 
 
-def synthetic_catalogue(communes: gpd.GeoDataFrame, placements: list[tuple[str, str, str, str]]):
-    """placements: (site id, initiative id, kind, nis); sites at the commune's representative point."""
+def synthetic_catalogue(communes: gpd.GeoDataFrame, placements: list[tuple[str, str, str, str]], mandate=None):
+    """placements: (site id, initiative id, kind, nis); sites at the commune's representative point;
+    ``mandate``: the communes office-liege serves (default: every commune but Oostende)."""
     points = shapely.point_on_surface(communes.geometry.loc[[p[3] for p in placements]].values)
     sites = gpd.GeoDataFrame(
         {
@@ -39,7 +40,8 @@ def synthetic_catalogue(communes: gpd.GeoDataFrame, placements: list[tuple[str, 
     initiatives = pd.DataFrame(
         {"kind": [p[2] for p in placements], "status": "active"}, index=pd.Index([p[1] for p in placements], name="id")
     ).groupby(level=0).first()
-    areas = pd.DataFrame({"area_id": "a1", "initiative_id": "office-liege", "site_id": None, "nis": [LIEGE, NAMUR]})
+    mandate = [n for n in communes.index if n != OOSTENDE] if mandate is None else mandate
+    areas = pd.DataFrame({"area_id": "a1", "initiative_id": "office-liege", "site_id": None, "nis": mandate})
     return SimpleNamespace(initiatives=initiatives, sites=sites, service_areas=areas)
 
 
@@ -73,15 +75,18 @@ def test_nearest_site_matches_an_independent_distance(base, synthetic):
     points = commune_points(communes)
     target = points[communes.index.get_loc(LIEGE)]
     expected = np.hypot(*(points - target).T) / 1000
-    assert np.allclose(synthetic.communes["nearest_km_civic_integration_office"].to_numpy(), expected, atol=0.01)
-    assert (synthetic.communes["nearest_site_civic_integration_office"] == "s1").all()
+    mandated = synthetic.communes.index != OOSTENDE  # outside office-liege's mandate: no competent site
+    assert np.allclose(synthetic.communes["nearest_km_civic_integration_office"].to_numpy()[mandated], expected[mandated],
+                       atol=0.01)
+    assert (synthetic.communes.loc[mandated, "nearest_site_civic_integration_office"] == "s1").all()
+    assert pd.isna(synthetic.communes.loc[OOSTENDE, "nearest_km_civic_integration_office"])
 
 
 def test_closed_sites_are_ignored_and_coverage_counts(synthetic):
     c = synthetic.communes
     assert c.loc[BRUSSELS, "sites_present"] == 0
     assert c.loc[NAMUR, "initiatives_present"] == 1 and c.loc[NAMUR, "sites_present_citizen_initiative"] == 1
-    assert c.loc[NAMUR, "mandated_civic_integration_office"] == 1 and c.loc[BRUSSELS, "mandated_civic_integration_office"] == 0
+    assert c.loc[NAMUR, "mandated_civic_integration_office"] == 1 and c.loc[OOSTENDE, "mandated_civic_integration_office"] == 0
     assert c["sites_present"].sum() == 2
     assert c.loc[NAMUR, "initiatives_per_10k"] == pytest.approx(1e4 / c.loc[NAMUR, "pop_total"])
     assert c.loc[NAMUR, "initiatives_per_1k_foreign"] == pytest.approx(1e3 / c.loc[NAMUR, "foreign_residents"])
@@ -96,9 +101,12 @@ def test_statuses_follow_competence_and_completeness(base, settings, synthetic):
     assert c.loc[NAMUR, "sites_present_citizen_initiative"] == 1
     reason = c.loc[NAMUR, "status_reason_civic_integration_office"]
     assert "(Synthetic s1, Liège)" in reason and "beyond 15 km" in reason and "complete (1 of 1 sites)" in reason
-    far = c["nearest_km_civic_integration_office"] > 15
+    far = c["nearest_km_civic_integration_office"].fillna(1e9) > 15
     assert (c.loc[far, "status_civic_integration_office"] == "gap").all()
     assert (c.loc[~far, "status_civic_integration_office"] == "served").all()
+    # Oostende lies in the network's area but outside the office's mandate: no site serves it, a gap
+    assert c.loc[OOSTENDE, "status_civic_integration_office"] == "gap"
+    assert c.loc[OOSTENDE, "status_reason_civic_integration_office"].startswith("no site of Synthetic offices")
     # the same office in a network that states 3 sites: "not within reach" is no longer a gap
     partial = [dict(SYNTHETIC_REGISTER[0], stated_count=3)]
     catalogue = synthetic_catalogue(base.boundaries.communes, [("s1", "office-liege", "civic_integration_office", LIEGE),

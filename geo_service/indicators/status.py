@@ -46,9 +46,33 @@ class Competence:
     networks: list[tuple[str, ...]]  # the networks serving each commune
 
 
-def competence(kind: str, register, sites: pd.DataFrame, n_communes: int) -> Competence:
-    """``sites``: the catalogue's measurable sites of ``kind``. Without any network of the kind in
-    the register, every site is usable and no list is complete."""
+def mandate_areas(sites: pd.DataFrame, service_areas: pd.DataFrame, communes: pd.Index) -> np.ndarray:
+    """bool (communes x sites): the communes each site is mandated to serve. A site with an area
+    of its own (each CPAS/OCMW: its commune) serves that area; otherwise its initiative's service
+    area (each Walloon CRI: its territory); a site of an initiative without a service area is not
+    restricted (the register network's area still applies)."""
+    allowed = np.ones((len(communes), len(sites)), dtype=bool)
+    if len(sites) == 0 or service_areas is None or len(service_areas) == 0:
+        return allowed
+    position = pd.Series(np.arange(len(communes)), index=communes)
+    own = service_areas[service_areas["site_id"].notna()]
+    shared = service_areas[service_areas["site_id"].isna()]
+    own_rows = own.groupby("site_id")["nis"].agg(list).to_dict()
+    shared_rows = shared.groupby("initiative_id")["nis"].agg(list).to_dict()
+    for j, (site_id, initiative) in enumerate(zip(sites.index, sites["initiative_id"])):
+        members = own_rows.get(site_id) or shared_rows.get(initiative)
+        if members:
+            allowed[:, j] = False
+            allowed[position.reindex(members).dropna().to_numpy(int), j] = True
+    return allowed
+
+
+def competence(kind: str, register, sites: pd.DataFrame, n_communes: int, service_areas: pd.DataFrame | None = None,
+               communes: pd.Index | None = None) -> Competence:
+    """``sites``: the catalogue's measurable sites of ``kind``. A commune may use a site when a
+    register network of the kind serves the commune and holds the site, and the site's own mandate
+    (:func:`mandate_areas`) covers the commune. Without any network of the kind in the register,
+    every site is usable and no list is complete."""
     networks = register.of_kind(kind) if register is not None else None
     if networks is None or len(networks) == 0:
         return Competence(np.ones((n_communes, len(sites)), dtype=bool), np.zeros(n_communes, dtype=bool),
@@ -57,6 +81,8 @@ def competence(kind: str, register, sites: pd.DataFrame, n_communes: int) -> Com
     area = register.communes[ids].to_numpy()  # communes x networks
     members = register.site_membership(sites, ids)  # networks x sites
     usable = (area.astype(np.int32) @ members.astype(np.int32)) > 0
+    if communes is not None:
+        usable &= mandate_areas(sites, service_areas, communes)
     complete_network = (networks["status"] == "complete").to_numpy()
     served_by = area.any(axis=1)
     complete = served_by & ~(area & ~complete_network).any(axis=1)

@@ -78,7 +78,7 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
     columns = {}
     for kind in kinds:
         mask = kind_of == kind
-        rule = status.competence(kind, register, sites[mask], len(out))
+        rule = status.competence(kind, register, sites[mask], len(out), areas, out.index)
         usable = np.where(rule.usable, dist[:, mask], np.inf)  # a commune only uses its competent sites
         km, position = status.nearest(usable)
         has = position >= 0
