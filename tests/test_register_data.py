@@ -126,3 +126,44 @@ def catalogue_label(communes, nis):
         if column in communes.columns and isinstance(row[column], str):
             return row[column].replace("œ", "oe").replace("’", "'").casefold()
     raise AssertionError(f"no name column for {nis}")
+
+
+def listed_sites():
+    from geo_service.catalogue import read_records
+
+    return [site for record in read_records() for site in record.get("sites") or []]
+
+
+def test_every_offices_more_row_is_in_the_catalogue_with_its_status(settings):
+    import csv
+
+    with open(settings.data_dir / "offices" / "offices_more.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 57
+    sites = listed_sites()
+    by_name = {site.get("name"): site for site in sites}
+    # rows that restate a catalogued site only add their source there; the Immigration Office is not a support service
+    merged = {"Maison de l'Emploi de Forest": "actiris-forest", "Fedasil arrival centre": "fedasil-arrival-centre-petit-chateau"}
+    skipped = ("Office des Étrangers",)
+    for row in rows:
+        if row["name"].startswith(skipped):
+            continue
+        target = next((sid for prefix, sid in merged.items() if row["name"].startswith(prefix)), None)
+        if target:
+            site = next(s for s in sites if s.get("id") == target)
+            assert len(site["sources"]) >= 2, target
+            continue
+        site = by_name.get(row["name"])
+        assert site is not None, row["name"]
+        assert (site.get("address") or "") == row["address"] and (site.get("postcode") or "") == row["postcode"]
+        assert all(source.get("licence") == row["license_or_terms"] for source in site["sources"])
+        if "public GitHub file" in row["source"] or "announced" in row["name"] and "opening" in row["name"]:
+            assert site["status"] == "to_be_confirmed", row["name"]
+        elif "temporary" in row["name"].lower():
+            assert site["status"] == "temporary", row["name"]
+
+
+def test_the_arrival_centre_keeps_fedasils_own_address():
+    site = next(s for s in listed_sites() if s.get("id") == "fedasil-arrival-centre-petit-chateau")
+    assert site["address"] == "Rue de Passchendaele 2"
+    assert any(source.get("publisher") == "Fedasil" and "fedasilinfo.be" in (source.get("url") or "") for source in site["sources"])
