@@ -9,6 +9,8 @@ KINDS = (
     "reception_centre",
     "education_training",
     "coordination_body",
+    "research_body",
+    "funding_body",
 )
 THEMES = (
     "language", "housing", "mentoring", "employment", "education", "leisure", "legal", "health",
@@ -20,7 +22,7 @@ TARGET_GROUPS = (
     "children", "families", "unaccompanied_minors", "general_public", "volunteers", "jobseekers",
 )
 SCOPES = ("local", "regional", "national")
-STATUSES = ("active", "closed", "temporary", "unknown")
+STATUSES = ("active", "closed", "temporary", "to_be_confirmed", "unknown")
 PRECISIONS = ("exact", "street", "commune")
 FIGURE_NAMES = (
     "volunteers", "beneficiaries", "duos", "places", "participants", "members", "families",
