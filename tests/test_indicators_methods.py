@@ -86,7 +86,8 @@ def test_explanations_in_words_and_figures():
     assert "23.4 km (Office X, Liège), beyond 15 km" in gap and "complete (8 of 8 sites)" in gap
     partial = status.explain(facts("unknown", 23.44, known=5, expected=138))
     assert "holds 5 of the 138 sites" in partial and partial.endswith("so a closer one may exist")
-    assert "more than 1000" in status.explain(facts("unknown", None, known=31, expected=1000, lower=True))
+    assert "more than 1000" in status.explain(facts("unknown", 20.0, known=31, expected=1000, lower=True))
+    assert "is known to serve this commune" in status.explain(facts("unknown", None))
     assert "not known" in status.explain(facts("unknown", 40.0, expected=None))
     assert status.explain(facts("unknown", None, network="")).startswith("no network of civic-integration office")
     french = {"nearest %(kind)s: %(km)s km (%(site)s), within %(reach)s km": "%(kind)s le plus proche : %(km)s km (%(site)s)"}

@@ -82,7 +82,13 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
         "target_groups": list(record.get("target_groups") or []),
     }
     if record.get("generated_sites") == "per_commune":
+        # a site the sources locate (e.g. a Brussels CPAS's main address) replaces its commune's generated one
+        explicit = _site_rows(dict(record, generated_sites=None), placer, errors) if record.get("sites") else []
+        located = {row["nis"] for row in explicit}
+        rows.extend(explicit)
         for nis, point in placer.rep_points.items():
+            if nis in located:
+                continue
             rows.append(
                 dict(base, id=f"{record['id']}-{nis}", name=f"{record['name']} – {placer.resolver.label(nis)}",
                      address=None, postcode=None, place=placer.resolver.label(nis), nis=nis,
@@ -174,7 +180,8 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
                           "sources": definition["sources"], "commune_count": len(members)})
         service_rows.extend({"area_id": definition["id"], "initiative_id": definition["initiative"],
                              "site_id": None, "nis": nis} for nis in sorted(members))
-    for site_id, site in sites[sites["note"] == "one per commune (by law)"].iterrows():
+    per_commune = {r["id"] for r in kept if r.get("generated_sites") == "per_commune"}
+    for site_id, site in sites[sites["initiative_id"].isin(per_commune)].iterrows():
         area_id = f"{site_id}-area"
         area_rows.append({"area_id": area_id, "initiative_id": site["initiative_id"],
                           "name": f"{site['name']} (its commune)",

@@ -47,6 +47,8 @@ def _problems(entry, seen: set[str]) -> list[str]:
         problems.append(f"{rid}: stated_count must be a positive integer or null")
     if rule is not None and rule not in RULES:
         problems.append(f"{rid}: stated_rule must be one of {list(RULES)} or null")
+    if "competent" in entry and not isinstance(entry["competent"], bool):
+        problems.append(f"{rid}: competent must be true or false")
     sources = entry.get("sources")
     if not isinstance(sources, list) or not sources:
         problems.append(f"{rid}: at least one source is required")
@@ -64,6 +66,10 @@ def validate(entries) -> list[dict]:
         problems.extend(_problems(entry, seen))
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             seen.add(entry["id"])
+    ids = {e.get("id") for e in entries if isinstance(e, dict)}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("part_of") is not None and entry["part_of"] not in ids:
+            problems.append(f"{entry.get('id')}: part_of names no entry ('{entry['part_of']}')")
     if problems:
         raise ValidationFailed(f"{REGISTER_FILE}: {'; '.join(problems[:10])}", errors=problems)
     return entries
@@ -105,7 +111,9 @@ class Register:
     initiative_network: pd.DataFrame
 
     def of_kind(self, kind: str) -> pd.DataFrame:
-        return self.networks[self.networks["kind"] == kind]
+        """The *competent* networks of ``kind``: not the sub-counts (``part_of``) nor the networks
+        that offer the service without a mandate (``competent: false``, e.g. the Brussels Werkwinkels)."""
+        return self.networks[(self.networks["kind"] == kind) & self.networks["competent"]]
 
     def site_membership(self, sites: pd.DataFrame, networks: pd.Index) -> np.ndarray:
         """bool (networks x sites): the site belongs to an initiative of the network."""
@@ -127,12 +135,12 @@ class Register:
                          "lower_bound": bool(row["lower_bound"]), "what_is_counted": row["what_is_counted"],
                          "as_of": row["as_of"], "communes": int(row["commune_count"]),
                          "initiatives": list(row["initiatives"]), "sources": list(row["sources"]),
-                         "note": row["note"]})
+                         "competent": bool(row["competent"]), "part_of": row["part_of"], "note": row["note"]})
         return rows
 
 
 NETWORK_COLUMNS = ["name", "kind", "initiatives", "known_sites", "expected_sites", "lower_bound", "status",
-                   "what_is_counted", "as_of", "sources", "note", "commune_count"]
+                   "what_is_counted", "as_of", "sources", "note", "commune_count", "competent", "part_of"]
 
 
 def empty_networks() -> pd.DataFrame:
@@ -189,7 +197,9 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
                      "expected_sites": float("nan") if expected is None else float(expected),
                      "lower_bound": lower, "status": _status(expected, lower, known),
                      "what_is_counted": entry.get("what_is_counted"), "as_of": entry.get("as_of"),
-                     "sources": list(entry["sources"]), "note": entry.get("note"), "commune_count": len(area)})
+                     "sources": list(entry["sources"]), "note": entry.get("note"), "commune_count": len(area),
+                     "competent": entry.get("part_of") is None and entry.get("competent", True),
+                     "part_of": entry.get("part_of")})
         areas[entry["id"]] = communes.index.isin(sorted(area))
         pairs.extend({"initiative_id": i, "network": entry["id"]} for i in ids)
     if problems:

@@ -51,7 +51,8 @@ class Indicators:
         """bool (communes x communes): both are served by one *complete* network of ``kind``."""
         if self.register is None or self.networks is None:
             return None
-        ids = self.networks.index[(self.networks["kind"] == kind) & (self.networks["status"] == "complete")]
+        competent = self.register.of_kind(kind)
+        ids = competent.index[competent["status"] == "complete"]
         if not len(ids):
             return None
         area = self.register.communes.reindex(self.communes.index)[ids].to_numpy().astype(np.int32)
@@ -60,8 +61,8 @@ class Indicators:
     def suggestion_scope(self, kind: str) -> dict:
         """Where suggestions for ``kind`` can be right: the networks complete or not, and how many
         communes are gaps (complete network, nothing within reach) or unknown."""
-        frame = self.networks if self.networks is not None else pd.DataFrame(columns=["kind", "status", "name"])
-        of_kind = frame[frame["kind"] == kind]
+        empty = pd.DataFrame(columns=["kind", "status", "name"])
+        of_kind = self.register.of_kind(kind) if self.register is not None else empty
         column = self.communes.get(f"status_{kind}", pd.Series(dtype=object))
         return {"complete": list(of_kind.loc[of_kind["status"] == "complete", "name"]),
                 "incomplete": list(of_kind.loc[of_kind["status"] != "complete", "name"]),

@@ -51,19 +51,25 @@ def mandate_areas(sites: pd.DataFrame, service_areas: pd.DataFrame, communes: pd
     of its own (each CPAS/OCMW: its commune) serves that area; otherwise its initiative's service
     area (each Walloon CRI: its territory); a site of an initiative without a service area is not
     restricted (the register network's area still applies)."""
-    allowed = np.ones((len(communes), len(sites)), dtype=bool)
-    if len(sites) == 0 or service_areas is None or len(service_areas) == 0:
+    n, m = len(communes), len(sites)
+    allowed = np.ones((n, m), dtype=bool)
+    if m == 0 or service_areas is None or len(service_areas) == 0:
         return allowed
-    position = pd.Series(np.arange(len(communes)), index=communes)
-    own = service_areas[service_areas["site_id"].notna()]
-    shared = service_areas[service_areas["site_id"].isna()]
-    own_rows = own.groupby("site_id")["nis"].agg(list).to_dict()
-    shared_rows = shared.groupby("initiative_id")["nis"].agg(list).to_dict()
-    for j, (site_id, initiative) in enumerate(zip(sites.index, sites["initiative_id"])):
-        members = own_rows.get(site_id) or shared_rows.get(initiative)
-        if members:
-            allowed[:, j] = False
-            allowed[position.reindex(members).dropna().to_numpy(int), j] = True
+    row = pd.Series(np.arange(n), index=communes)
+    areas = service_areas[service_areas["nis"].isin(communes)]
+    own = areas[areas["site_id"].isin(sites.index)]
+    column = sites.index.get_indexer(own["site_id"])
+    has_own = np.zeros(m, dtype=bool)
+    has_own[column] = True
+    shared = areas[areas["site_id"].isna()]
+    initiatives = pd.Index(shared["initiative_id"].unique())
+    mandate = np.zeros((n, len(initiatives)), dtype=bool)
+    mandate[row[shared["nis"]].to_numpy(), initiatives.get_indexer(shared["initiative_id"])] = True
+    of_site = initiatives.get_indexer(sites["initiative_id"])
+    by_initiative = (of_site >= 0) & ~has_own
+    allowed[:, by_initiative] = mandate[:, of_site[by_initiative]]
+    allowed[:, has_own] = False
+    allowed[row[own["nis"]].to_numpy(), column] = True
     return allowed
 
 
@@ -85,7 +91,9 @@ def competence(kind: str, register, sites: pd.DataFrame, n_communes: int, servic
         usable &= mandate_areas(sites, service_areas, communes)
     complete_network = (networks["status"] == "complete").to_numpy()
     served_by = area.any(axis=1)
-    complete = served_by & ~(area & ~complete_network).any(axis=1)
+    # complete for a commune: every network serving it is complete, and one of its sites is
+    # mandated for it (a commune no recorded mandate covers is a hole in our data, not a gap)
+    complete = served_by & ~(area & ~complete_network).any(axis=1) & usable.any(axis=1)
     patterns, which = np.unique(area, axis=0, return_inverse=True)
     names = [tuple(ids[pattern]) for pattern in patterns]
     return Competence(usable, complete, [names[i] for i in np.ravel(which)])
@@ -149,11 +157,12 @@ def explain(f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | N
     if not f.networks:
         return t("no network of %(kind)s is recorded as serving this commune, so its status cannot be assessed") % values
     if f.status == "gap":
-        if f.nearest_km is None:
-            return t("no site of %(network)s, whose list is complete (%(known)s of %(expected)s sites)") % values
         return t("nearest %(kind)s of the competent network (%(network)s): %(km)s km (%(site)s), beyond %(reach)s km; "
                  "the network's list is complete (%(known)s of %(expected)s sites)") % values
-    where = (t("nearest known: %(km)s km (%(site)s)") % values) if f.nearest_km is not None else t("none known at all")
+    if f.nearest_km is None:
+        return t("no site of %(network)s is known to serve this commune (none in the catalogue, or no recorded "
+                 "service area covers it), so its status cannot be assessed") % values
+    where = t("nearest known: %(km)s km (%(site)s)") % values
     if f.expected is None:
         size = t("the operator's number of sites is not known")
     elif f.lower_bound:

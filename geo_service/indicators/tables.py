@@ -98,7 +98,7 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
     lookup = status.network_lookup(networks)
     for kind in kinds:
         fields = [f"{name}_{kind}" for name in ("status", "nearest_km", "nearest_name", "networks")]
-        records = out[fields].to_dict("records")
+        records = (dict(zip(fields, values)) for values in zip(*(out[f].tolist() for f in fields)))
         out[f"status_reason_{kind}"] = [status.explain(status.facts_of(r, kind, lookup, params.desert_km)) for r in records]
     out["gaps_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "gap").sum(axis=1)
     out["unknown_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "unknown").sum(axis=1)
