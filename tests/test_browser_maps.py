@@ -6,6 +6,8 @@ import pytest
 from browser import offline_page, screenshot
 from browser_support import MARKERS, SHAPES, open_map, wait_until
 
+from geo_service.catalogue.vocab import KINDS
+
 
 def test_coverage_map_draws_every_commune_clusters_and_legend(live_server):
     with offline_page() as (page, errors, blocked):
@@ -54,7 +56,7 @@ def test_commune_page_has_its_map_and_a_table(live_server):
     with offline_page() as (page, errors, _):
         open_map(page, f"{live_server.url}/commune/62063?lang=fr")
         wait_until(page, f"{SHAPES} == 1")
-        assert page.locator("table.kinds-table tbody tr").count() == 8
+        assert page.locator("table.kinds-table tbody tr").count() == len(KINDS)  # one row per kind
         screenshot(page, "commune_liege_fr")
         page.emulate_media(media="print")
         page.wait_for_timeout(300)

@@ -34,6 +34,8 @@ KIND_NOUNS = {
     "reception_centre": "reception centre",
     "education_training": "education or training provider",
     "coordination_body": "coordination body",
+    "research_body": "research body",
+    "funding_body": "funding body",
 }
 
 

@@ -32,6 +32,8 @@ KIND_COLOURS = {  # ColorBrewer "Set1"/"Dark2" hues, one per kind of the catalog
     "reception_centre": "#a65628",
     "education_training": "#f781bf",
     "coordination_body": "#666666",
+    "research_body": "#1b9e77",
+    "funding_body": "#e6ab02",
 }
 
 

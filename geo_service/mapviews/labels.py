@@ -16,6 +16,8 @@ KIND_LABELS = {
     "reception_centre": "Reception centre for asylum seekers",
     "education_training": "Education or training",
     "coordination_body": "Coordination body",
+    "research_body": "Research body",
+    "funding_body": "Funding body",
 }
 THEME_LABELS = {
     "language": "Language", "housing": "Housing", "mentoring": "Mentoring", "employment": "Employment",
@@ -36,7 +38,8 @@ PRECISION_LABELS = {
     "street": "street (no house number)",
     "commune": "commune only (placed inside the commune)",
 }
-STATUS_LABELS = {"active": "active", "closed": "closed", "temporary": "temporary", "unknown": "unknown"}
+STATUS_LABELS = {"active": "active", "closed": "closed", "temporary": "temporary", "unknown": "unknown",
+                 "to_be_confirmed": "to be confirmed"}
 SCOPE_LABELS = {"local": "local", "regional": "regional", "national": "national"}
 # a commune's status for one kind (indicators.status) and a network's completeness (catalogue.register)
 SERVICE_STATUS_LABELS = {"served": "served", "gap": "gap", "unknown": "unknown"}
