@@ -90,6 +90,7 @@ class Indicators:
             complete = self.communes[f"network_complete_{kind}"].astype(bool)
             uncovered = complete & (nearest.isna() | (nearest > radius))
             result = suggest_sites(dist, self.communes["foreign_residents"], uncovered, radius, k)
+            result = result[result["gain"] > 0].reset_index(drop=True)  # a site that reaches no one new is no suggestion
         result["kind"], result["radius_km"] = kind, radius
         return result
 

@@ -1,0 +1,58 @@
+"""The gaps map and a commune page say what the map knows (the completeness register) and count
+the communes per status, in French, Dutch and English, in real headless Chromium (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+from browser import offline_page, screenshot
+from browser_support import SHAPES, open_map, wait_until
+
+KNOWS = {"fr": "Ce que la carte sait", "nl": "Wat de kaart weet", "en": "What the map knows"}
+STATUS = {"fr": ("desservie", "lacune", "inconnu"), "nl": ("bediend", "leemte", "onbekend"),
+          "en": ("served", "gap", "unknown")}
+
+
+def counts_in_page(page) -> dict[str, int]:
+    texts = page.eval_on_selector_all(".status-counts .count", "els => els.map(e => [e.dataset.status, e.innerText])")
+    return {status: int("".join(ch for ch in text if ch.isdigit())) for status, text in texts}
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_gaps_map_states_completeness_and_status_counts(app, live_server, lang):
+    from geo_service.app import current_snapshot
+
+    with app.app_context():
+        expected = current_snapshot().indicators.status_counts()["public_employment_service"]
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/map/gaps?kind=public_employment_service&lang={lang}")
+        wait_until(page, f"{SHAPES} >= 565")
+        knows = page.locator(".knows")
+        assert KNOWS[lang] in knows.locator("h2").inner_text()
+        rows = knows.locator("tbody tr")
+        assert rows.count() >= 3 and "VDAB" in knows.inner_text()  # VDAB, Le Forem, Actiris, ADG, ...
+        assert counts_in_page(page) == expected and sum(expected.values()) == 565
+        legend = page.locator(".status-counts").inner_text().lower()
+        assert all(word in legend for word in STATUS[lang])
+        assert page.locator(".no-suggestions").count() == 0 or page.locator(".no-suggestions").is_visible()
+        screenshot(page, f"gaps_employment_{lang}")
+        assert not errors, errors
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_commune_page_explains_each_status_and_what_is_known(live_server, lang):
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/commune/84016?lang={lang}")  # Daverdisse
+        wait_until(page, f"{SHAPES} == 1")
+        knows = page.locator(".knows")
+        assert KNOWS[lang] in knows.locator("h2").inner_text()
+        assert knows.locator("tbody tr").count() >= 3  # Le Forem, the CRIs, the CPAS, ...
+        cells = page.eval_on_selector_all("td[data-status]", "els => els.map(e => [e.dataset.status, e.innerText])")
+        statuses = {status for status, _ in cells if status}
+        assert {"gap", "unknown", "served"} <= statuses
+        words = STATUS[lang]
+        for status, text in cells:
+            if status:
+                assert words[("served", "gap", "unknown").index(status)] in text.lower()
+                assert "(" in text  # the explanation follows the status
+        screenshot(page, f"commune_daverdisse_{lang}")
+        assert not errors, errors
