@@ -128,15 +128,24 @@ def test_resubmitting_the_same_form_does_not_duplicate(client, store):
 
 
 @pytest.mark.parametrize("method, path", [
-    ("get", "/moderation/"), ("get", "/moderation/1"), ("get", "/moderation/1/contact"), ("get", "/moderation/audit"),
-    ("post", "/moderation/1/approve"), ("post", "/moderation/1/reject"), ("get", "/moderation/import"),
+    ("get", "/moderation"), ("get", "/moderation/"), ("get", "/moderation/1"), ("get", "/moderation/1/contact"),
+    ("get", "/moderation/audit"), ("post", "/moderation/1/approve"), ("post", "/moderation/1/reject"),
+    ("get", "/moderation/import"), ("post", "/moderation/logout"),
 ])
-def test_anonymous_requests_to_moderation_get_401_and_change_nothing(app, method, path, store):
+def test_anonymous_requests_to_moderation_change_nothing(app, method, path, store):
+    """A page goes to the login form (with next=, issue 14); an action gets 401 with a message."""
     client = app.test_client()
     before = _rows(store)
     response = getattr(client, method)(path, data={"reason": "spam"} if method == "post" else None)
-    assert response.status_code == 401
-    assert "Log in as a moderator" in response.get_data(as_text=True)
+    if method == "get":
+        assert response.status_code == 303
+        location = response.headers["Location"]
+        assert location.startswith("/moderation/login?next=") and "/moderation" in location[len("/moderation/login"):]
+        assert client.get(location).status_code == 200
+    else:
+        assert response.status_code == 401
+        assert "Log in as a moderator" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
     assert _rows(store) == before
 
 
