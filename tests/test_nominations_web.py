@@ -12,14 +12,13 @@ from sqlalchemy import func, select
 from geo_service.nominations import EXTENSION
 from geo_service.nominations.models import AuditEvent, Nomination
 from geo_service.nominations.store import RateLimit
-from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, fresh_database_url, hidden, login, make_app, submit_form
+from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, backend_app, hidden, login, submit_form
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app(request, settings, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(f"nominations-{request.param}")
-    application = make_app(settings, fresh_database_url(request.param, folder), folder)
-    application.extensions[EXTENSION].limits["submit"] = RateLimit(10_000, timedelta(hours=1))
+    application = backend_app(request, settings, tmp_path_factory, "nominations",
+                              submit=RateLimit(10_000, timedelta(hours=1)))
     yield application
     application.extensions[EXTENSION].engine.dispose()
 

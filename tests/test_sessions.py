@@ -10,14 +10,13 @@ import pytest
 
 from geo_service.nominations import EXTENSION
 from geo_service.nominations.store import SESSION_LIFETIME, RateLimit
-from nominations_support import BACKENDS, fresh_database_url, hidden, login, make_app, submit_form
+from nominations_support import BACKENDS, backend_app, hidden, login, submit_form
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app(request, settings, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(f"sessions-{request.param}")
-    application = make_app(settings, fresh_database_url(request.param, folder), folder)
-    application.extensions[EXTENSION].limits["login"] = RateLimit(10_000, timedelta(minutes=15))
+    application = backend_app(request, settings, tmp_path_factory, "sessions",
+                              login=RateLimit(10_000, timedelta(minutes=15)))
     yield application
     application.extensions[EXTENSION].engine.dispose()
 
