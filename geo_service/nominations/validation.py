@@ -27,6 +27,15 @@ Form = Mapping[str, list[str]]
 REPEATED = {"place": MAX_PLACES, "address": MAX_PLACES, "postcode": MAX_PLACES,
             "themes": len(THEMES), "target_groups": len(TARGET_GROUPS)}
 MAX_FIELDS = 40  # distinct field names; the form has about 25
+MAX_VALUES = sum(REPEATED.values()) + MAX_FIELDS  # all values of one form, whatever their fields
+
+
+def check_count(values: int) -> None:
+    """PayloadTooLarge when a form carries more values than any form of ours can (counted on the
+    raw body, before it is parsed)."""
+    if values > MAX_VALUES:
+        raise PayloadTooLarge(f"The form has {values} values; it has at most {MAX_VALUES}. "
+                              "Reload the form and send it again.")
 
 
 def check_shape(form: Form) -> None:
