@@ -5,6 +5,7 @@ get past the limit, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import timedelta
@@ -81,11 +82,13 @@ def test_a_multipart_form_with_too_many_parts_gets_413(app, store):
 
 def test_the_422_page_draws_no_more_rows_than_the_form_has(app, store):
     client = app.test_client()
-    response = client.post("/nominate", data=_form(client, place=["Atlantis"] * MAX_PLACES,
-                                                   address=[""] * MAX_PLACES, postcode=[""] * MAX_PLACES))
+    themes = list(THEMES[:MAX_PLACES + 2])  # more themes than places: each field keeps its own bound
+    response = client.post("/nominate", data=_form(client, place=["Atlantis"] * MAX_PLACES, address=[""] * MAX_PLACES,
+                                                   postcode=[""] * MAX_PLACES, themes=themes))
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "Atlantis" in body
     assert body.count('name="place"') == MAX_PLACES
+    assert len(re.findall(r'name="themes" value="[^"]+" checked', body)) == len(themes)  # the choices are kept
 
 
 def test_refused_submissions_count_in_the_rate_limit(app, store):

@@ -20,7 +20,7 @@ from ..errors import GeoServiceError, ValidationFailed
 from ..nominations import EXTENSION
 from ..nominations.errors import NotAuthenticated, SpamRejected
 from ..nominations.store import client_key
-from ..nominations.validation import MAX_PLACES, check_count, check_shape, clean_public, clean_submission
+from ..nominations.validation import MAX_PLACES, REPEATED, check_count, check_shape, clean_public, clean_submission
 
 bp = Blueprint("nominate", __name__)
 moderation = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -48,7 +48,7 @@ class CsrfFailed(GeoServiceError):
 
 
 # Multipart bodies (the import page) are parsed by Werkzeug within these bounds; url-encoded
-# forms are bounded field by field by ``check_shape``.
+# forms are bounded by ``check_count`` (all values, before parsing) and ``check_shape`` (per field).
 FORM_LIMITS = {"MAX_FORM_PARTS": 100, "MAX_FORM_MEMORY_SIZE": 64 * 1024}
 
 
@@ -98,8 +98,8 @@ def _form_context(values=None, errors=(), **extra) -> dict:
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(error["field"], []).append(gettext(error["template"], **error.get("params", {})))
-    # Never more rows than the form has (check_shape refuses more; this keeps the page bounded anyway).
-    values = {k: list(v)[:MAX_PLACES] if isinstance(v, list) else v for k, v in (values or {}).items()}
+    # Never more values than the form has (check_shape refuses more; this keeps the page bounded anyway).
+    values = {k: list(v)[:REPEATED.get(k, 1)] for k, v in (values or {}).items()}
     return {"values": values, "errors": by_field, "max_places": MAX_PLACES, "themes": THEMES, "target_groups": TARGET_GROUPS,
             "scopes": SCOPES, "communes": _commune_names(id(current_app._get_current_object())),
             "csrf_token": generate_csrf(), **extra}
