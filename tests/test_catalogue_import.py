@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 from click.testing import CliRunner
@@ -145,6 +147,10 @@ def test_import_command_keeps_every_list_and_says_what_it_stored(tmp_path, setti
     assert sorted(r["name"] for r in records) == ["Mons café", "Namur café"]
     for result, batch in zip(outputs, imports):
         assert f"stored import {batch.reference} (id {batch.id}) from list.csv: 1 record(s), 1 site(s)" in result.output
+        assert "imported before" not in result.output
+    again = _run_import(paths[0], settings, tmp_path, monkeypatch)
+    assert again.exit_code == 0 and f"imported before as {imports[0].reference}" in again.output
+    assert stat.S_IMODE(os.stat(tmp_path / "instance").st_mode) == 0o700  # created for the database: owner only
 
 
 def test_import_command_refuses_a_missing_database_cleanly(tmp_path, settings, monkeypatch):

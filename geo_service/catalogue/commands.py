@@ -82,3 +82,7 @@ def import_command(path: Path) -> None:
         sys.exit(2)
     click.echo(f"stored import {batch.reference} (id {batch.id}) from {batch.filename}: {batch.records} record(s), "
                f"{batch.sites} site(s), in {store.engine.url.render_as_string(hide_password=True)}")
+    earlier = [b.reference for b in store.imports() if b.digest == batch.digest and b.id != batch.id]
+    if earlier:
+        click.echo(f"note: the same file content was imported before as {', '.join(earlier)}; "
+                   "its records are now in the catalogue more than once", err=True)

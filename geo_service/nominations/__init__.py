@@ -25,6 +25,7 @@ def init_nominations(app, settings) -> NominationStore:
     ``settings.secure_cookies``) Secure, since moderator logins ride on them, and expire with a
     moderator's working day. Lists an older version imported as YAML into the instance folder are
     moved into the database once."""
+    private_instance_folder(settings, app.instance_path)
     store = NominationStore(database_url(settings, app.instance_path))
     move_instance_imports(store, Path(settings.instance_dir or app.instance_path) / "imports")
     app.config.update(
@@ -36,6 +37,15 @@ def init_nominations(app, settings) -> NominationStore:
     )
     app.extensions[EXTENSION] = store
     return store
+
+
+def private_instance_folder(settings, instance_path=None) -> None:
+    """Create the instance folder (database, secret key) readable by its owner only (0700) when
+    the default SQLite database is to live there; an existing folder is left as it is."""
+    if settings.database_url:
+        return
+    folder = Path(settings.instance_dir or instance_path or Path.cwd() / "instance")
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
 
 
 def move_instance_imports(store: NominationStore, folder: Path) -> int:
@@ -59,4 +69,5 @@ def move_instance_imports(store: NominationStore, folder: Path) -> int:
     return moved
 
 
-__all__ = ["NominationStore", "init_nominations", "database_url", "EXTENSION"]
+__all__ = ["NominationStore", "init_nominations", "database_url", "move_instance_imports", "private_instance_folder",
+           "EXTENSION"]

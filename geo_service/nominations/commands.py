@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from ..settings import Settings
+from . import private_instance_folder
 from .db import database_url
 from .store import NominationStore
 
@@ -18,7 +19,9 @@ def open_store(settings: Settings | None = None) -> NominationStore:
         instance_path = current_app.instance_path
     except RuntimeError:
         instance_path = None
-    return NominationStore(database_url(settings or Settings.from_env(), instance_path))
+    settings = settings or Settings.from_env()
+    private_instance_folder(settings, instance_path)
+    return NominationStore(database_url(settings, instance_path))
 
 
 
