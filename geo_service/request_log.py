@@ -67,7 +67,8 @@ def init_request_log(app: Flask) -> None:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 2),
                     "bytes": response.calculate_content_length(),
-                    "client": client_key(request.remote_addr)[:16],  # a hash: no address in the logs
+                    # a keyed hash (HMAC with the deployment secret): no address in the logs
+                    "client": client_key(request.remote_addr, app.secret_key)[:16],
                 },
             )
         return response

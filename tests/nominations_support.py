@@ -44,6 +44,17 @@ def make_app(settings, url: str, tmp_path):
     return app
 
 
+def backend_app(request, settings, tmp_path_factory, name: str, **limits):
+    """An app on a fresh database of the backend ``request.param`` (module-scoped fixtures), with
+    the store's rate limits replaced by ``limits`` (e.g. ``login=RateLimit(...)``)."""
+    from geo_service.nominations import EXTENSION
+
+    folder = tmp_path_factory.mktemp(f"{name}-{request.param}")
+    application = make_app(settings, fresh_database_url(request.param, folder), folder)
+    application.extensions[EXTENSION].limits.update(limits)
+    return application
+
+
 def hidden(html: bytes | str, name: str) -> str:
     html = html.decode() if isinstance(html, bytes) else html
     return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)

@@ -12,14 +12,13 @@ from sqlalchemy import func, select
 from geo_service.nominations import EXTENSION
 from geo_service.nominations.models import AuditEvent, Nomination
 from geo_service.nominations.store import RateLimit
-from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, fresh_database_url, hidden, login, make_app, submit_form
+from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, backend_app, hidden, login, submit_form
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app(request, settings, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(f"nominations-{request.param}")
-    application = make_app(settings, fresh_database_url(request.param, folder), folder)
-    application.extensions[EXTENSION].limits["submit"] = RateLimit(10_000, timedelta(hours=1))
+    application = backend_app(request, settings, tmp_path_factory, "nominations",
+                              submit=RateLimit(10_000, timedelta(hours=1)))
     yield application
     application.extensions[EXTENSION].engine.dispose()
 
@@ -128,15 +127,24 @@ def test_resubmitting_the_same_form_does_not_duplicate(client, store):
 
 
 @pytest.mark.parametrize("method, path", [
-    ("get", "/moderation/"), ("get", "/moderation/1"), ("get", "/moderation/1/contact"), ("get", "/moderation/audit"),
-    ("post", "/moderation/1/approve"), ("post", "/moderation/1/reject"), ("get", "/moderation/import"),
+    ("get", "/moderation"), ("get", "/moderation/"), ("get", "/moderation/1"), ("get", "/moderation/1/contact"),
+    ("get", "/moderation/audit"), ("post", "/moderation/1/approve"), ("post", "/moderation/1/reject"),
+    ("get", "/moderation/import"), ("post", "/moderation/logout"),
 ])
-def test_anonymous_requests_to_moderation_get_401_and_change_nothing(app, method, path, store):
+def test_anonymous_requests_to_moderation_change_nothing(app, method, path, store):
+    """A page goes to the login form (with next=, issue 14); an action gets 401 with a message."""
     client = app.test_client()
     before = _rows(store)
     response = getattr(client, method)(path, data={"reason": "spam"} if method == "post" else None)
-    assert response.status_code == 401
-    assert "Log in as a moderator" in response.get_data(as_text=True)
+    if method == "get":
+        assert response.status_code == 303
+        location = response.headers["Location"]
+        assert location.startswith("/moderation/login?next=") and "/moderation" in location[len("/moderation/login"):]
+        assert client.get(location).status_code == 200
+    else:
+        assert response.status_code == 401
+        assert "Log in as a moderator" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
     assert _rows(store) == before
 
 

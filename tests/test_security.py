@@ -84,7 +84,7 @@ def sha256_source(script: str) -> str:
 ])
 def test_every_kind_of_response_carries_the_security_headers(client, path):
     response = client.get(path)
-    assert response.status_code in (200, 400, 401, 404)
+    assert response.status_code in (200, 303, 400, 401, 404)
     assert_security_headers(response)
 
 
@@ -214,7 +214,8 @@ def test_login_starts_a_new_session_holding_only_the_moderator(https_app):
         session["planted"] = "by an attacker before login"
     assert login(client, https_app.extensions[EXTENSION], username="fresh-session").status_code == 303
     with client.session_transaction() as session:
-        assert set(session) <= {"moderator_id", "moderator_name", "csrf_token"} and "moderator_id" in session
+        assert set(session) <= {"moderator_id", "moderator_name", "moderator_version", "moderator_since", "_permanent",
+                                "csrf_token"} and "moderator_id" in session
 
 
 def test_login_form_needs_its_csrf_token(https_app):
@@ -224,7 +225,7 @@ def test_login_form_needs_its_csrf_token(https_app):
     client.get("/moderation/login")
     response = client.post("/moderation/login", data={"username": "csrf-check", "password": "a long enough password"})
     assert response.status_code == 400 and "security token" in response.get_data(as_text=True)
-    assert client.get("/moderation/").status_code == 401
+    assert client.get("/moderation/").headers["Location"].startswith("/moderation/login")  # not logged in
 
 
 SQL_NAME = "Robert'); DROP TABLE nominations; --"
@@ -386,3 +387,69 @@ def test_access_log_keeps_a_hash_of_the_client_not_its_address(client, caplog):
         client.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.77"})
     [record] = [r for r in caplog.records if r.name == "geo_service.access" and r.path == "/healthz"][-1:]
     assert len(record.client) == 16 and "198.51.100.77" not in str(record.__dict__)
+
+
+# --- issue 13, smaller items -------------------------------------------------------------------
+
+def test_the_client_hash_is_keyed_by_the_deployment_secret():
+    from geo_service.nominations.store import client_key
+
+    address = "198.51.100.77"
+    plain = hashlib.sha256(address.encode()).hexdigest()
+    keyed = client_key(address, "secret one")
+    assert keyed not in plain and plain[:16] != keyed[:16]  # not findable by hashing every IPv4 address
+    assert keyed == client_key(address, "secret one")  # stable within a deployment (rate limits hold)
+    assert keyed != client_key(address, "secret two") and keyed != client_key("198.51.100.78", "secret one")
+
+
+def test_the_access_log_hash_uses_the_app_secret(client, caplog, app):
+    import logging
+
+    from geo_service.nominations.store import client_key
+
+    with caplog.at_level(logging.INFO, logger="geo_service.access"):
+        client.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.78"})
+    [record] = [r for r in caplog.records if r.name == "geo_service.access" and r.path == "/healthz"][-1:]
+    assert record.client == client_key("198.51.100.78", app.secret_key)[:16]
+    assert record.client != hashlib.sha256(b"198.51.100.78").hexdigest()[:16]
+
+
+@pytest.mark.parametrize("path", ["/%5Cevil.example", "/%5C%5Cevil.example/x", "/%2F%2Fevil.example",
+                                  "/%5Cevil.example?lang=nl&x=1"])
+def test_language_links_never_leave_the_site(client, path):
+    """Issue 13: GET /%5Cevil.example rendered href="/\\evil.example?lang=fr", which browsers
+    resolve to https://evil.example/."""
+    response = client.get(path)
+    links = [a.split('"')[0] for a in response.get_data(as_text=True).split('<a href="')[1:] if 'hreflang="' in a]
+    assert response.status_code == 404 and len(links) == 3
+    assert all(link.startswith("/?") and "evil" not in link and "\\" not in link for link in links), links
+
+
+def test_language_links_keep_the_page_and_its_query(client):
+    response = client.get("/search?q=zzqx&lang=fr")
+    links = [a.split('"')[0] for a in response.get_data(as_text=True).split('<a href="')[1:] if 'hreflang="' in a]
+    assert response.status_code == 200
+    assert links == [f"/search?q=zzqx&amp;lang={code}" for code in ("fr", "nl", "en")]
+
+
+def test_a_nul_byte_in_the_login_name_is_an_ordinary_failed_login(https_app):
+    """Issue 13: PostgreSQL refuses NUL in text; the login answered 500."""
+    client = _https_client(https_app)
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.99"
+    token = hidden(client.get("/moderation/login").data, "csrf_token")
+    response = client.post("/moderation/login", data={"username": "moder\x00ator1", "password": "a long enough password",
+                                                      "csrf_token": token})
+    assert response.status_code == 401 and "wrong password" in response.get_data(as_text=True)
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    folder = tmp_path / "new-instance"
+    store = NominationStore(f"sqlite:///{folder / 'nominations.sqlite3'}")
+    try:
+        store.create_moderator("mode-check", "a long enough password")  # writes: WAL and shared-memory files
+    finally:
+        store.engine.dispose()
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    files = sorted(folder.iterdir())
+    assert files and all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in files), [
+        (f.name, oct(os.stat(f).st_mode)) for f in files]

@@ -1,8 +1,8 @@
 """Catalogue of initiatives, public service networks, their sites and service areas.
 
 Built from the project's data files in ``data/catalogue`` (seed-document initiatives, public
-networks, the networks' seed quotes, service areas), lists imported by planners
-(``<instance>/imports/*.yaml``) and published nominations; validated on load. See
+networks, the networks' seed quotes, service areas) and the published records of the
+nominations database (approved nominations and imported lists); validated on load. See
 docs/catalogue.md for the model.
 """
 
@@ -55,21 +55,22 @@ def read_yaml(path: Path):
 
 
 def imports_dir(settings) -> Path | None:
+    """Where imports were written as YAML before they went to the database. Never read as part of
+    the catalogue: files found there are moved into the database once, at start
+    (``geo_service.nominations.init_nominations``)."""
     return settings.instance_path / "imports" if settings is not None else None
 
 
 def read_records(settings=None) -> list[dict]:
-    """Every initiative record from the data files and imported lists, with its origin."""
+    """Every initiative record of the project's data files, with its origin. Imported lists live
+    in the nominations database and reach the catalogue with the published records
+    (``load_catalogue(extra_records=...)``); ``settings`` is accepted for old callers."""
     records = [dict(r, origin="seed") for r in read_yaml(CATALOGUE_DIR / "initiatives.yaml")]
     seed_sources = read_yaml(CATALOGUE_DIR / "network_seed_sources.yaml") or {}
     for record in read_yaml(CATALOGUE_DIR / "networks.yaml"):
         record = dict(record, origin="network")
         record["sources"] = list(record["sources"]) + list(seed_sources.get(record["id"], []))
         records.append(record)
-    folder = imports_dir(settings)
-    if folder is not None and folder.is_dir():
-        for path in sorted(folder.glob("*.yaml")):
-            records.extend(dict(r, origin=r.get("origin", "import")) for r in read_yaml(path))
     return records
 
 

@@ -58,21 +58,31 @@ def check_command() -> None:
 @catalogue_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path) -> None:
-    """Validate a CSV or GeoJSON list and add it to the catalogue (all or nothing)."""
-    from ..errors import ValidationFailed
+    """Validate a CSV or GeoJSON list and store it in the nominations database (all or nothing),
+    where every server on that database serves it; exit 2 and store nothing on any problem."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..errors import GeoServiceError, ValidationFailed
+    from ..nominations.commands import open_store
     from ..state import build_base_layers
-    from . import imports_dir, read_records
-    from .importer import parse_import, save_import
+    from .importer import import_file
 
     settings = Settings.from_env()
-    base = build_base_layers(settings)
-    existing = {r["id"] for r in read_records(settings)}
     try:
-        records = parse_import(path.read_bytes(), path.name, base.boundaries, existing_ids=existing)
+        store = open_store(settings)
+        batch = import_file(store, path.read_bytes(), path.name, build_base_layers(settings).boundaries,
+                            actor="command line", via="command")
     except ValidationFailed as exc:
         click.echo(f"error: {exc.message}", err=True)
         for e in exc.details.get("errors", []):
             click.echo(f"  row {e['row']}: {e['field']}: {e['reason']}", err=True)
-        sys.exit(1)
-    target = save_import(records, imports_dir(settings), path.stem)
-    click.echo(f"added {len(records)} initiative(s) to {target}")
+        sys.exit(2)
+    except (GeoServiceError, OSError, SQLAlchemyError) as exc:  # e.g. the database cannot be opened
+        click.echo(f"error: {path.name}: {getattr(exc, 'message', exc)}; nothing was stored", err=True)
+        sys.exit(2)
+    click.echo(f"stored import {batch.reference} (id {batch.id}) from {batch.filename}: {batch.records} record(s), "
+               f"{batch.sites} site(s), in {store.engine.url.render_as_string(hide_password=True)}")
+    earlier = [b.reference for b in store.imports() if b.digest == batch.digest and b.id != batch.id]
+    if earlier:
+        click.echo(f"note: the same file content was imported before as {', '.join(earlier)}; "
+                   "its records are now in the catalogue more than once", err=True)

@@ -15,13 +15,12 @@ same properties and an optional Point geometry (lon, lat).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
 from datetime import date
 from pathlib import Path
-
-import yaml
 
 from ..errors import GeoServiceError, ValidationFailed
 from .placenames import fold
@@ -87,6 +86,9 @@ def _rows_from(data: bytes, filename: str) -> list[dict]:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationFailed("The file is not valid JSON", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]) from exc
+        except RecursionError:  # arrays or objects nested thousands deep: no list is shaped like that
+            raise ValidationFailed("The JSON is nested too deeply to be a list of initiatives", errors=[
+                {"row": 0, "field": "(file)", "reason": "nested too deeply (GeoJSON features are a few levels deep)"}]) from None
         if not isinstance(document, dict) or document.get("type") != "FeatureCollection" or not isinstance(document.get("features"), list):
             raise ValidationFailed("A GeoJSON import must be a FeatureCollection",
                                    errors=[{"row": 0, "field": "type", "reason": "expected a FeatureCollection with features"}])
@@ -136,8 +138,10 @@ def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolv
         lon = _number(row.get("lon"), "lon", row_errors, number)
         start_year = _number(row.get("start_year"), "start_year", row_errors, number, int)
         rid = f"import-{stem}-{re.sub(r'[^a-z0-9]+', '-', fold(row['name'])).strip('-')}"[:80].rstrip("-")
-        if rid in taken:
-            rid = f"{rid}-{number}"
+        base_id, suffix = rid, 1
+        while rid in taken:  # the same name in an earlier import, or twice in this file
+            suffix += 1
+            rid = f"{base_id}-{suffix}"
         taken.add(rid)
         publisher = row.get("source_publisher") or None
         record = {
@@ -176,11 +180,13 @@ def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolv
     return records
 
 
-def save_import(records: list[dict], folder: Path, name: str) -> Path:
-    """Write validated records as ``<folder>/<name>.yaml`` (read by the catalogue loader)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.yaml"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    tmp.replace(path)
-    return path
+def import_file(store, data: bytes, filename: str, boundaries, actor: str, via: str,
+                resolver: PlaceResolver | None = None):
+    """Validate a list and store it in the nominations database (``store``), all or nothing; the
+    one way every import goes, so every server on that database serves it. Returns the import
+    (id, records, sites); ValidationFailed stores nothing."""
+    from . import read_records
+
+    existing = {r["id"] for r in read_records()} | {r.get("id") for r in store.records()}
+    records = parse_import(data, filename, boundaries, existing_ids=existing, resolver=resolver)
+    return store.import_records(records, actor, Path(filename).name, via=via, digest=hashlib.sha256(data).hexdigest())

@@ -6,18 +6,23 @@ from __future__ import annotations
 import click
 
 from ..settings import Settings
+from . import private_instance_folder
 from .db import database_url
 from .store import NominationStore
 
 
-def _store() -> NominationStore:
+def open_store(settings: Settings | None = None) -> NominationStore:
+    """The nominations database of these settings (the app's, when run inside it)."""
     from flask import current_app
 
     try:
         instance_path = current_app.instance_path
     except RuntimeError:
         instance_path = None
-    return NominationStore(database_url(Settings.from_env(), instance_path))
+    settings = settings or Settings.from_env()
+    private_instance_folder(settings, instance_path)
+    return NominationStore(database_url(settings, instance_path))
+
 
 
 @click.group("nominations")
@@ -30,19 +35,28 @@ def nominations() -> None:
 @click.password_option("--password", prompt="Password (at least 12 characters)")
 def create_moderator(username: str, password: str) -> None:
     """Create a moderator account (password hashed with scrypt)."""
-    moderator = _store().create_moderator(username, password)
+    moderator = open_store().create_moderator(username, password)
     click.echo(f"moderator {moderator.username!r} created")
+
+
+@nominations.command("set-password")
+@click.argument("username")
+@click.password_option("--password", prompt="New password (at least 12 characters)")
+def set_password(username: str, password: str) -> None:
+    """Change a moderator's password; every open session of the account ends."""
+    moderator = open_store().set_password(username, password)
+    click.echo(f"password of {moderator.username!r} changed; its sessions have ended")
 
 
 @nominations.command("migrate")
 def migrate() -> None:
     """Bring the database schema to the latest revision (also done at every start)."""
-    store = _store()
+    store = open_store()
     click.echo(f"schema up to date ({store.engine.url.render_as_string(hide_password=True)})")
 
 
 @nominations.command("pending")
 def pending() -> None:
     """List pending nominations (id, name, received)."""
-    for n in _store().list("pending"):
+    for n in open_store().list("pending"):
         click.echo(f"{n.reference}\t{n.data.get('name')}\t{n.created_at:%Y-%m-%d %H:%M}")

@@ -35,6 +35,8 @@ class Nomination(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The catalogue import this record came with (origin "import"); None for a form nomination.
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_imports.id"), nullable=True, index=True)
 
     @property
     def reference(self) -> str:
@@ -49,6 +51,29 @@ class Moderator(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of every session cookie; bumped at logout and password change, which ends every
+    # session opened before (a copied cookie included).
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CatalogueImport(Base):
+    """One imported list (command line or moderation page): who, when, which file, how many
+    records and sites. Its records are approved nominations with origin "import"."""
+
+    __tablename__ = "catalogue_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+    via: Mapped[str] = mapped_column(String(16))  # command | moderation | instance-folder
+    filename: Mapped[str] = mapped_column(String(255))
+    digest: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the file's bytes
+    records: Mapped[int] = mapped_column(Integer)
+    sites: Mapped[int] = mapped_column(Integer)
+
+    @property
+    def reference(self) -> str:
+        return f"I-{self.id:06d}"
 
 
 class AuditEvent(Base):

@@ -23,9 +23,10 @@ def to_record(nomination: Nomination) -> dict:
         # An imported row is already a catalogue record that passed the catalogue's validation.
         record = copy.deepcopy(data["record"])
         record.setdefault("id", f"import-{nomination.id}")
+        source = source_of(nomination)
+        batch = f"import #{nomination.import_id}" if nomination.import_id else f"import #{nomination.id}"
         record["sources"] = [*record.get("sources", []), {
-            **source_of(nomination), "note": f"import #{nomination.id} by a moderator, approved on "
-            f"{source_of(nomination)['date']}"}]
+            **source, "note": f"{batch} by {nomination.decided_by or 'a moderator'}, on {source['date']}"}]
         record["origin"] = "import"
         return record
     figures = [{"name": name, "value": data[name], "year": None, "note": "as given in the nomination"}

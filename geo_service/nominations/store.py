@@ -8,11 +8,13 @@ form (same submission token) returns the nomination it created the first time.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, make_url, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import InvalidParameter, NotFound
 from . import db
 from .errors import Conflict, Forbidden, NotAuthenticated, RateLimited
-from .models import AuditEvent, Moderator, Nomination, RateHit, utcnow
+from .models import AuditEvent, CatalogueImport, Moderator, Nomination, RateHit, utcnow
 from .publish import to_record
 
 PASSWORD_METHOD = "scrypt"  # werkzeug.security: hashlib.scrypt with a random salt
@@ -33,15 +35,44 @@ class RateLimit:
     window: timedelta
 
 
-SUBMIT_LIMIT = RateLimit(20, timedelta(hours=1))
+SUBMIT_LIMIT = RateLimit(20, timedelta(hours=1))  # every POST of the form counts, accepted or not
 LOGIN_LIMIT = RateLimit(10, timedelta(minutes=15))
+# A moderator's session ends this long after the login, whatever happens in between: a working day.
+SESSION_LIFETIME = timedelta(hours=9)
 PUBLIC_FIELDS = ("name", "description", "places", "themes", "target_groups", "scope", "start_year",
                  "website", "volunteers", "beneficiaries", "kind")
 
 
-def client_key(address: str | None) -> str:
-    """Rate-limit key of a client; the address itself is not stored."""
-    return hashlib.sha256((address or "unknown").encode()).hexdigest()[:32]
+def client_key(address: str | None, secret: str | bytes) -> str:
+    """Rate-limit and log key of a client: an HMAC of the address keyed by this deployment's
+    secret, so the address is not stored and cannot be found again by hashing every IPv4
+    address (as a plain sha256 could)."""
+    secret = secret.encode() if isinstance(secret, str) else secret
+    key = hashlib.sha256(b"geo_service client key\0" + secret).digest()  # not the signing key itself
+    return hmac.new(key, (address or "unknown").encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only (0600; SQLite gives its
+    -wal and -shm files the same mode), in a folder created 0700."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _lock(s: Session, name: str) -> None:
+    """Serialise transactions that take the same ``name`` until they commit. PostgreSQL: an
+    advisory transaction lock; SQLite's BEGIN IMMEDIATE already serialises every writer."""
+    if s.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 class NominationStore:
@@ -49,6 +80,7 @@ class NominationStore:
 
     def __init__(self, url: str, submit_limit: RateLimit = SUBMIT_LIMIT, login_limit: RateLimit = LOGIN_LIMIT):
         self.url = url
+        _private_sqlite_file(url)
         self.engine = db.make_engine(url)
         db.upgrade(self.engine)
         # gunicorn --preload forks after this: children must not share the parent's connections.
@@ -68,18 +100,33 @@ class NominationStore:
             return [to_record(n) for n in rows]
 
     # --- public -----------------------------------------------------------------------------
-    def _rate_check(self, s: Session, bucket: str, client: str) -> None:
+    def _rate_used(self, s: Session, bucket: str, client: str) -> None:
+        """Raise RateLimited when ``client`` has used up ``bucket``'s budget."""
         limit = self.limits[bucket]
-        since = utcnow() - limit.window
         used = s.scalar(select(func.count(RateHit.id)).where(
-            RateHit.bucket == bucket, RateHit.client == client, RateHit.at >= since))
+            RateHit.bucket == bucket, RateHit.client == client, RateHit.at >= utcnow() - limit.window))
         if used >= limit.count:
             raise RateLimited(f"Too many requests from this address: at most {limit.count} per "
                               f"{int(limit.window.total_seconds() // 60)} minutes; please try again later.")
+
+    def _rate_check(self, s: Session, bucket: str, client: str) -> None:
+        _lock(s, f"rate {bucket} {client}")  # count-then-insert must not interleave for one client
+        self._rate_used(s, bucket, client)
         s.add(RateHit(bucket=bucket, client=client))
         # hits older than every window count for nothing: drop them so the table stays small
         oldest = utcnow() - max(lim.window for lim in self.limits.values())
         s.execute(delete(RateHit).where(RateHit.at < oldest))
+
+    def check_rate(self, bucket: str, client: str) -> None:
+        """Refuse (RateLimited) before any work when the budget is spent; records nothing."""
+        with self.sessions() as s:
+            self._rate_used(s, bucket, client)
+
+    def count_failure(self, client: str) -> None:
+        """A refused form counts against the submission budget like an accepted one, so a flood of
+        invalid posts is cut off by the rate limit instead of being validated again and again."""
+        with self.sessions.begin() as s:
+            self._rate_check(s, "submit", client)
 
     def submit(self, data: dict, contact: dict, token: str, language: str, client: str) -> Nomination:
         """Store a validated nomination (pending) and return it; idempotent per ``token``."""
@@ -178,28 +225,40 @@ class NominationStore:
                              publishes=nomination.status == "approved"))
         return nomination
 
-    def import_records(self, records: list[dict], moderator: str, filename: str) -> list[Nomination]:
-        """Store validated catalogue records as approved imports, all in one transaction."""
-        batch = hashlib.sha256(repr(records).encode()).hexdigest()[:16]
-        created = []
+    def import_records(self, records: list[dict], actor: str, filename: str, *, via: str = "moderation",
+                       digest: str = "", once: bool = False) -> CatalogueImport | None:
+        """Store validated catalogue records as approved imports with their import (who, when,
+        which file, how many), all in one transaction: every server on this database serves them.
+        ``once``: do nothing (None) when a file with this digest was imported before."""
         with self.sessions.begin() as s:
+            _lock(s, "catalogue import")
+            if once and s.scalar(select(CatalogueImport.id).where(CatalogueImport.digest == digest).limit(1)):
+                return None
             now = utcnow()
-            for i, record in enumerate(records):
-                nomination = Nomination(submission_token=f"import-{batch}-{i}"[:64], origin="import",
-                                        status="approved", language="en", data={"record": record},
-                                        contact=None, consent=True, decided_at=now, decided_by=moderator)
-                s.add(nomination)
-                created.append(nomination)
+            batch = CatalogueImport(at=now, actor=actor[:80], via=via, filename=filename[:255], digest=digest,
+                                    records=len(records), sites=sum(len(r.get("places") or []) for r in records))
+            s.add(batch)
             s.flush()
-            s.add(AuditEvent(actor=moderator, action="imported", details={
-                "file": filename[:200], "rows": len(records), "ids": [n.id for n in created]}, publishes=True))
-        return created
+            created = [Nomination(submission_token=f"import-{batch.id}-{i}", origin="import", status="approved",
+                                  language="en", data={"record": record}, contact=None, consent=True,
+                                  decided_at=now, decided_by=actor[:80], import_id=batch.id)
+                       for i, record in enumerate(records)]
+            s.add_all(created)
+            s.flush()
+            s.add(AuditEvent(actor=actor[:80], action="imported", publishes=True, details={
+                "import": batch.id, "via": via, "file": filename[:200], "rows": len(records),
+                "ids": [n.id for n in created]}))
+        return batch
+
+    def imports(self) -> list[CatalogueImport]:
+        with self.sessions() as s:
+            return list(s.scalars(select(CatalogueImport).order_by(CatalogueImport.id)))
 
     # --- moderators -------------------------------------------------------------------------
     def create_moderator(self, username: str, password: str, actor: str = "command line") -> Moderator:
         username = (username or "").strip()
-        if not 3 <= len(username) <= 80:
-            raise InvalidParameter("A moderator name has 3 to 80 characters")
+        if not 3 <= len(username) <= 80 or not username.isprintable():
+            raise InvalidParameter("A moderator name has 3 to 80 printable characters")
         if len(password or "") < 12:
             raise InvalidParameter("A moderator password needs at least 12 characters")
         try:
@@ -215,10 +274,14 @@ class NominationStore:
     def authenticate(self, username: str, password: str, client: str) -> Moderator:
         with self.sessions.begin() as s:
             self._rate_check(s, "login", client)
-        with self.sessions() as s:
-            moderator = s.scalar(select(Moderator).where(Moderator.username == (username or "").strip()))
+        username, password = (username or "").strip(), password or ""
+        moderator = None
+        # A NUL cannot be stored in a name (PostgreSQL refuses it in text): such a name is unknown.
+        if 0 < len(username) <= 80 and "\x00" not in username:
+            with self.sessions() as s:
+                moderator = s.scalar(select(Moderator).where(Moderator.username == username))
         # Check a hash even for an unknown name, so timing does not reveal which names exist.
-        valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password or "")
+        valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password)
         if not (moderator and valid):
             raise NotAuthenticated("Unknown moderator name or wrong password")
         if not moderator.active:
@@ -227,15 +290,42 @@ class NominationStore:
             s.add(AuditEvent(actor=moderator.username, action="login"))
         return moderator
 
-    def active_moderator(self, moderator_id: int | None) -> Moderator:
+    def active_moderator(self, moderator_id: int | None, version: int | None = None,
+                         logged_in_at: float | None = None) -> Moderator:
+        """The moderator of a session: ``version`` must be the account's current session version
+        (logout and password changes bump it) and the login at most SESSION_LIFETIME old."""
         if moderator_id is None:
             raise NotAuthenticated("Log in as a moderator to see this page")
+        if logged_in_at is None or utcnow().timestamp() - logged_in_at > SESSION_LIFETIME.total_seconds():
+            raise NotAuthenticated("Your session has expired; log in again")
         with self.sessions() as s:
             moderator = s.get(Moderator, moderator_id)
-        if moderator is None:
-            raise NotAuthenticated("Your session has expired; log in again")
+        if moderator is None or moderator.session_version != version:
+            raise NotAuthenticated("Your session has ended; log in again")
         if not moderator.active:
             raise Forbidden("This moderator account is disabled")
+        return moderator
+
+    def end_sessions(self, moderator_id: int, actor: str, action: str = "logout") -> None:
+        """Invalidate every session of this moderator, on every server (a copied cookie too)."""
+        with self.sessions.begin() as s:
+            moderator = s.get(Moderator, moderator_id, with_for_update=True)
+            if moderator is None:
+                return
+            moderator.session_version = (moderator.session_version or 1) + 1
+            s.add(AuditEvent(actor=actor[:80], action=action))
+
+    def set_password(self, username: str, password: str, actor: str = "command line") -> Moderator:
+        """Replace a moderator's password; every open session of the account ends."""
+        if len(password or "") < 12:
+            raise InvalidParameter("A moderator password needs at least 12 characters")
+        with self.sessions.begin() as s:
+            moderator = s.scalar(select(Moderator).where(Moderator.username == (username or "").strip()))
+            if moderator is None:
+                raise NotFound(f"No moderator named {username!r}")
+            moderator.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+            moderator.session_version = (moderator.session_version or 1) + 1
+            s.add(AuditEvent(actor=actor, action="password_changed", details={"username": moderator.username}))
         return moderator
 
     def audit(self, limit: int = 200) -> list[AuditEvent]:

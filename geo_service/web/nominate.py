@@ -1,11 +1,14 @@
 """Thin blueprints over geo_service.nominations: the public form (``bp``, /nominate) and the
 moderation pages (``moderation``, /moderation/...). Every POST needs a CSRF token; moderation
-pages need a logged-in moderator (401 otherwise)."""
+pages need a logged-in moderator whose session is still valid (a GET goes to the login page,
+anything else gets 401). Every response of both is ``Cache-Control: no-store``."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
@@ -15,9 +18,9 @@ from wtforms.validators import ValidationError
 from ..catalogue.vocab import SCOPES, TARGET_GROUPS, THEMES
 from ..errors import GeoServiceError, ValidationFailed
 from ..nominations import EXTENSION
-from ..nominations.errors import SpamRejected
+from ..nominations.errors import NotAuthenticated, SpamRejected
 from ..nominations.store import client_key
-from ..nominations.validation import clean_public, clean_submission
+from ..nominations.validation import MAX_PLACES, REPEATED, check_count, check_shape, clean_public, clean_submission
 
 bp = Blueprint("nominate", __name__)
 moderation = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -44,8 +47,24 @@ class CsrfFailed(GeoServiceError):
     code = "CSRFTokenInvalid"
 
 
+# Multipart bodies (the import page) are parsed by Werkzeug within these bounds; url-encoded
+# forms are bounded by ``check_count`` (all values, before parsing) and ``check_shape`` (per field).
+FORM_LIMITS = {"MAX_FORM_PARTS": 100, "MAX_FORM_MEMORY_SIZE": 64 * 1024}
+
+
+@bp.record_once
+def _form_limits(state) -> None:
+    for key, value in FORM_LIMITS.items():
+        state.app.config[key] = min(state.app.config.get(key) or value, value)
+
+
 def store():
     return current_app.extensions[EXTENSION]
+
+
+def _client() -> str:
+    """Rate-limit key of this request's client: a keyed hash of the address, never the address."""
+    return client_key(request.remote_addr, current_app.secret_key)
 
 
 def resolver():
@@ -79,8 +98,9 @@ def _form_context(values=None, errors=(), **extra) -> dict:
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(error["field"], []).append(gettext(error["template"], **error.get("params", {})))
-    values = values or {}
-    return {"values": values, "errors": by_field, "themes": THEMES, "target_groups": TARGET_GROUPS,
+    # Never more values than the form has (check_shape refuses more; this keeps the page bounded anyway).
+    values = {k: list(v)[:REPEATED.get(k, 1)] for k, v in (values or {}).items()}
+    return {"values": values, "errors": by_field, "max_places": MAX_PLACES, "themes": THEMES, "target_groups": TARGET_GROUPS,
             "scopes": SCOPES, "communes": _commune_names(id(current_app._get_current_object())),
             "csrf_token": generate_csrf(), **extra}
 
@@ -92,7 +112,27 @@ def _shared_context():
             "label": lambda code: gettext(LABELS.get(code, code))}
 
 
+@bp.before_request
+def _refuse_stuffed_forms():
+    """A url-encoded body with more values than the form has is refused before it is parsed (and
+    the refusal counts in the rate limit): parsing 100,000 fields alone takes a noticeable time."""
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        try:
+            check_count(request.get_data(cache=True).count(b"&") + 1)  # parsing the form reuses these bytes
+        except GeoServiceError:
+            store().count_failure(_client())
+            raise
+
+
 bp.before_request(_check_csrf)
+
+
+@bp.after_request
+@moderation.after_request
+def _private(response):
+    """Forms carry a CSRF token, receipts and moderation pages private data: no cache keeps them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _too_large(_exc):
@@ -114,16 +154,22 @@ def form():
 
 @bp.post("/nominate")
 def submit():
+    client = _client()
+    store().check_rate("submit", client)  # a spent budget is refused before any work
     form_data = request.form.to_dict(flat=False)
-    if any(v.strip() for v in form_data.get(HONEYPOT, [])):
-        raise SpamRejected(gettext("The submission was rejected: a field that must stay empty was filled in."))
     try:
+        check_shape(form_data)
+        if any(v.strip() for v in form_data.get(HONEYPOT, [])):
+            raise SpamRejected(gettext("The submission was rejected: a field that must stay empty was filled in."))
         data, contact, token = clean_submission(form_data, resolver().resolve)
-    except ValidationFailed as exc:
+    except GeoServiceError as exc:
+        store().count_failure(client)  # refused posts count in the rate limit too
+        if not isinstance(exc, ValidationFailed):
+            raise
         token = (form_data.get("submission_token") or [""])[0]
         context = _form_context(form_data, exc.details["errors"], submission_token=token or uuid.uuid4().hex)
         return render_template("nominate/form.html", **context), 422
-    nomination = store().submit(data, contact, token, str(get_locale() or "en"), client_key(request.remote_addr))
+    nomination = store().submit(data, contact, token, str(get_locale() or "en"), client)
     return redirect(url_for("nominate.received", token=nomination.submission_token), code=303)
 
 
@@ -140,13 +186,29 @@ def received(token: str):
 # --- moderation ------------------------------------------------------------------------------
 
 def _moderator():
-    return store().active_moderator(session.get("moderator_id"))
+    return store().active_moderator(session.get("moderator_id"), session.get("moderator_version"),
+                                    session.get("moderator_since"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after the login: a moderation page of this site, never another site."""
+    parts = urlsplit(target or "")
+    if (target and not parts.scheme and not parts.netloc and "\\" not in target
+            and parts.path.startswith("/moderation/") and not target.startswith("//")):
+        return target
+    return url_for("moderation.queue")
 
 
 @moderation.before_request
 def _guard():
     if request.endpoint not in ("moderation.login",):
-        _moderator()
+        try:
+            _moderator()
+        except NotAuthenticated:
+            session.pop("moderator_id", None)
+            if request.method in ("GET", "HEAD"):
+                return redirect(url_for("moderation.login", next=request.full_path.rstrip("?")), code=303)
+            raise
     _check_csrf()
 
 
@@ -156,22 +218,33 @@ def login():
     if request.method == "POST":
         try:
             moderator = store().authenticate(request.form.get("username", ""), request.form.get("password", ""),
-                                             client_key(request.remote_addr))
+                                             _client())
         except GeoServiceError as exc:
             if exc.status == 429:
                 raise
             error = gettext("Unknown moderator name or wrong password.")
             return render_template("nominate/login.html", error=error, csrf_token=generate_csrf()), exc.status
         session.clear()
-        session["moderator_id"], session["moderator_name"] = moderator.id, moderator.username
-        return redirect(url_for("moderation.queue"), code=303)
+        session.permanent = True  # the cookie expires with the session (PERMANENT_SESSION_LIFETIME)
+        session.update(moderator_id=moderator.id, moderator_name=moderator.username,
+                       moderator_version=moderator.session_version, moderator_since=time.time())
+        return redirect(_safe_next(request.args.get("next")), code=303)
     return render_template("nominate/login.html", error=error, csrf_token=generate_csrf())
 
 
 @moderation.post("/logout")
 def logout():
+    """Ends every session of this moderator on the server side: a copy of the cookie stops working too."""
+    moderator = _moderator()
+    store().end_sessions(moderator.id, moderator.username)
     session.clear()
     return redirect(url_for("moderation.login"), code=303)
+
+
+@moderation.get("", endpoint="root")
+def _root():
+    """/moderation without the slash: straight to the queue (or, logged out, to the login page)."""
+    return redirect(url_for("moderation.queue"), code=303)
 
 
 @moderation.get("/")
@@ -216,6 +289,7 @@ def edit(nomination_id: int):
     nomination = store().get(nomination_id)
     if request.method == "POST":
         form_data = request.form.to_dict(flat=False)
+        check_shape(form_data)
         try:
             data = clean_public(form_data, resolver().resolve)
         except ValidationFailed as exc:
@@ -245,17 +319,15 @@ def bulk_import():
         from ..errors import InvalidParameter
 
         raise InvalidParameter(gettext("Choose a CSV or GeoJSON file to import."))
-    from ..catalogue.importer import parse_import
+    from ..catalogue.importer import import_file
 
-    snapshot = current_app.extensions["geo_service"].snapshot()
-    existing = set(snapshot.catalogue.initiatives.index) if snapshot.catalogue is not None else set()
+    boundaries = current_app.extensions["geo_service.base"].boundaries
     try:
-        records = parse_import(upload.read(), upload.filename, snapshot.base.boundaries,
-                               existing_ids=existing, resolver=resolver())
+        created = import_file(store(), upload.read(), upload.filename, boundaries, _moderator().username,
+                              via="moderation", resolver=resolver())
     except ValidationFailed as exc:
         return render_template("nominate/import.html", csrf_token=generate_csrf(), errors=exc.details.get("errors"),
                                message=exc.message), 422
-    created = store().import_records(records, _moderator().username, upload.filename)
     return render_template("nominate/import.html", csrf_token=generate_csrf(), errors=None, created=created)
 
 
