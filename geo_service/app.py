@@ -65,14 +65,7 @@ def _register_template_helpers(app: Flask) -> None:
     def current_lang() -> str:
         return str(get_locale() or "en")
 
-    def lang_url(code: str) -> str:
-        args = request.args.to_dict(flat=False)
-        args["lang"] = [code]
-        from urllib.parse import urlencode
-
-        return f"{request.path}?{urlencode(args, doseq=True)}"
-
-    app.jinja_env.globals.update(current_lang=current_lang, lang_url=lang_url)
+    app.jinja_env.globals.update(current_lang=current_lang)
 
     @app.after_request
     def _remember_language(response):
@@ -88,7 +81,7 @@ def _instance_secret(settings: Settings) -> str:
     """A signing key kept in the instance folder when GEO_SERVICE_SECRET_KEY is not set, so that
     sessions and CSRF tokens stay valid across workers and restarts."""
     path = settings.instance_path / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

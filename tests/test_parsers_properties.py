@@ -13,11 +13,10 @@ import math
 import zipfile
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo_service.catalogue.importer import COLUMNS, parse_import, save_import
+from geo_service.catalogue.importer import COLUMNS, import_file, parse_import
 from geo_service.catalogue.placenames import PlaceResolver, UnknownPlace
 from geo_service.errors import AmbiguousName, DataSourceError, ValidationFailed
 from geo_service.indicators import eurostat
@@ -129,13 +128,23 @@ def test_import_is_all_or_nothing(boundaries, resolver, tmp_path_factory, lat, l
     writer = csv.DictWriter(out, fieldnames=[*GOOD_ROW, "lat", "lon"])
     writer.writeheader()
     writer.writerows(rows)
-    folder = tmp_path_factory.mktemp("imports")
-    records = _outcome(out.getvalue().encode(), "list.csv", boundaries, resolver)
+    from geo_service.nominations.store import NominationStore
+
+    data = out.getvalue().encode()
+    records = _outcome(data, "list.csv", boundaries, resolver)
     if records is not None:
         assert len(records) == 3
-        path = save_import(records, folder, "list")
-        assert yaml.safe_load(path.read_text(encoding="utf-8")) == records
-    assert [p.name for p in folder.iterdir()] == ([] if records is None else ["list.yaml"])
+    store = NominationStore(f"sqlite:///{tmp_path_factory.mktemp('imports') / 'nominations.sqlite3'}")
+    try:
+        try:
+            batch = import_file(store, data, "list.csv", boundaries, "test", via="command", resolver=resolver)
+        except ValidationFailed:
+            batch = None
+        assert (batch is None) == (records is None)
+        stored = [r["name"] for r in store.records()]
+    finally:
+        store.engine.dispose()
+    assert stored == ([] if records is None else [r["name"] for r in records])
     if (lat, lon) == LEUVEN:
         assert records is not None
     if not all(_finite(v) for v in (lat, lon)):

@@ -200,9 +200,9 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
 
 
 def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
-    """The validated catalogue. A problem in the project's own files or imports is an error; a
-    published nomination that no longer validates is left out and logged, so one bad record
-    cannot take the service down."""
+    """The validated catalogue. A problem in the project's own files is an error; a published
+    nomination or imported record that no longer validates is left out and logged, so one bad
+    record cannot take the service down."""
     records = read_records(settings)
     extras = [dict(r, origin=r.get("origin", "nomination")) for r in extra_records]
     areas = read_yaml(CATALOGUE_DIR / "service_areas.yaml")

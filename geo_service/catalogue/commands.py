@@ -28,13 +28,32 @@ def run_check(settings: Settings) -> tuple[dict, list[dict]]:
     for rid, row in catalogue.initiatives.iterrows():
         if not row["sources"]:
             problems.append({"record": rid, "field": "sources", "reason": "no source"})
+    entries = _register_problems(catalogue, seeds, problems)
     summary = {
         "initiatives": len(catalogue.initiatives),
         "sites": len(catalogue.sites),
         "service_areas": len(catalogue.areas),
         "communes_with_site": int(catalogue.sites["nis"].nunique()) if len(catalogue.sites) else 0,
+        "register_networks": len(entries),
     }
     return summary, problems
+
+
+def _register_problems(catalogue, seeds, problems: list[dict]) -> list[dict]:
+    """The completeness register: schema, the initiatives it names, and its seed quotes verbatim."""
+    from ..errors import ValidationFailed
+    from .quotes import quote_problems
+    from .register import REGISTER_FILE, check_register, read_register
+
+    try:
+        entries = read_register()
+    except ValidationFailed as exc:
+        problems.extend({"record": REGISTER_FILE, "field": "-", "reason": str(e)} for e in exc.details.get("errors", [exc.message]))
+        return []
+    problems.extend({"record": REGISTER_FILE, "field": "initiatives", "reason": p} for p in check_register(entries, catalogue))
+    if seeds is not None:
+        problems.extend(quote_problems(entries, seeds))
+    return entries
 
 
 @click.group("catalogue")

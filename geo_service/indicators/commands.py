@@ -59,7 +59,9 @@ def recompute_command(out_dir, eurostat_files, fetch_eurostat, catchment_km, des
     except InvalidParameter as exc:
         raise click.UsageError(exc.message) from exc
     base = build_base_layers(settings)
-    catalogue = load_catalogue(base.boundaries, settings=settings)
+    from ..nominations.commands import open_store
+
+    catalogue = load_catalogue(base.boundaries, extra_records=open_store(settings).records(), settings=settings)
     extra = _eurostat_rows(eurostat_files, fetch_eurostat, settings)
     started = time.perf_counter()
     result = compute_indicators(base, catalogue, settings, params=params, extra_employment=extra, use_cache=False)
