@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian machine, then run the whole suite.
 #   bash scripts/test.sh [pytest args...]
-# Debian packages: chromium (real-browser tests) and postgresql (database tests), installed and
+# Debian packages: chromium (real-browser tests), postgresql (database tests) and gdal-bin
+# (ogr2ogr reads the API and the downloads), installed and
 # started when missing (needs root or sudo). Python packages go into ./.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; f
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   $SUDO apt-get update -qq

@@ -44,7 +44,7 @@ def evil_catalogue(app):
 @pytest.mark.parametrize("path", ["/map/coverage", "/map/employment", "/map/gaps", "/commune/21004",
                                   "/initiative/schola-ulb", "/"])
 def test_pages_load_every_asset_from_the_app(client, path):
-    response = client.get(path + "?lang=fr", headers=GZIP)
+    response = client.get(path + "?lang=fr", headers={**GZIP, "Accept": "text/html"})
     assert response.status_code == 200
     html = html_of(response)
     urls = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)

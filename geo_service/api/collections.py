@@ -39,6 +39,7 @@ class Collection:
     sources: list[dict]
     id_property: str
     properties: list[dict] = field(default_factory=list)  # JSON-ready property dicts, in order
+    formulas: dict[str, str] = field(default_factory=dict)  # column -> the columns it is computed from
 
     @property
     def ids(self) -> list[str]:
@@ -91,9 +92,11 @@ def _level(snapshot, cid: str) -> Collection:
     display = _join_indicators(snapshot.base.display[level], table)
     exact = snapshot.base.boundaries.layer(level)[["geometry"]].join(display.drop(columns="geometry"))
     sources = licences.boundary_sources() + licences.population_sources()
+    formulas = {}
     if table is not None:
         sources += licences.indicator_sources(indicators, list(table.columns))
-    return Collection(cid, title, description, display, exact, sources, "nis")
+        formulas = licences.indicator_formulas(indicators, list(table.columns))
+    return Collection(cid, title, description, display, exact, sources, "nis", formulas=formulas)
 
 
 def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
@@ -144,12 +147,33 @@ def _catalogue(snapshot) -> list[Collection]:
     return out
 
 
+def promote_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A layer of Polygons and MultiPolygons with every Polygon made a one-part MultiPolygon, so
+    the layer has one geometry type (GeoPackage, GDAL's OAPIF driver reading the first page)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    if not kinds or not kinds <= {3, 6} or kinds == {6}:  # 3: Polygon, 6: MultiPolygon
+        return frame
+    single = shapely.get_type_id(geoms) == 3
+    promoted = geoms.copy()
+    promoted[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+    return frame.set_geometry(gpd.GeoSeries(promoted, index=frame.index, crs=frame.crs))
+
+
+def geometry_type(frame: gpd.GeoDataFrame) -> str:
+    """The one geometry type of a layer's non-empty geometries (``Unknown`` when mixed or none)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    kinds = {g.geom_type for g in geoms[~shapely.is_missing(geoms)]}
+    return kinds.pop() if len(kinds) == 1 else "Unknown"
+
+
 def build_collections(snapshot) -> dict[str, Collection]:
     """Every collection of a snapshot, keyed by id, properties made JSON-ready once."""
     collections = [_level(snapshot, cid) for cid in LEVEL_COLLECTIONS]
     if snapshot.catalogue is not None:
         collections += _catalogue(snapshot)
     for c in collections:
+        c.display, c.exact = promote_polygons(c.display), promote_polygons(c.exact)
         c.display.index = c.display.index.astype(str)
         c.exact.index = c.exact.index.astype(str)
         c.properties = _records(c.display, c.id_property)

@@ -3,6 +3,7 @@ links. Plain dicts, built from a base URL so links are absolute."""
 
 from __future__ import annotations
 
+from . import licences
 from .collections import Collection
 from .crs import CRS84, SUPPORTED
 from .features import FeatureStore
@@ -68,9 +69,13 @@ def collection_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         link(f"{url}/queryables", REL_QUERYABLES, "application/schema+json", "Properties usable as filters"),
         link(f"{base}/downloads/{c.id}.sources.json", "describedby", JSON, "Sources and licences"),
     ]
+    licence_links = {}
     for s in c.sources:
-        if s.get("url"):
-            links.append(link(s["url"], "license", HTML, f"{s['title']}: {s.get('licence') or 'see source'}"))
+        if s.get("url"):  # where the data come from; "license" links only point at a licence's text
+            links.append(link(s["url"], "via", HTML, f"Source: {s['title']}"))
+        if url := licences.licence_url(s.get("licence")):
+            licence_links.setdefault(url, link(url, "license", HTML, f"Licence: {s['licence']}"))
+    links.extend(licence_links.values())
     for ext, media in DOWNLOADS.items():
         links.append(link(f"{base}/downloads/{c.id}.{ext}", "enclosure", media, f"Whole layer as {ext.upper()}"))
     extent = {"spatial": {"bbox": [store.bounds], "crs": CRS84}} if store.bounds else {}
@@ -84,6 +89,7 @@ def collection_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         "crs": list(SUPPORTED),
         "storageCrs": CRS84,
         "sources": c.sources,
+        "formulas": c.formulas,
         "links": links,
     }
 

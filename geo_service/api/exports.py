@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from . import licences
-from .collections import Collection
+from .collections import Collection, geometry_type
 from .crs import CRS84, LAMBERT72, to_crs
 
 
@@ -75,8 +75,11 @@ def to_geopackage(c: Collection) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"{c.id}.gpkg")
         pyogrio.write_dataframe(layer, path, layer=c.id, driver="GPKG", promote_to_multi=False,
+                                geometry_type=geometry_type(c.exact),
                                 dataset_metadata={"sources": text, "title": c.title},
                                 layer_metadata={"sources": text},
+                                # GeoPackage 1.2: read without warnings by older GDALs (Debian 12: 3.6)
+                                dataset_options={"VERSION": "1.2"},
                                 layer_options={"DESCRIPTION": f"{c.title}. Sources and licences: {text}"})
         pyogrio.write_dataframe(table, path, layer="sources", driver="GPKG", append=True)
         with open(path, "rb") as fh:

@@ -62,6 +62,7 @@ def _send(api, key, media_type: str, build, headers=()) -> Response:
             return Response(body, status=200, headers=common, content_type=media_type)
         response.headers.pop("Content-Disposition", None)
         response.headers.update(common)
+        response.headers["Content-Type"] = media_type  # send_file would append a second charset
         return response
     return Response(body, status=200, headers=common, content_type=media_type)
 
@@ -77,9 +78,10 @@ def _json(api, key, document_fn, media_type=d.JSON, template="api/page.html", ti
 
 @bp.before_app_request
 def _landing_at_root():
-    """``/`` is the map page; API clients asking for JSON there get the landing page."""
-    if request.path == "/" and request.method == "GET":
-        if request.args.get("f") == "json" or request.accept_mimetypes.best_match([d.HTML, d.JSON]) == d.JSON:
+    """``/`` is the landing page (JSON) for clients that do not prefer HTML, as in pygeoapi;
+    browsers (``Accept`` preferring text/html) and ``f=html`` get the map page."""
+    if request.path == "/" and request.method in ("GET", "HEAD") and request.args.get("f") != "html":
+        if _format() == "json":
             return landing()
     return None
 
@@ -110,6 +112,7 @@ def _cors(response):
 
 
 @bp.get("/ogc")
+@bp.get("/ogc/")
 def landing():
     check_known(request.args, COMMON)
     api = _current_api()

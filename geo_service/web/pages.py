@@ -148,7 +148,7 @@ def labels() -> dict:
 
 
 @bp.get("/")
-@cached_view("home", size=6)
+@cached_view("home", params=("f",), size=6)
 def home():
     def build() -> str:
         base = snapshot().base
