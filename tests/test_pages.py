@@ -22,23 +22,33 @@ def html_of(response) -> str:
 
 
 @contextmanager
-def evil_catalogue(app):
-    """Serve, for the duration, a snapshot whose first citizen initiative has a hostile name."""
+def edited_catalogue(app, edit, tag: str):
+    """Serve, for the duration, a snapshot whose catalogue is ``edit(catalogue)`` (a copy)."""
     holder = app.extensions["geo_service"]
     original = holder._snapshot
-    catalogue = original.catalogue
-    target = catalogue.initiatives.index[catalogue.initiatives["kind"] == "citizen_initiative"][0]
-    initiatives = catalogue.initiatives.copy()
-    initiatives.loc[target, "name"] = EVIL
-    sites = catalogue.sites.copy()
-    sites.loc[sites["initiative_id"] == target, "name"] = EVIL
-    hostile = dataclasses.replace(catalogue, initiatives=initiatives, sites=sites)
-    holder._snapshot = dataclasses.replace(original, catalogue=hostile, version=original.version + "-evil",
-                                           _memo={}, _lock=threading.Lock())
+    holder._snapshot = dataclasses.replace(original, catalogue=edit(original.catalogue),
+                                           version=f"{original.version}-{tag}", _memo={}, _lock=threading.Lock())
     try:
-        yield target
+        yield holder._snapshot
     finally:
         holder._snapshot = original
+
+
+@contextmanager
+def evil_catalogue(app):
+    """Serve, for the duration, a snapshot whose first citizen initiative has a hostile name."""
+    catalogue = app.extensions["geo_service"]._snapshot.catalogue
+    target = catalogue.initiatives.index[catalogue.initiatives["kind"] == "citizen_initiative"][0]
+
+    def edit(catalogue):
+        initiatives = catalogue.initiatives.copy()
+        initiatives.loc[target, "name"] = EVIL
+        sites = catalogue.sites.copy()
+        sites.loc[sites["initiative_id"] == target, "name"] = EVIL
+        return dataclasses.replace(catalogue, initiatives=initiatives, sites=sites)
+
+    with edited_catalogue(app, edit, "evil"):
+        yield target
 
 
 @pytest.mark.parametrize("path", ["/map/coverage", "/map/employment", "/map/gaps", "/commune/21004",

@@ -18,6 +18,7 @@ import shapely
 from . import licences
 from .collections import Collection, geometry_type
 from .crs import CRS84, LAMBERT72, to_crs
+from .csvsafe import csv_cell
 
 
 def sidecar(c: Collection) -> dict:
@@ -55,12 +56,12 @@ def to_csv(c: Collection) -> bytes:
     source_text = " | ".join(licences.licence_text(c.sources).splitlines())
     buffer = io.StringIO()
     columns = list(c.properties[0]) if c.properties else [c.id_property]
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns + ["lon", "lat", "wkt", "dataset_sources"])
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; a CR inside a cell is then quoted
+    writer.writerow([csv_cell(k) for k in columns] + ["lon", "lat", "wkt", "dataset_sources"])
     for props, point, text in zip(c.properties, inside, wkt):
         lon, lat = (round(point.x, 6), round(point.y, 6)) if point is not None else ("", "")
-        writer.writerow([_flat(props.get(k)) if props.get(k) is not None else "" for k in columns]
-                        + [lon, lat, text or "", source_text])
+        row = [_flat(props.get(k)) if props.get(k) is not None else "" for k in columns]
+        writer.writerow([csv_cell(v) for v in row + [lon, lat, text or "", source_text]])
     return buffer.getvalue().encode("utf-8")
 
 
