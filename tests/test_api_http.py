@@ -56,13 +56,27 @@ def test_openapi_document_validates(client):
     assert client.get("/api?f=html").mimetype == "text/html"
 
 
-@pytest.mark.parametrize("query", ["limit=0", "bbox=1,2,3", "nonsense=1", "crs=EPSG:4326", "limit=-5",
-                                   "offset=x", "f=xml", "crs=http://www.opengis.net/def/crs/EPSG/0/4258"])
-def test_bad_item_requests_are_400_json(client, query):
-    response = client.get(f"/collections/communes/items?{query}")
-    assert response.status_code == 400
-    body = orjson.loads(response.data)
-    assert body["code"] and body["description"]
+@pytest.mark.parametrize("query, parameter, words", [
+    ("limit=0", "limit", ["limit must be at least 1", "got 0"]),
+    ("limit=-5", "limit", ["limit must be at least 1", "got -5"]),
+    ("offset=x", "offset", ["offset must be an integer", "'x'"]),
+    ("bbox=1,2,3", "bbox", ["bbox must be 4 or 6", "'1,2,3'"]),
+    ("nonsense=1", "nonsense", ["Unknown query parameter(s): nonsense", "Allowed here:"]),
+    ("f=xml", "f", ["Unsupported f='xml'"]),
+    ("crs=EPSG:4326", "crs", ["EPSG:4326"]),
+    ("crs=http://www.opengis.net/def/crs/EPSG/0/4258", "crs", ["EPSG/0/4258"]),
+    ("lang=de", "lang", ["lang must be one of en, fr, nl", "'de'"]),
+    ("bbox=5,51,4,50", "bbox", ["lower corner must not exceed the upper corner"]),
+])
+def test_bad_item_requests_are_400_json_naming_parameter_and_problem(client, query, parameter, words):
+    for accept in ("application/json", "text/html"):  # the API answers errors as JSON whatever is asked
+        response = client.get(f"/collections/communes/items?{query}", headers={"Accept": accept})
+        assert response.status_code == 400 and response.mimetype == "application/json"
+        body = orjson.loads(response.data)
+        assert body["code"] == "InvalidParameterValue"
+        assert body["details"]["parameter"] == parameter
+        for word in words:
+            assert word in body["description"], (word, body["description"])
 
 
 def test_unknown_collection_and_feature_are_404(client):

@@ -13,7 +13,7 @@ from ..api.crs import parse_crs
 from ..api.exports import EXPORTERS, sidecar
 from ..api.openapi import build_openapi
 from ..api.query import COMMON, check_known, parse_format, parse_items
-from ..errors import GeoServiceError, NotFound
+from ..errors import NotFound
 
 bp = Blueprint("api", __name__)
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
@@ -86,22 +86,8 @@ def _landing_at_root():
     return None
 
 
-@bp.errorhandler(GeoServiceError)
-def _problem(exc: GeoServiceError):
-    """Errors of the API are JSON problems whatever format was asked (as OGC API clients expect)."""
-    body = {"code": exc.code, "description": exc.message}
-    if exc.details:
-        body["details"] = exc.details
-    return Response(orjson.dumps(body), status=exc.status, content_type=d.JSON)
-
-
-API_PREFIXES = ("/ogc", "/conformance", "/api", "/collections", "/downloads")
-
-
 @bp.after_app_request
 def _cors(response):
-    if response.status_code == 405 and "Allow" not in response.headers and request.path.startswith(API_PREFIXES):
-        response.headers["Allow"] = "GET, HEAD, OPTIONS"
     if request.blueprint == "api" or request.path == "/" and response.mimetype == d.JSON:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = EXPOSED

@@ -209,7 +209,7 @@ def search():
     """Communes (any language, sections, English exonyms) and initiatives matching ``q``."""
     query = (request.args.get("q") or "").strip()
     if len(query) > MAX_QUERY:
-        raise InvalidParameter(_("The search text is too long (at most %(n)s characters).", n=MAX_QUERY))
+        raise InvalidParameter(_("The search text is too long (at most %(n)s characters).", n=MAX_QUERY), parameter="q")
     snap = snapshot()
     lang = current_language()
     communes, initiatives = [], []
