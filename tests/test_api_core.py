@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 
 import geopandas as gpd
 import orjson
@@ -134,30 +133,3 @@ def test_downloads_carry_sources(tmp_path):
     assert layer.geometry.iloc[0].equals_exact(c.exact.geometry.iloc[0], 1e-6)
     assert "CC BY 4.0" in pyogrio.read_info(path, layer="test")["dataset_metadata"]["sources"]
     assert pyogrio.read_dataframe(path, layer="sources")["licence"].tolist() == ["CC BY 4.0"]
-
-
-def test_response_memo_builds_once_and_stays_bounded():
-    import gzip as gz
-
-    from geo_service.api.memo import ResponseMemo
-
-    memo = ResponseMemo("v1", max_items=3, max_bytes=10**9, spill_min=1000)
-    calls = []
-
-    def build(n):
-        return lambda: calls.append(n) or (b"x" * 2000 + str(n).encode())
-
-    first = memo.payload(("k", 1), "text/plain", build(1))
-    assert memo.payload(("k", 1), "text/plain", build(1)) is first and calls == [1]
-    assert gz.decompress(first.gzipped) == first.body
-    with open(first.path, "rb") as fh:
-        assert fh.read() == first.body
-    assert memo.etag(("k", 1)) == first.etag != memo.etag(("k", 2))
-    assert ResponseMemo("v2").etag(("k", 1)) != first.etag  # a new snapshot changes every ETag
-    for n in range(2, 6):
-        memo.payload(("k", n), "text/plain", build(n))
-    assert len(memo) == 3 and not os.path.exists(first.path)
-    small = ResponseMemo("v", max_bytes=5000, spill_min=10**9)
-    for n in range(10):
-        small.payload(n, "text/plain", build(n))
-    assert small.bytes <= 5000 and small.payload(9, "text/plain", build(99)).body.endswith(b"9")

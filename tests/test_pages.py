@@ -179,23 +179,6 @@ def test_gaps_map_offers_only_the_kinds_assessed_for_deserts(app, client):
     assert client.get(f"/map/gaps?kind={other}&lang=en").status_code == 400
 
 
-def test_page_cache_keeps_the_most_recent_pages_only():
-    from geo_service.web.pages import PageCache
-
-    cache, builds = PageCache(size=2), []
-
-    def build(name):
-        return lambda: builds.append(name) or f"<p>{name}</p>"
-
-    first = cache.get("a", build("a"))
-    assert cache.get("a", build("a")) is first and builds == ["a"]
-    assert gzip.decompress(first[2]) == first[1] == b"<p>a</p>"
-    cache.get("b", build("b"))
-    cache.get("c", build("c"))  # evicts "a", the least recently used
-    cache.get("a", build("a"))
-    assert builds == ["a", "b", "c", "a"]
-
-
 def test_cached_pages_vary_by_language_and_encoding(client):
     response = client.get("/map/employment?lang=nl", headers=GZIP)
     assert {"Accept-Encoding", "Accept-Language", "Cookie"} <= {v.strip() for v in response.headers["Vary"].split(",")}

@@ -1,28 +1,18 @@
-"""HTML pages: home, commune and initiative pages, search. Rendered pages are kept per snapshot
-(``snapshot.derived``) in a small LRU of raw and gzip bytes, so a warm request costs a lookup;
-a new snapshot (approved nominations) starts with an empty cache. Each cached page keeps the
-hashes of its inline scripts, which its responses' Content-Security-Policy lists (a per-request
-nonce cannot be in shared bytes; see ``geo_service.security``)."""
+"""HTML pages: home, commune and initiative pages, search. Pages are served through the one
+response path (:mod:`geo_service.web.responses`: ``cached_view``): rendered once per snapshot,
+language and canonical URL, with their inline scripts' CSP hashes, ETag, 304 and gzip."""
 
 from __future__ import annotations
 
-import functools
-import gzip
-import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
-from werkzeug.wrappers import Response as BaseResponse
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from .. import maps
 from ..errors import InvalidParameter
 from ..mapviews import base as mapbase, profiles
 from ..mapviews.labels import vocab
-from ..names import LANGUAGES, names_by_code
-from ..security import allow_scripts, inline_script_hashes, render_cacheable
+from ..names import names_by_code
+from .responses import cached_page, cached_view, canonical, current_language  # noqa: F401 (maps_pages)
 
 bp = Blueprint("pages", __name__)
 MAX_QUERY = 200
@@ -40,88 +30,10 @@ def asset_urls() -> dict[str, str]:
     }
 
 
-def current_language() -> str:
-    return str(get_locale() or "en")
-
-
 def snapshot():
     from ..app import current_snapshot
 
     return current_snapshot()
-
-
-class PageCache:
-    """Least-recently-used store of rendered pages: (etag, raw bytes, gzip bytes, CSP script hashes)."""
-
-    def __init__(self, size: int):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key, build: Callable[[], str]):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        html = build()
-        raw = html.encode("utf-8")
-        entry = (hashlib.sha256(raw).hexdigest()[:20], raw, gzip.compress(raw, compresslevel=6),
-                 inline_script_hashes(html))
-        with self._lock:
-            self._items[key] = entry
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return entry
-
-
-def canonical(allowed: Iterable[str]):
-    """Redirect to the same URL without unknown or empty parameters and with a valid ``lang``;
-    returns None when the URL is already canonical. Keeps cache keys few and meaningful."""
-    allowed = set(allowed) | {"lang"}
-    kept = {k: v for k, v in request.args.items() if k in allowed and v.strip()}
-    if kept.get("lang") not in (None, *LANGUAGES):
-        kept.pop("lang")
-    if kept != request.args.to_dict() or len(request.args.getlist("lang")) > 1:
-        return redirect(url_for(request.endpoint, **(request.view_args or {}), **kept), code=302)
-    return None
-
-
-def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response:
-    """Serve the page of this URL and language from the snapshot's cache (gzip when accepted)."""
-    snap = snapshot()
-    cache = snap.derived(("pages.cache", kind), lambda: PageCache(size))
-    key = (request.endpoint, tuple(sorted((request.view_args or {}).items())), current_language(),
-           tuple(sorted((k, v) for k, v in request.args.items() if k != "lang")))  # language: just above
-    etag, raw, packed, script_hashes = cache.get(key, lambda: render_cacheable(build))
-    allow_scripts(script_hashes)
-    etag = f'"{snap.version}-{etag}"'
-    if request.if_none_match.contains_weak(etag.strip('"')):
-        response = Response(status=304)
-    elif "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = Response(packed, mimetype="text/html")
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(raw, mimetype="text/html")
-    response.headers["ETag"] = etag
-    response.headers["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-def cached_view(kind: str, params: Iterable[str] = (), size: int = 32):
-    """Decorate a view whose page is rendered once per snapshot, language and canonical URL: the
-    view returns the function that renders the HTML (or a response of its own, e.g. a redirect);
-    a URL with unknown parameters is first redirected to its canonical form."""
-    def wrap(view: Callable):
-        @functools.wraps(view)
-        def handler(**kwargs):
-            redirect_to = canonical(params)
-            if redirect_to:
-                return redirect_to
-            built = view(**kwargs)
-            return built if isinstance(built, BaseResponse) else cached_page(kind, built, size)
-
-        return handler
-
-    return wrap
 
 
 def collection(level: str) -> dict:
