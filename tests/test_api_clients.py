@@ -41,7 +41,10 @@ def expected_counts(app):
 def test_gdal_oapif_reads_every_collection(live_server, expected_counts, base):
     result = subprocess.run(
         [sys.executable, "-c", GDAL_READ, f"OAPIF:{live_server.url}"],
-        capture_output=True, text=True, timeout=120, env={"GDAL_HTTP_TIMEOUT": "60", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"GDAL_HTTP_TIMEOUT": "60", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
@@ -90,12 +93,19 @@ def test_owslib_with_its_defaults_reads_every_collection(live_server, expected_c
 def _ogr2ogr(source: str, target, *layers: str) -> subprocess.CompletedProcess:
     if shutil.which("ogr2ogr") is None:  # scripts/test.sh installs Debian's gdal-bin
         pytest.fail("ogr2ogr (GDAL command line, Debian gdal-bin) is needed by this test")
-    return subprocess.run(["ogr2ogr", "-f", "GPKG", str(target), source, *layers], capture_output=True, text=True,
-                          timeout=300, env={"GDAL_HTTP_TIMEOUT": "60", "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        ["ogr2ogr", "-f", "GPKG", str(target), source, *layers],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"GDAL_HTTP_TIMEOUT": "60", "PATH": "/usr/bin:/bin"},
+    )
 
 
-LIST_NOTE = re.compile(r"^Warning 1: The output driver does not natively support StringList type for field "
-                       r"(\w+)\. Misconversion can happen\. -mapFieldType can be used to control field type conversion\.$")
+LIST_NOTE = re.compile(
+    r"^Warning 1: The output driver does not natively support StringList type for field "
+    r"(\w+)\. Misconversion can happen\. -mapFieldType can be used to control field type conversion\.$"
+)
 
 
 def warnings_of(result: subprocess.CompletedProcess, list_fields: set[str]) -> list[str]:
@@ -106,9 +116,15 @@ def warnings_of(result: subprocess.CompletedProcess, list_fields: set[str]) -> l
 
 
 LIST_FIELDS = {"themes", "target_groups", "communes", "languages", "sources", "names"}
-EXPECTED_TYPES = {"communes": "MultiPolygon", "arrondissements": "MultiPolygon", "provinces": "MultiPolygon",
-                  "regions": "MultiPolygon", "service-areas": "MultiPolygon", "sites": "Point",
-                  "initiatives": "MultiPoint"}
+EXPECTED_TYPES = {
+    "communes": "MultiPolygon",
+    "arrondissements": "MultiPolygon",
+    "provinces": "MultiPolygon",
+    "regions": "MultiPolygon",
+    "service-areas": "MultiPolygon",
+    "sites": "Point",
+    "initiatives": "MultiPoint",
+}
 
 
 @pytest.mark.slow

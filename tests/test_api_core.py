@@ -19,17 +19,25 @@ from geo_service.api.features import FeatureStore, feature_collection
 from geo_service.api.query import DEFAULT_LIMIT, MAX_LIMIT, parse_items
 from geo_service.errors import InvalidParameter
 
-SOURCES = [{"title": "Test source", "url": "https://example.org/data", "licence": "CC BY 4.0", "attribution": "Example"}]
+SOURCES = [
+    {"title": "Test source", "url": "https://example.org/data", "licence": "CC BY 4.0", "attribution": "Example"}
+]
 
 
 def _synthetic() -> Collection:
     """Three 1 km squares in Lambert 72 near Brussels, one without geometry-free surprises."""
     origins = [(148000, 170000), (150000, 170000), (160000, 180000)]
     exact = gpd.GeoDataFrame(
-        {"name": ["A", "B", "C"], "province": ["04000", "04000", "20001"], "pop": [10, 20, 30],
-         "themes": [["language"], ["housing", "language"], []], "flag": [True, False, True]},
+        {
+            "name": ["A", "B", "C"],
+            "province": ["04000", "04000", "20001"],
+            "pop": [10, 20, 30],
+            "themes": [["language"], ["housing", "language"], []],
+            "flag": [True, False, True],
+        },
         geometry=[shapely.box(x, y, x + 1000, y + 1000) for x, y in origins],
-        index=["a", "b", "c"], crs="EPSG:31370",
+        index=["a", "b", "c"],
+        crs="EPSG:31370",
     )
     display = exact.to_crs(4326)
     c = Collection("test", "Test", "synthetic", display, exact, SOURCES, "id")
@@ -42,11 +50,26 @@ def store():
     return FeatureStore(_synthetic())
 
 
-@pytest.mark.parametrize("args", [{"limit": "0"}, {"limit": "x"}, {"offset": "-1"}, {"bbox": "1,2,3"},
-                                  {"bbox": "4,51,3,50"}, {"bbox": "a,b,c,d"}, {"bbox": "0,0,200,10"},
-                                  {"crs": "EPSG:4326"}, {"bbox": "1,2,3,4", "bbox-crs": "EPSG:4326"}, {"unknown": "1"},
-                                  {"pop": "ten"}, {"flag": "yes"}, {"lang": "xx"},
-                                  {"f": "xml"}, {"datetime": "yesterday"}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"limit": "0"},
+        {"limit": "x"},
+        {"offset": "-1"},
+        {"bbox": "1,2,3"},
+        {"bbox": "4,51,3,50"},
+        {"bbox": "a,b,c,d"},
+        {"bbox": "0,0,200,10"},
+        {"crs": "EPSG:4326"},
+        {"bbox": "1,2,3,4", "bbox-crs": "EPSG:4326"},
+        {"unknown": "1"},
+        {"pop": "ten"},
+        {"flag": "yes"},
+        {"lang": "xx"},
+        {"f": "xml"},
+        {"datetime": "yesterday"},
+    ],
+)
 def test_bad_parameters_are_invalid(args, store):
     with pytest.raises(InvalidParameter):
         parse_items(args, store.queryables)

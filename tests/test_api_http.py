@@ -56,18 +56,21 @@ def test_openapi_document_validates(client):
     assert client.get("/api?f=html").mimetype == "text/html"
 
 
-@pytest.mark.parametrize("query, parameter, words", [
-    ("limit=0", "limit", ["limit must be at least 1", "got 0"]),
-    ("limit=-5", "limit", ["limit must be at least 1", "got -5"]),
-    ("offset=x", "offset", ["offset must be an integer", "'x'"]),
-    ("bbox=1,2,3", "bbox", ["bbox must be 4 or 6", "'1,2,3'"]),
-    ("nonsense=1", "nonsense", ["Unknown query parameter(s): nonsense", "Allowed here:"]),
-    ("f=xml", "f", ["Unsupported f='xml'"]),
-    ("crs=EPSG:4326", "crs", ["EPSG:4326"]),
-    ("crs=http://www.opengis.net/def/crs/EPSG/0/4258", "crs", ["EPSG/0/4258"]),
-    ("lang=de", "lang", ["lang must be one of en, fr, nl", "'de'"]),
-    ("bbox=5,51,4,50", "bbox", ["lower corner must not exceed the upper corner"]),
-])
+@pytest.mark.parametrize(
+    "query, parameter, words",
+    [
+        ("limit=0", "limit", ["limit must be at least 1", "got 0"]),
+        ("limit=-5", "limit", ["limit must be at least 1", "got -5"]),
+        ("offset=x", "offset", ["offset must be an integer", "'x'"]),
+        ("bbox=1,2,3", "bbox", ["bbox must be 4 or 6", "'1,2,3'"]),
+        ("nonsense=1", "nonsense", ["Unknown query parameter(s): nonsense", "Allowed here:"]),
+        ("f=xml", "f", ["Unsupported f='xml'"]),
+        ("crs=EPSG:4326", "crs", ["EPSG:4326"]),
+        ("crs=http://www.opengis.net/def/crs/EPSG/0/4258", "crs", ["EPSG/0/4258"]),
+        ("lang=de", "lang", ["lang must be one of en, fr, nl", "'de'"]),
+        ("bbox=5,51,4,50", "bbox", ["lower corner must not exceed the upper corner"]),
+    ],
+)
 def test_bad_item_requests_are_400_json_naming_parameter_and_problem(client, query, parameter, words):
     for accept in ("application/json", "text/html"):  # the API answers errors as JSON whatever is asked
         response = client.get(f"/collections/communes/items?{query}", headers={"Accept": accept})
@@ -173,16 +176,31 @@ def test_downloads(client, cid):
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-@pytest.mark.parametrize("headers, query", [({}, ""), ({"Accept": "*/*"}, ""), ({"Accept": "application/json"}, ""),
-                                            ({"Accept": "*/*"}, "?f=json"), ({"Accept": BROWSER_ACCEPT}, "?f=json")])
+@pytest.mark.parametrize(
+    "headers, query",
+    [
+        ({}, ""),
+        ({"Accept": "*/*"}, ""),
+        ({"Accept": "application/json"}, ""),
+        ({"Accept": "*/*"}, "?f=json"),
+        ({"Accept": BROWSER_ACCEPT}, "?f=json"),
+    ],
+)
 def test_root_answers_the_landing_page_unless_html_is_preferred(client, headers, query):
     response = client.get(f"/{query}", headers=headers)
     assert response.mimetype == "application/json"
     assert _json(response)["links"] == _json(client.get("/ogc"))["links"]
 
 
-@pytest.mark.parametrize("headers, query", [({"Accept": BROWSER_ACCEPT}, ""), ({"Accept": "text/html"}, ""),
-                                            ({}, "?f=html"), ({"Accept": "*/*"}, "?f=html&lang=fr")])
+@pytest.mark.parametrize(
+    "headers, query",
+    [
+        ({"Accept": BROWSER_ACCEPT}, ""),
+        ({"Accept": "text/html"}, ""),
+        ({}, "?f=html"),
+        ({"Accept": "*/*"}, "?f=html&lang=fr"),
+    ],
+)
 def test_root_answers_the_map_page_to_browsers_and_f_html(client, headers, query):
     response = client.get(f"/{query}", headers=headers)
     assert response.status_code == 200 and response.mimetype == "text/html"

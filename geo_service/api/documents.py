@@ -37,8 +37,10 @@ def link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
 
 def self_links(url: str, json_type: str = JSON) -> list[dict]:
     sep = "&" if "?" in url else "?"
-    return [link(f"{url}{sep}f=json", "self", json_type, "This document as JSON"),
-            link(f"{url}{sep}f=html", "alternate", HTML, "This document as HTML")]
+    return [
+        link(f"{url}{sep}f=json", "self", json_type, "This document as JSON"),
+        link(f"{url}{sep}f=html", "alternate", HTML, "This document as HTML"),
+    ]
 
 
 def landing(base: str) -> dict:
@@ -46,7 +48,8 @@ def landing(base: str) -> dict:
         "title": TITLE,
         "description": "OGC API - Features over Belgian boundaries, population, indicators and the catalogue of "
         "support for migrants and refugees. Bulk downloads (GeoJSON, CSV, GeoPackage) carry sources and licences.",
-        "links": self_links(f"{base}/ogc") + [
+        "links": self_links(f"{base}/ogc")
+        + [
             link(f"{base}/api", "service-desc", OPENAPI, "The OpenAPI 3.0 definition"),
             link(f"{base}/api?f=html", "service-doc", HTML, "The API documentation"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
@@ -108,6 +111,8 @@ def queryables_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         "$id": f"{base}/collections/{c.id}/queryables",
         "type": "object",
         "title": c.title,
+        "description": "Properties usable as name=value filters on items. Free text over names in every "
+        "language, operators and places: the q parameter (see the OpenAPI document).",
         "properties": store.queryables,
         "additionalProperties": False,
     }

@@ -22,8 +22,13 @@ from .csvsafe import csv_cell
 
 
 def sidecar(c: Collection) -> dict:
-    return {"collection": c.id, "title": c.title, "sources": c.sources, "licence": licences.licence_text(c.sources),
-            "geometry": "exact (not simplified); GeoJSON/CSV in CRS84, GeoPackage in EPSG:31370"}
+    return {
+        "collection": c.id,
+        "title": c.title,
+        "sources": c.sources,
+        "licence": licences.licence_text(c.sources),
+        "geometry": "exact (not simplified); GeoJSON/CSV in CRS84, GeoPackage in EPSG:31370",
+    }
 
 
 def _flat(value):
@@ -38,12 +43,24 @@ def _exact_crs84(c: Collection) -> np.ndarray:
 def to_geojson(c: Collection) -> bytes:
     geoms = shapely.to_geojson(_exact_crs84(c))
     features = [
-        b'{"type":"Feature","id":' + orjson.dumps(fid) + b',"geometry":' + (g.encode() if g else b"null")
-        + b',"properties":' + orjson.dumps(p) + b"}"
+        b'{"type":"Feature","id":'
+        + orjson.dumps(fid)
+        + b',"geometry":'
+        + (g.encode() if g else b"null")
+        + b',"properties":'
+        + orjson.dumps(p)
+        + b"}"
         for fid, g, p in zip(c.ids, geoms, c.properties)
     ]
-    head = orjson.dumps({"type": "FeatureCollection", "name": c.id, "title": c.title, "sources": c.sources,
-                         "licence": licences.licence_text(c.sources)})
+    head = orjson.dumps(
+        {
+            "type": "FeatureCollection",
+            "name": c.id,
+            "title": c.title,
+            "sources": c.sources,
+            "licence": licences.licence_text(c.sources),
+        }
+    )
     return head[:-1] + b',"features":[' + b",".join(features) + b"]}"
 
 
@@ -75,13 +92,19 @@ def to_geopackage(c: Collection) -> bytes:
     table = pd.DataFrame([{k: s.get(k) for k in ("title", "url", "licence", "attribution")} for s in c.sources])
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"{c.id}.gpkg")
-        pyogrio.write_dataframe(layer, path, layer=c.id, driver="GPKG", promote_to_multi=False,
-                                geometry_type=geometry_type(c.exact),
-                                dataset_metadata={"sources": text, "title": c.title},
-                                layer_metadata={"sources": text},
-                                # GeoPackage 1.2: read without warnings by older GDALs (Debian 12: 3.6)
-                                dataset_options={"VERSION": "1.2"},
-                                layer_options={"DESCRIPTION": f"{c.title}. Sources and licences: {text}"})
+        pyogrio.write_dataframe(
+            layer,
+            path,
+            layer=c.id,
+            driver="GPKG",
+            promote_to_multi=False,
+            geometry_type=geometry_type(c.exact),
+            dataset_metadata={"sources": text, "title": c.title},
+            layer_metadata={"sources": text},
+            # GeoPackage 1.2: read without warnings by older GDALs (Debian 12: 3.6)
+            dataset_options={"VERSION": "1.2"},
+            layer_options={"DESCRIPTION": f"{c.title}. Sources and licences: {text}"},
+        )
         pyogrio.write_dataframe(table, path, layer="sources", driver="GPKG", append=True)
         with open(path, "rb") as fh:
             return fh.read()

@@ -29,8 +29,12 @@ CATALOGUE = {
 
 def _manifest_entry(name: str) -> dict:
     entry = manifest()[name]
-    return {"title": entry.description or entry.name, "url": entry.url, "licence": entry.licence,
-            "attribution": entry.attribution}
+    return {
+        "title": entry.description or entry.name,
+        "url": entry.url,
+        "licence": entry.licence,
+        "attribution": entry.attribution,
+    }
 
 
 def boundary_sources() -> list[dict]:
@@ -93,8 +97,14 @@ def indicator_sources(indicators, columns) -> list[dict]:
             if url not in seen:
                 seen.add(url)
                 licence = row.get("source_licence")
-                out.append({"title": f"Employment rates ({row.get('source_id') or url})", "url": url,
-                            "licence": None if pd.isna(licence) else str(licence), "attribution": url})
+                out.append(
+                    {
+                        "title": f"Employment rates ({row.get('source_id') or url})",
+                        "url": url,
+                        "licence": None if pd.isna(licence) else str(licence),
+                        "attribution": url,
+                    }
+                )
     if any(str(c).startswith(("foreign_", "belgian_")) for c in columns):
         out.append(_manifest_entry("TF_SOC_POP_STRUCT_2015.RData"))
     return out

@@ -45,7 +45,9 @@ class Api:
         if query.offset + query.limit < matched:
             links.append(documents.link(href(query.offset + query.limit), "next", documents.GEOJSON, "Next page"))
         if query.offset > 0:
-            links.append(documents.link(href(max(0, query.offset - query.limit)), "prev", documents.GEOJSON, "Previous page"))
+            links.append(
+                documents.link(href(max(0, query.offset - query.limit)), "prev", documents.GEOJSON, "Previous page")
+            )
         return feature_collection(features, matched, links, self.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def item(self, cid: str, fid: str, crs: str, base: str) -> bytes:

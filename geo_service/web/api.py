@@ -34,7 +34,7 @@ def _base() -> str:
 
 
 def _args() -> dict[str, str]:
-    return {k: v for k, v in request.args.items()}
+    return dict(request.args.items())
 
 
 def _format(json_types=(d.JSON, d.GEOJSON)) -> str:
@@ -57,8 +57,9 @@ def _json(key, document_fn, media_type=d.JSON, template="api/page.html", title="
     fmt = _format((media_type, d.JSON))
     lang = request.args.get("lang", "")
     if fmt == "html":
-        return _send((key, "html", lang, _base()), HTML_PAGE,
-                     lambda: render_template(template, doc=document_fn(), title=title))
+        return _send(
+            (key, "html", lang, _base()), HTML_PAGE, lambda: render_template(template, doc=document_fn(), title=title)
+        )
     return _send((key, "json", _base()), media_type, lambda: orjson.dumps(document_fn()), headers)
 
 
@@ -66,9 +67,13 @@ def _json(key, document_fn, media_type=d.JSON, template="api/page.html", title="
 def _landing_at_root():
     """``/`` is the landing page (JSON) for clients that do not prefer HTML, as in pygeoapi;
     browsers (``Accept`` preferring text/html) and ``f=html`` get the map page."""
-    if request.path == "/" and request.method in ("GET", "HEAD") and request.args.get("f") != "html":
-        if _format() == "json":
-            return landing()
+    if (
+        request.path == "/"
+        and request.method in ("GET", "HEAD")
+        and request.args.get("f") != "html"
+        and _format() == "json"
+    ):
+        return landing()
     return None
 
 
@@ -100,16 +105,25 @@ def conformance():
 def openapi():
     check_known(request.args, COMMON)
     api = _current_api()
-    return _json("openapi", lambda: build_openapi(api, _base()), media_type=d.OPENAPI,
-                 template="api/openapi.html", title="API definition")
+    return _json(
+        "openapi",
+        lambda: build_openapi(api, _base()),
+        media_type=d.OPENAPI,
+        template="api/openapi.html",
+        title="API definition",
+    )
 
 
 @bp.get("/collections")
 def collections():
     check_known(request.args, COMMON)
     api = _current_api()
-    return _json("collections", lambda: d.collections_doc(api.collections, api.stores, _base()),
-                 template="api/collections.html", title="Collections")
+    return _json(
+        "collections",
+        lambda: d.collections_doc(api.collections, api.stores, _base()),
+        template="api/collections.html",
+        title="Collections",
+    )
 
 
 @bp.get("/collections/<cid>")
@@ -125,8 +139,12 @@ def queryables(cid: str):
     check_known(request.args, COMMON)
     api = _current_api()
     c, store = api.collection(cid)
-    return _json(("queryables", cid), lambda: d.queryables_doc(c, store, _base()),
-                 media_type="application/schema+json", title=f"Queryables: {c.title}")
+    return _json(
+        ("queryables", cid),
+        lambda: d.queryables_doc(c, store, _base()),
+        media_type="application/schema+json",
+        title=f"Queryables: {c.title}",
+    )
 
 
 @bp.get("/collections/<cid>/items")
@@ -137,14 +155,26 @@ def items(cid: str):
     args = _args()
     key = ("items", cid, query.key(), tuple(sorted(args.items())), _base())
     if _format((d.GEOJSON, d.JSON)) == "html":
+
         def page():
-            chosen = store.select(query)[query.offset: query.offset + query.limit]
-            return render_template("api/items.html", collection=c, query=query, matched=len(store.select(query)),
-                                   rows=[c.properties[i] for i in chosen], args=args)
+            chosen = store.select(query)[query.offset : query.offset + query.limit]
+            return render_template(
+                "api/items.html",
+                collection=c,
+                query=query,
+                matched=len(store.select(query)),
+                rows=[c.properties[i] for i in chosen],
+                args=args,
+            )
 
         return _send((key, "html", request.args.get("lang", "")), HTML_PAGE, page, family=ITEMS_FAMILY)
-    return _send(key, d.GEOJSON, lambda: api.items(cid, query, args, _base()),
-                 headers=(("Content-Crs", f"<{query.crs}>"),), family=ITEMS_FAMILY)
+    return _send(
+        key,
+        d.GEOJSON,
+        lambda: api.items(cid, query, args, _base()),
+        headers=(("Content-Crs", f"<{query.crs}>"),),
+        family=ITEMS_FAMILY,
+    )
 
 
 @bp.get("/collections/<cid>/items/<fid>")
@@ -157,10 +187,19 @@ def item(cid: str, fid: str):
         raise NotFound(f"No feature '{fid}' in collection '{cid}'")
     if _format((d.GEOJSON, d.JSON)) == "html":
         props = c.properties[store.position[fid]]
-        return _send(("item-html", cid, fid, request.args.get("lang", "")), HTML_PAGE,
-                     lambda: render_template("api/item.html", collection=c, fid=fid, props=props), family=ITEMS_FAMILY)
-    return _send(("item", cid, fid, crs, _base()), d.GEOJSON, lambda: api.item(cid, fid, crs, _base()),
-                 headers=(("Content-Crs", f"<{crs}>"),), family=ITEMS_FAMILY)
+        return _send(
+            ("item-html", cid, fid, request.args.get("lang", "")),
+            HTML_PAGE,
+            lambda: render_template("api/item.html", collection=c, fid=fid, props=props),
+            family=ITEMS_FAMILY,
+        )
+    return _send(
+        ("item", cid, fid, crs, _base()),
+        d.GEOJSON,
+        lambda: api.item(cid, fid, crs, _base()),
+        headers=(("Content-Crs", f"<{crs}>"),),
+        family=ITEMS_FAMILY,
+    )
 
 
 @bp.get("/downloads/<name>")
@@ -174,7 +213,9 @@ def download(name: str):
     if ext not in EXPORTERS:
         raise NotFound(f"No download '{name}': use <collection>.geojson, .csv, .gpkg or .sources.json")
     c, _ = api.collection(cid)
-    headers = (("Content-Disposition", f'attachment; filename="{cid}.{ext}"'),
-               ("Link", f'<{_base()}/downloads/{cid}.sources.json>; rel="describedby"'))
+    headers = (
+        ("Content-Disposition", f'attachment; filename="{cid}.{ext}"'),
+        ("Link", f'<{_base()}/downloads/{cid}.sources.json>; rel="describedby"'),
+    )
     media = d.DOWNLOADS[ext] + ("; charset=utf-8" if ext == "csv" else "")
     return _send(("download", cid, ext), media, lambda: EXPORTERS[ext](c), headers)

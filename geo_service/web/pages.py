@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 
 from .. import maps
 from ..errors import InvalidParameter
-from ..mapviews import base as mapbase, profiles
+from ..mapviews import base as mapbase
+from ..mapviews import profiles
 from ..mapviews.labels import vocab
 from ..names import names_by_code
 from .responses import cached_page, cached_view, canonical, current_language  # noqa: F401 (maps_pages)
 
 bp = Blueprint("pages", __name__)
-MAX_QUERY = 200
 
 
 def asset_urls() -> dict[str, str]:
@@ -43,8 +43,10 @@ def collection(level: str) -> dict:
 
 def area_names(level: str, lang: str) -> dict[str, str]:
     snap = snapshot()
-    return snap.derived(("mapviews.names", level, lang),
-                        lambda: names_by_code(snap.base.boundaries.layer(level), lang, german=level == "commune"))
+    return snap.derived(
+        ("mapviews.names", level, lang),
+        lambda: names_by_code(snap.base.boundaries.layer(level), lang, german=level == "commune"),
+    )
 
 
 def commune_url(nis: str) -> str:
@@ -64,12 +66,22 @@ def labels() -> dict:
 def home():
     def build() -> str:
         base = snapshot().base
-        text = {"name": _("Commune"), "nis": _("NIS code"), "province": _("Province"),
-                "population": _("Population (1 Jan 2020)"), "layer": _("Communes (2025)")}
-        fragments = maps.communes_map(base.display["commune"], base.display["province"], current_language(), text,
-                                      asset_urls())
-        return render_template("index.html", fragments=fragments, commune_count=len(base.boundaries.communes),
-                               population_year=base.population_year)
+        text = {
+            "name": _("Commune"),
+            "nis": _("NIS code"),
+            "province": _("Province"),
+            "population": _("Population (1 Jan 2020)"),
+            "layer": _("Communes (2025)"),
+        }
+        fragments = maps.communes_map(
+            base.display["commune"], base.display["province"], current_language(), text, asset_urls()
+        )
+        return render_template(
+            "index.html",
+            fragments=fragments,
+            commune_count=len(base.boundaries.communes),
+            population_year=base.population_year,
+        )
 
     return build
 
@@ -90,11 +102,24 @@ def commune(nis: str):
         lang = current_language()
         profile = profiles.commune_profile(nis, snap.base.boundaries, snap.catalogue, snap.indicators, lang)
         sites = snap.catalogue.sites[snap.catalogue.sites["nis"] == nis] if snap.catalogue is not None else None
-        fragments = profiles.small_map(collection("commune"), [nis], area_names("commune", lang), sites,
-                                       asset_urls(), commune_url, labels()["kinds"], _)
-        return render_template("commune.html", p=profile, fragments=fragments, labels=labels(),
-                               params=getattr(snap.indicators, "params", None) or {},
-                               metadata=getattr(snap.indicators, "metadata", None) or {})
+        fragments = profiles.small_map(
+            collection("commune"),
+            [nis],
+            area_names("commune", lang),
+            sites,
+            asset_urls(),
+            commune_url,
+            labels()["kinds"],
+            _,
+        )
+        return render_template(
+            "commune.html",
+            p=profile,
+            fragments=fragments,
+            labels=labels(),
+            params=getattr(snap.indicators, "params", None) or {},
+            metadata=getattr(snap.indicators, "metadata", None) or {},
+        )
 
     return build
 
@@ -109,8 +134,16 @@ def initiative(initiative_id: str):
         names = area_names("commune", lang)
         profile = profiles.initiative_profile(initiative_id, snap.catalogue, names)
         sites = snap.catalogue.sites_of(initiative_id)
-        fragments = profiles.small_map(collection("commune"), sorted(set(sites["nis"])), names, sites, asset_urls(),
-                                       commune_url, labels()["kinds"], _)
+        fragments = profiles.small_map(
+            collection("commune"),
+            sorted(set(sites["nis"])),
+            names,
+            sites,
+            asset_urls(),
+            commune_url,
+            labels()["kinds"],
+            _,
+        )
         return render_template("initiative.html", p=profile, fragments=fragments, labels=labels())
 
     return build
@@ -118,7 +151,10 @@ def initiative(initiative_id: str):
 
 @bp.get("/search")
 def search():
-    """Communes (any language, sections, English exonyms) and initiatives matching ``q``."""
+    """Communes (any language, sections, English exonyms) and initiatives (names in every
+    language, operators, places) matching ``q``: :mod:`geo_service.search`."""
+    from ..search import MAX_QUERY, index_for
+
     query = (request.args.get("q") or "").strip()
     if len(query) > MAX_QUERY:
         raise InvalidParameter(_("The search text is too long (at most %(n)s characters).", n=MAX_QUERY), parameter="q")
@@ -126,21 +162,16 @@ def search():
     lang = current_language()
     communes, initiatives = [], []
     if query:
-        from ..catalogue.placenames import PlaceResolver, fold
-
-        resolver = getattr(snap.catalogue, "resolver", None) or snap.derived(
-            "pages.resolver", lambda: PlaceResolver(snap.base.boundaries))
-        names = area_names("commune", lang)
-        exact = resolver.candidates(query)
+        index = index_for(snap)
+        exact = index.exact_communes(query)
         if len(exact) == 1 and not request.args.get("all"):
             return redirect(url_for("pages.commune", nis=exact[0], lang=lang), code=303)
-        wanted = fold(query)
-        table = snap.base.boundaries.communes
-        partial = [nis for nis, row in table[["name_nl", "name_fr", "name_de"]].iterrows()
-                   if any(isinstance(v, str) and wanted in fold(v) for v in row.values)]
-        communes = [{"nis": nis, "name": names[nis]} for nis in dict.fromkeys(exact + partial)][:50]
+        names = area_names("commune", lang)
+        communes = [{"nis": nis, "name": names[nis]} for nis in index.communes(query)][:50]
         if snap.catalogue is not None:
             frame = snap.catalogue.initiatives
-            initiatives = [{"id": iid, "name": row["name"], "kind": row["kind"]} for iid, row in frame.iterrows()
-                           if wanted in fold(row["name"]) or wanted in fold(row.get("operator") or "")][:50]
+            initiatives = [
+                {"id": iid, "name": frame.at[iid, "name"], "kind": frame.at[iid, "kind"]}
+                for iid in index.initiatives(query)
+            ][:50]
     return render_template("search.html", query=query, communes=communes, initiatives=initiatives, labels=labels())

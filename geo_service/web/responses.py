@@ -15,6 +15,7 @@ landing page for them); elsewhere ``f=json`` or an ``Accept`` header preferring
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import hashlib
@@ -145,7 +146,7 @@ class ResponseCache:
                 self.bytes += made.size
             while len(self._items) > 1 and (len(self._items) > self.max_items or self.bytes > self.max_bytes):
                 self.bytes -= self._items.popitem(last=False)[1].size
-            return self._items[key] if key in self._items else made
+            return self._items.get(key, made)
 
 
 class _Spill:
@@ -171,10 +172,8 @@ class _Spill:
             self._files[name] = len(data)
             while sum(self._files.values()) > self.max_bytes and len(self._files) > 1:
                 old, _ = self._files.popitem(last=False)
-                try:  # a response still sending it keeps its open descriptor
+                with contextlib.suppress(OSError):  # a response still sending it keeps its descriptor
                     os.unlink(os.path.join(self._folder, old))
-                except OSError:
-                    pass
             return path
 
 
@@ -187,8 +186,9 @@ def _snapshot():
     return current_snapshot()
 
 
-def cached_body(key, media_type: str, build: Callable[[], bytes | str], family=None, size: int = 256,
-                html_page: bool = False) -> Body:
+def cached_body(
+    key, media_type: str, build: Callable[[], bytes | str], family=None, size: int = 256, html_page: bool = False
+) -> Body:
     """The body for ``key`` in the current snapshot, built once. Without ``family`` it is kept by
     the snapshot's memo (``snapshot.derived``: finite sets of responses, e.g. documents, maps,
     downloads); with one, in that family's bounded :class:`ResponseCache` (itself kept by the
@@ -218,8 +218,13 @@ def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 20
     sendfile for a large body; one ``Content-Type`` exactly as the body's media type."""
     snap = _snapshot()
     allow_scripts(body.script_hashes)
-    common = {"ETag": etag_of(body, snap.version), "Cache-Control": cache_control, "Vary": vary,
-              "Last-Modified": snap.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT"), **dict(headers)}
+    common = {
+        "ETag": etag_of(body, snap.version),
+        "Cache-Control": cache_control,
+        "Vary": vary,
+        "Last-Modified": snap.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        **dict(headers),
+    }
     if request.if_none_match.contains_weak(common["ETag"].strip('"')):  # werkzeug parses the header
         return Response(status=304, headers=common)
     data, name = body.raw, body.digest
@@ -268,8 +273,12 @@ def canonical(allowed: Iterable[str]):
 
 def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response:
     """Serve the page of this URL and language from the snapshot's cache of ``kind`` pages."""
-    key = (request.endpoint, tuple(sorted((request.view_args or {}).items())), current_language(),
-           tuple(sorted((k, v) for k, v in request.args.items() if k != "lang")))  # language: just above
+    key = (
+        request.endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        current_language(),
+        tuple(sorted((k, v) for k, v in request.args.items() if k != "lang")),
+    )  # language: just above
     body = cached_body(key, PAGE_MEDIA_TYPE, build, family=("pages.cache", kind), size=size, html_page=True)
     return send(body, "no-cache", PAGE_VARY)
 
@@ -278,6 +287,7 @@ def cached_view(kind: str, params: Iterable[str] = (), size: int = 32):
     """Decorate a view whose page is rendered once per snapshot, language and canonical URL: the
     view returns the function that renders the HTML (or a response of its own, e.g. a redirect);
     a URL with unknown parameters is first redirected to its canonical form."""
+
     def wrap(view: Callable):
         @functools.wraps(view)
         def handler(**kwargs):
