@@ -43,5 +43,14 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e '.[test]'
 
+# Lint and format first (pyproject.toml [tool.ruff]): a failure here stops the run.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
 export GEO_SERVICE_DATA_DIR="${GEO_SERVICE_DATA_DIR:-../shared/data}"
-exec .venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist), one test file per worker at a time so module fixtures are built
+# once; the workers share one derived-layer cache (tests/conftest.py). GEO_SERVICE_TEST_WORKERS=0
+# runs in one process.
+workers="${GEO_SERVICE_TEST_WORKERS:-2}"
+if [ "$workers" = "0" ]; then exec .venv/bin/python -m pytest "$@"; fi
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"

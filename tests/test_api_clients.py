@@ -13,6 +13,8 @@ import sys
 import pytest
 import shapely
 
+pytestmark = pytest.mark.slow  # third-party clients against a live server, some in subprocesses
+
 GDAL_READ = """
 import json, sys, pyogrio
 url = sys.argv[1]

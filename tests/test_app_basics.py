@@ -107,15 +107,15 @@ def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     assert by_url.headers["ETag"] == by_browser.headers["ETag"]
 
 
-def test_new_data_are_warmed_in_the_background(app):
+def test_new_data_are_warmed_in_the_background(fresh_app):
     """When published data change, the new snapshot's pages are rebuilt by a background thread,
     without any request asking for them."""
     import time
 
     from geo_service.warmup import rewarm_on_new_data
 
-    holder = app.extensions["geo_service"]
-    rewarm_on_new_data(app, urls=["/map/employment?lang=nl"])
+    holder = fresh_app.extensions["geo_service"]
+    rewarm_on_new_data(fresh_app, urls=["/map/employment?lang=nl"])
     listener = holder.listeners[-1]
     try:
         new = holder.refresh(force=True)

@@ -65,7 +65,8 @@ def _hostile(catalogue):
 
 
 @pytest.fixture(scope="module")
-def hostile_downloads(app):
+def hostile_downloads(app_factory, tmp_path_factory):
+    app = app_factory(tmp_path_factory.mktemp("instance"))  # this module changes the catalogue
     with edited_catalogue(app, _hostile, "csv-injection") as snapshot:
         client = app.test_client()
         yield snapshot, {cid: client.get(f"/downloads/{cid}.csv") for cid in ("initiatives", "sites", "communes")}

@@ -33,6 +33,8 @@ from schemathesis.specs.openapi.checks import (
 from geo_service.api.crs import CRS84, parse_crs
 from geo_service.api.query import MAX_LIMIT
 
+pytestmark = pytest.mark.slow  # schemathesis and hypothesis runs
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

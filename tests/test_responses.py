@@ -83,10 +83,11 @@ def test_every_kind_of_response_has_etag_304_and_gzip(client, url, headers):
     assert packed.headers["ETag"] == etag
 
 
-def test_etag_changes_when_the_content_changes_under_the_same_version(app, client):
+def test_etag_changes_when_the_content_changes_under_the_same_version(fresh_app):
     """What a restart after ``catalogue import`` does if the data version misses the import: the
     bytes differ, so the ETag does (stale 304s impossible)."""
-    holder = app.extensions["geo_service"]
+    client = fresh_app.test_client()
+    holder = fresh_app.extensions["geo_service"]
     original = holder._snapshot
     url = "/collections/initiatives/items?limit=5"
     before = client.get(url)
