@@ -57,8 +57,7 @@ class DatabaseProbe:
         remaining = self.deadline - (time.monotonic() - run["started"])
         if not run["done"].wait(max(0.0, remaining)):
             waited = time.monotonic() - run["started"]
-            raise TimeoutError(f"{self.name} did not answer within {self.deadline:g} s "
-                               f"(no answer for {waited:.1f} s)")
+            raise TimeoutError(f"no answer within {self.deadline:g} s (waiting for {waited:.1f} s)")
         if "error" in run:
             raise run["error"]
         return run["result"]
