@@ -135,15 +135,9 @@ class Snapshot:
 
 
 def _catalogue_key(inputs_key: str, settings: Settings, published: list[dict]) -> str:
-    """The catalogue depends on the project's files and code (in ``inputs_key``), the imported
-    lists in the instance folder and the published nominations: hash all three."""
-    from .catalogue import imports_dir
-
+    """The catalogue depends on the project's files and code (in ``inputs_key``) and on the
+    database's published records (approved nominations and imported lists): hash both."""
     digest = hashlib.sha256(inputs_key.encode())
-    folder = imports_dir(settings)
-    if folder is not None and folder.is_dir():
-        for path in sorted(folder.glob("*.yaml")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(orjson.dumps(published, option=orjson.OPT_SORT_KEYS, default=str))
     return digest.hexdigest()[:20]
 

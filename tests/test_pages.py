@@ -118,7 +118,7 @@ def test_commune_page_names_in_the_page_language(client):
     fr = html_of(client.get("/commune/11002?lang=fr"))
     nl = html_of(client.get("/commune/11002?lang=nl"))
     assert "<h1>Anvers</h1>" in fr and "<h1>Antwerpen</h1>" in nl
-    assert "Inwoners (1 januari 2020)" in nl
+    assert "Inwoners (1 januari 2025)" in nl
     german = html_of(client.get("/commune/63067?lang=fr"))
     assert "Saint-Vith (Sankt Vith)" in german
 
@@ -178,7 +178,7 @@ def test_commune_page_shows_the_indicators_figures(app, client):
     html = html_of(client.get("/commune/62063?lang=en"))
     assert f"{int(row['foreign_residents']):,}".replace(",", " ") in html
     assert f"({int(row['nationality_year'])})" in html
-    reason = row["desert_reason_civic_integration_office"]
+    reason = row["status_reason_civic_integration_office"]  # English page: the same sentence
     assert str(reason).replace("'", "&#39;") in html
     assert f"{row['nearest_km_civic_integration_office']:.1f} km" in html
 

@@ -51,7 +51,7 @@ def database_url(settings, instance_path: str | Path | None = None) -> str:
     if settings.database_url:
         return settings.database_url
     folder = Path(settings.instance_dir or instance_path or Path.cwd() / "instance")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
     return f"sqlite:///{folder / SQLITE_NAME}"
 
 

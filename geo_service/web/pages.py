@@ -70,7 +70,7 @@ def home():
             "name": _("Commune"),
             "nis": _("NIS code"),
             "province": _("Province"),
-            "population": _("Population (1 Jan 2020)"),
+            "population": _("Population (1 Jan %(year)s)", year=snapshot().base.population_year),
             "layer": _("Communes (2025)"),
         }
         fragments = maps.communes_map(
