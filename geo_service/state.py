@@ -273,6 +273,8 @@ class StateHolder:
                 return self._snapshot
             started = time.perf_counter()
             snapshot = build_snapshot(self.settings, self.base, self.published.records(), revision)
+            if snapshot.version == self._snapshot.version:  # same data: same time stamps, same bytes, same ETags
+                snapshot.built_at = self._snapshot.built_at
             built = time.perf_counter()
             self._prepare(snapshot)
             self._snapshot, self._revision = snapshot, revision  # readers see the old or the new, whole

@@ -252,16 +252,15 @@ def test_two_workers_build_a_persisted_value_once(tmp_path):
 
 # --- version ------------------------------------------------------------------------------------------
 def test_version_covers_imported_lists_and_the_revision(settings, tmp_path, monkeypatch):
-    """An import (a file in the instance folder today, a database row with PART 2) or a new
+    """An import (rows of the database's published records, like approved nominations) or a new
     published revision gives a new version, hence new ETags, even after a restart."""
     monkeypatch.setattr(state, "cached", lambda *args: None)  # no catalogue needed to see the key
     monkeypatch.setattr("geo_service.indicators.compute_indicators", lambda *args: None)
     local = replace(settings, instance_dir=tmp_path)
     before = state.build_snapshot(local, None, [], "nominations:3").version
     assert state.build_snapshot(local, None, [], "nominations:3").version == before
-    (tmp_path / "imports").mkdir()
-    (tmp_path / "imports" / "list.yaml").write_text("- id: imported-one\n")
-    after_import = state.build_snapshot(local, None, [], "nominations:3").version
+    imported = [{"id": "imported-one", "origin": "import"}]
+    after_import = state.build_snapshot(local, None, imported, "nominations:3").version
     assert after_import != before
     assert state.build_snapshot(local, None, [], "nominations:4").version != after_import
     assert state.build_snapshot(local, None, [{"id": "nomination-1"}], "nominations:3").version != after_import
