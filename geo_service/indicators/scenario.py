@@ -155,7 +155,8 @@ class KindBase:
     usable: np.ndarray
     trust: np.ndarray
     candidates: list[tuple[str, str]] | None = None
-    candidate_usable: np.ndarray | None = None
+    candidate_usable: np.ndarray | None = None  # communes x candidates: where a site of each is competent
+    candidate_own: np.ndarray | None = None  # communes x candidates: the candidate's network serves the commune
 
 
 @dataclass
@@ -255,11 +256,11 @@ class Planner:
         rule = rules.competence(kind, self.register, sites, len(self.index), self.areas, self.index)
         supply = pd.to_numeric(sites["capacity"], errors="coerce").fillna(1.0).to_numpy() \
             if "capacity" in sites else np.ones(len(sites))
-        candidates, candidate_usable = self._candidates(kind)
+        candidates, candidate_usable, candidate_own = self._candidates(kind)
         return KindBase(ids=sites.index.to_numpy(), labels=self.labels.reindex(sites.index).to_numpy(),
                         supply=supply, distance=distance_km(self.points, self.xy.loc[sites.index].to_numpy()),
                         usable=rule.usable, trust=self._trust(kind), candidates=candidates,
-                        candidate_usable=candidate_usable)
+                        candidate_usable=candidate_usable, candidate_own=candidate_own)
 
     def _candidates(self, kind: str):
         """The (initiative, network) pairs an added site of ``kind`` may belong to, in register
@@ -267,13 +268,13 @@ class Planner:
         initiative alone, not on where the site is)."""
         networks = self.register.of_kind(kind) if self.register is not None else None
         if networks is None or len(networks) == 0:
-            return None, None
+            return None, None, None
         pairs = [(i, n) for n in networks.index for i in networks.at[n, "initiatives"]]
         frame = pd.DataFrame({"initiative_id": [i for i, _ in pairs]}, index=pd.RangeIndex(len(pairs)))
         usable = rules.competence(kind, self.register, frame, len(self.index), self.areas, self.index).usable
         area = self.register.communes[networks.index].to_numpy()
         own = np.array([area[:, networks.index.get_loc(n)] for _, n in pairs]).T.reshape(len(self.index), -1)
-        return pairs, usable & own  # a site serves its own commune only through a network serving it
+        return pairs, usable, own
 
     def _trust(self, kind: str) -> np.ndarray:
         networks = self.register.of_kind(kind) if self.register is not None else None
@@ -304,7 +305,8 @@ class Planner:
         base = self.base(kind)
         if base.candidates is None:
             return None, None, np.ones(len(self.index), dtype=bool)
-        hits = np.flatnonzero(base.candidate_usable[self.index.get_loc(nis)])
+        row = self.index.get_loc(nis)
+        hits = np.flatnonzero(base.candidate_usable[row] & base.candidate_own[row])
         if not len(hits):
             return None, None, None
         initiative, network = base.candidates[hits[0]]

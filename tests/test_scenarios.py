@@ -1,0 +1,236 @@
+"""Scenarios (issue 15): "what if a site opened here, or that one closed?" on the real catalogue.
+
+The strongest check is the property test: for random scenarios, the incremental answer equals a
+full recompute (``indicators.compute``) on a catalogue changed the same way, with completeness
+frozen as docs/scenarios.md says (the register of the unchanged catalogue)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
+
+from geo_service.catalogue.register import read_register
+from geo_service.errors import InvalidParameter
+from geo_service.indicators import catalogue_fingerprint, compute, emp, load_population, tables
+from geo_service.indicators.params import IndicatorParams
+from geo_service.indicators.scenario import MAX_CHANGES, Change, Planner, Scenario
+
+INTEGRATION, EMPLOYMENT = "civic_integration_office", "public_employment_service"
+DESERT_KINDS = IndicatorParams().desert_kinds
+COLUMNS = ("status", "nearest_km", "nearest_site", "network_complete", "access_2sfca", "access_e2sfca")
+
+
+@pytest.fixture(scope="module")
+def inputs(base, settings):
+    from geo_service.catalogue import load_catalogue
+
+    catalogue = load_catalogue(base.boundaries, settings=settings)
+    struct, year = load_population(base, settings)
+    return SimpleNamespace(base=base, catalogue=catalogue, struct=struct, year=year, register=read_register(),
+                           employment=emp.with_gaps(emp.read_project_file()))
+
+
+def run(inputs, catalogue):
+    b = inputs.base.boundaries
+    return compute(b.communes, inputs.struct, inputs.year, catalogue, inputs.employment, IndicatorParams(),
+                   b.provinces, b.regions, register_entries=inputs.register)
+
+
+@pytest.fixture(scope="module")
+def real(inputs):
+    return run(inputs, inputs.catalogue)
+
+
+@pytest.fixture(scope="module")
+def planner(inputs, real):
+    return Planner(inputs.base.boundaries.communes, inputs.catalogue, real)
+
+
+def changed_catalogue(catalogue, result):
+    """The catalogue as the scenario describes it: closed sites closed, new sites added (in the
+    order of the changes, with the initiative the planner attached them to), capacities set."""
+    sites = catalogue.sites.copy()
+    sites["capacity"] = np.nan
+    for sid in result.closed:
+        sites.at[sid, "status"] = "closed"
+    for change in result.changes:
+        if change["op"] == "capacity":
+            sites.at[change["site"], "capacity"] = change["capacity"]
+    initiatives = catalogue.initiatives
+    rows = []
+    for site in result.new_sites:
+        initiative = site.initiative or initiatives.index[(initiatives["kind"] == site.kind)
+                                                          & (initiatives["status"] != "closed")][0]
+        rows.append({"id": site.id, "initiative_id": initiative, "name": "new", "kind": site.kind, "nis": site.nis,
+                     "place": None, "status": "active", "precision": "exact", "capacity": np.nan,
+                     "geometry": shapely.Point(site.xy)})
+    if rows:
+        new = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:31370").set_index("id").to_crs(sites.crs)
+        sites = pd.concat([sites, new])
+    return SimpleNamespace(initiatives=initiatives, sites=sites, service_areas=catalogue.service_areas)
+
+
+def full_recompute(inputs, real, catalogue):
+    """``indicators.compute`` on ``catalogue`` with the register of the unchanged catalogue
+    (completeness frozen: a hypothetical site does not change what the operator states)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tables, "build_register", lambda *args, **kwargs: real.register)
+        return run(inputs, catalogue)
+
+
+def assert_same(full, result, kinds):
+    for kind in kinds:
+        after = result.columns[kind]
+        for name in COLUMNS:
+            expected, got = full.communes[f"{name}_{kind}"].to_numpy(), after[name]
+            if name.startswith("access"):
+                np.testing.assert_allclose(got, expected.astype(float), rtol=1e-9, atol=1e-12, err_msg=f"{kind} {name}")
+            elif name == "nearest_km":
+                np.testing.assert_array_equal(got, expected.astype(float), err_msg=kind)
+            else:
+                same = (pd.isna(got) & pd.isna(expected)) | (got == expected)
+                assert same.all(), (kind, name, np.flatnonzero(~same)[:5])
+
+
+# --- the rules on two worked cases ------------------------------------------------------------------
+
+def test_adding_a_competent_site_in_a_gap_makes_it_served_and_counts_move_by_the_changes(real, planner):
+    gaps = real.communes.index[real.communes[f"status_{INTEGRATION}"] == "gap"]
+    nis = gaps[0]
+    result = planner.apply(Scenario.parse([f"add:{INTEGRATION}@{nis}"]))
+    summary, affected = result.summary[INTEGRATION], result.affected
+    row = affected.set_index("nis").loc[nis]
+    assert row["status_before"] == "gap" and row["status_after"] == "served" and row["nearest_km_after"] == 0
+    assert row["reach"] == "gained" and result.changes[0]["network"] == "cri-wallonie"
+    before, after = summary["counts"]["before"], summary["counts"]["after"]
+    assert before == real.status_counts([INTEGRATION])[INTEGRATION]
+    for status in ("served", "gap", "unknown"):
+        moved = int((affected["status_after"] == status).sum() - (affected["status_before"] == status).sum())
+        assert after[status] - before[status] == moved
+    changed = affected[affected["status_before"] != affected["status_after"]]
+    assert summary["transitions"] == {"gap→served": len(changed)} and len(changed) >= 1
+    assert summary["foreign_residents_gained"] == int(changed["foreign_residents"].sum()) > 0
+    assert summary["residents_lost"] == 0
+    # communes whose nearest competent site is unaffected keep their status and distance
+    untouched = real.communes.index.difference(affected["nis"])
+    after_status = pd.Series(result.columns[INTEGRATION]["status"], index=real.communes.index)
+    assert (after_status[untouched] == real.communes.loc[untouched, f"status_{INTEGRATION}"]).all()
+
+
+def test_closing_crilux_leaves_its_territory_without_a_mandated_cri(inputs, real, planner):
+    """CRILUX is the only CRI whose service area holds the province of Luxembourg. The CRI list
+    stays complete (frozen), but no remaining site's mandate covers those communes, and the rule
+    of status.competence calls a commune no recorded mandate covers ``unknown``, not ``gap``."""
+    areas = inputs.catalogue.service_areas
+    territory = set(areas.loc[areas["initiative_id"] == "cri-crilux", "nis"])
+    assert "84016" in territory and real.communes.loc["84016", f"status_{INTEGRATION}"] == "gap"  # Daverdisse
+    result = planner.apply(Scenario.parse(["close:cri-crilux-libramont"]))
+    after = pd.Series(result.columns[INTEGRATION]["status"], index=real.communes.index)
+    complete = pd.Series(result.columns[INTEGRATION]["network_complete"], index=real.communes.index)
+    assert (after[list(territory)] == "unknown").all() and not complete[list(territory)].any()
+    outside = real.communes.index.difference(list(territory))
+    assert (after[outside] == real.communes.loc[outside, f"status_{INTEGRATION}"]).all()
+    assert set(result.affected.loc[result.affected["status_before"] != result.affected["status_after"], "nis"]) <= territory
+    assert result.summary[INTEGRATION]["residents_lost"] > 0 and result.summary[INTEGRATION]["residents_gained"] == 0
+
+
+def test_capacity_changes_access_but_no_status(real, planner):
+    result = planner.apply(Scenario.parse(["capacity:forem-carrefour-metiers-huy=4"]))
+    affected = result.affected
+    assert len(affected) and (affected["status_before"] == affected["status_after"]).all()
+    assert (affected["access_2sfca_change"] > 0).any()
+
+
+# --- incremental equals full recompute ----------------------------------------------------------------
+
+@st.composite
+def scenarios(draw, communes, sites):
+    changes = []
+    for _ in range(draw(st.integers(1, 5))):
+        op = draw(st.sampled_from(["add", "add", "close", "kind", "capacity"]))
+        if op == "add":
+            changes.append(Change("add", kind=draw(st.sampled_from(DESERT_KINDS)), nis=draw(st.sampled_from(communes))))
+        elif op == "close":
+            changes.append(Change("close", site=draw(st.sampled_from(sites))))
+        elif op == "kind":
+            changes.append(Change("kind", site=draw(st.sampled_from(sites)), kind=draw(st.sampled_from(DESERT_KINDS))))
+        else:
+            changes.append(Change("capacity", site=draw(st.sampled_from(sites)),
+                                  capacity=draw(st.sampled_from([0.5, 2.0, 7.0]))))
+    return Scenario(tuple(changes))
+
+
+@pytest.fixture(scope="module")
+def measured_sites(planner):
+    sites = planner.sites
+    return sorted(sites.index[sites["kind"].isin(DESERT_KINDS) & (sites["kind"] != "social_welfare")]) + \
+        sorted(sites.index[sites["kind"] == "social_welfare"])[:20]
+
+
+@hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_incremental_equals_full_recompute(inputs, real, planner, measured_sites, data):
+    scenario = data.draw(scenarios(list(real.communes.index), measured_sites))
+    try:
+        result = planner.apply(scenario)
+    except InvalidParameter:
+        assume(False)  # e.g. a site closed twice, or a commune no competent mandate covers
+    full = full_recompute(inputs, real, changed_catalogue(inputs.catalogue, result))
+    assert_same(full, result, result.columns)
+    untouched = [k for k in DESERT_KINDS if k not in result.columns]
+    for kind in untouched:
+        pd.testing.assert_series_equal(full.communes[f"status_{kind}"], real.communes[f"status_{kind}"])
+
+
+def test_a_new_site_at_a_clicked_point_equals_the_full_recompute(inputs, real, planner):
+    result = planner.apply(Scenario.parse([f"add:{EMPLOYMENT}@50.63,5.57", "close:vdab-hasselt",
+                                           f"kind:cri-crilux-libramont={EMPLOYMENT}"]))
+    assert result.new_sites[0].nis == "62063"  # Liège
+    assert_same(full_recompute(inputs, real, changed_catalogue(inputs.catalogue, result)), result, result.columns)
+
+
+# --- a scenario is held in the URL and touches nothing stored -------------------------------------------
+
+@given(st.lists(st.one_of(
+    st.builds(lambda k, n: Change("add", kind=k, nis=n), st.sampled_from(DESERT_KINDS), st.from_regex(r"\d{5}", fullmatch=True)),
+    st.builds(lambda k, lat, lon: Change("add", kind=k, lat=round(lat, 5), lon=round(lon, 5)), st.sampled_from(DESERT_KINDS),
+              st.floats(49.4, 51.6), st.floats(2.5, 6.5)),
+    st.builds(lambda s: Change("close", site=s), st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True)),
+    st.builds(lambda s, c: Change("capacity", site=s, capacity=c), st.just("vdab-hasselt"), st.sampled_from([0.5, 3.0, 12.0])),
+), max_size=MAX_CHANGES))
+def test_the_url_round_trips_a_scenario(changes):
+    from urllib.parse import parse_qs
+
+    scenario = Scenario(tuple(changes))
+    assert Scenario.parse(scenario.tokens) == scenario
+    assert Scenario.parse(parse_qs(scenario.query(kind=INTEGRATION)).get("change", [])) == scenario
+
+
+def test_bad_scenarios_give_one_message_per_change(planner):
+    bad = ["add:spaceship@62096", f"add:{INTEGRATION}@99999", "close:no-such-site", f"add:{INTEGRATION}@48.85,2.35",
+           "teleport:x", f"kind:vdab-hasselt={EMPLOYMENT}"]
+    with pytest.raises(InvalidParameter) as syntax:
+        Scenario.parse(bad)
+    assert len(syntax.value.details["errors"]) == 1 and "teleport" in syntax.value.details["errors"][0]
+    with pytest.raises(InvalidParameter) as caught:
+        planner.apply(Scenario.parse([b for b in bad if not b.startswith("teleport")]))
+    errors = caught.value.details["errors"]
+    assert len(errors) == 5 and caught.value.status == 400
+    for needle in ("unknown kind 'spaceship'", "unknown commune '99999'", "unknown site 'no-such-site'",
+                   "outside Belgium", "already of kind"):
+        assert sum(needle in e for e in errors) == 1, (needle, errors)
+    with pytest.raises(InvalidParameter, match=f"too many changes: 11, at most {MAX_CHANGES}"):
+        Scenario.parse([f"add:{INTEGRATION}@62063"] * 11)
+
+
+def test_a_scenario_never_changes_the_catalogue_or_the_indicators(inputs, real, planner):
+    fingerprint, table = catalogue_fingerprint(inputs.catalogue), real.communes.copy()
+    planner.apply(Scenario.parse(["close:cri-crilux-libramont", f"add:{INTEGRATION}@84016", "capacity:vdab-hasselt=3"]))
+    assert catalogue_fingerprint(inputs.catalogue) == fingerprint
+    pd.testing.assert_frame_equal(real.communes, table)
