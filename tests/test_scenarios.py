@@ -15,36 +15,16 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
 
-from geo_service.catalogue.register import read_register
+from test_status_real import inputs, real, run  # noqa: F401  (fixtures: the real catalogue, computed once)
+
 from geo_service.errors import InvalidParameter
-from geo_service.indicators import catalogue_fingerprint, compute, emp, load_population, tables
+from geo_service.indicators import catalogue_fingerprint, tables
 from geo_service.indicators.params import IndicatorParams
 from geo_service.indicators.scenario import MAX_CHANGES, Change, Planner, Scenario
 
 INTEGRATION, EMPLOYMENT = "civic_integration_office", "public_employment_service"
 DESERT_KINDS = IndicatorParams().desert_kinds
 COLUMNS = ("status", "nearest_km", "nearest_site", "network_complete", "access_2sfca", "access_e2sfca")
-
-
-@pytest.fixture(scope="module")
-def inputs(base, settings):
-    from geo_service.catalogue import load_catalogue
-
-    catalogue = load_catalogue(base.boundaries, settings=settings)
-    struct, year = load_population(base, settings)
-    return SimpleNamespace(base=base, catalogue=catalogue, struct=struct, year=year, register=read_register(),
-                           employment=emp.with_gaps(emp.read_project_file()))
-
-
-def run(inputs, catalogue):
-    b = inputs.base.boundaries
-    return compute(b.communes, inputs.struct, inputs.year, catalogue, inputs.employment, IndicatorParams(),
-                   b.provinces, b.regions, register_entries=inputs.register)
-
-
-@pytest.fixture(scope="module")
-def real(inputs):
-    return run(inputs, inputs.catalogue)
 
 
 @pytest.fixture(scope="module")
