@@ -286,6 +286,13 @@ class Planner:
 
     # --- validation -----------------------------------------------------------------------------
 
+    def to_wgs84(self, points) -> list[tuple[float, float]]:
+        """(lat, lon) of EPSG:31370 points, rounded to 5 decimals (about 1 m)."""
+        from pyproj import Transformer
+
+        back = Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
+        return [(round(lat, 5), round(lon, 5)) for lon, lat in (back.transform(x, y) for x, y in points)]
+
     def commune_at(self, lat: float, lon: float) -> tuple[str | None, tuple[float, float]]:
         """(nis of the commune holding the WGS84 point or None, its EPSG:31370 coordinates)."""
         import shapely

@@ -1,0 +1,131 @@
+"""Scenario page ``/plan`` and its downloads: a thin view over ``geo_service.indicators.scenario``
+(docs/scenarios.md). The scenario lives in the URL (``change=`` repeated); nothing is stored."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import orjson
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..errors import InvalidParameter
+from ..indicators.scenario import Planner, Scenario, parse_change
+from ..mapviews import gaps, knowledge
+from ..security import allow_scripts, render_cacheable
+from .maps_pages import _points_wgs84, _suggestions
+from .pages import PageCache, area_names, asset_urls, collection, commune_url, current_language, labels, snapshot
+
+bp = Blueprint("plan", __name__)
+PAGE_CACHE = 64  # scenario pages kept per snapshot
+
+
+def planner() -> Planner:
+    snap = snapshot()
+    return snap.derived("scenario.planner",
+                        lambda: Planner(snap.base.boundaries.communes, snap.catalogue, snap.indicators))
+
+
+def desert_kinds() -> tuple[str, ...]:
+    params = getattr(snapshot().indicators, "params", None) or {}
+    return tuple(params.get("desert_kinds", ()))
+
+
+def scenario_from_request() -> Scenario:
+    return Scenario.parse(request.args.getlist("change"))
+
+
+def page_kind(scenario: Scenario) -> str:
+    """The kind shown: ``kind=`` if given, else that of the first change naming one."""
+    asked = request.args.get("kind") or next((c.kind for c in scenario.changes if c.kind), None)
+    return gaps.parse_kind(asked, desert_kinds())
+
+
+def plan_url(scenario: Scenario, kind: str, endpoint: str = "plan.plan_page") -> str:
+    return url_for(endpoint) + "?" + scenario.query(kind=kind, lang=current_language())
+
+
+@bp.get("/plan")
+def plan_page():
+    scenario = scenario_from_request()
+    kind = page_kind(scenario)
+    at = (request.args.get("at") or "").strip()
+    if at:  # the form "add a site in a commune": back to the canonical URL with one change more
+        try:
+            change = parse_change(f"add:{kind}@{at}")
+        except ValueError as exc:
+            raise InvalidParameter(f"at={at!r}: {exc}", parameter="at") from None
+        return redirect(plan_url(scenario.plus(change), kind), code=303)
+    result = planner().apply(scenario)  # InvalidParameter (400) before anything is rendered
+    snap = snapshot()
+    cache = snap.derived(("pages.cache", "plan"), lambda: PageCache(PAGE_CACHE))
+    key = (current_language(), kind, tuple(scenario.tokens))
+    etag, raw, _packed, hashes = cache.get(key, lambda: render_cacheable(lambda: _render(scenario, kind, result)))
+    allow_scripts(hashes)
+    response = Response(raw, mimetype="text/html")
+    response.headers["ETag"] = f'"{snap.version}-{etag}"'
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _render(scenario: Scenario, kind: str, result) -> str:
+    snap, lang, vocab = snapshot(), current_language(), labels()
+    plan = planner()
+    names = area_names("commune", lang)
+    suggested, radius = _suggestions(kind)
+    view = gaps.gaps_map(plan.communes_after(result, kind), collection("commune"), names, kind, suggested,
+                         _points_wgs84(), asset_urls(), commune_url, vocab["kinds"][kind], _,
+                         networks=getattr(snap.indicators, "networks", None), reach_km=radius,
+                         kind_noun=vocab["kind_nouns"][kind], status_labels=vocab["service_statuses"])
+    changes = [{**entry, "remove": plan_url(scenario.without(i), kind),
+                "where": names.get(entry.get("nis"), entry.get("nis"))} for i, entry in enumerate(result.changes)]
+    new_labels = {site.id: _("new site (scenario), %(place)s", place=names.get(site.nis, site.nis))
+                  for site in result.new_sites if site.id.startswith("scenario-") and site.label.startswith("new site")}
+    affected = result.affected.assign(name=result.affected["nis"].map(names))
+    affected["nearest_name_after"] = [new_labels.get(sid, label) for sid, label in
+                                      zip(affected["nearest_site_after"], affected["nearest_name_after"])]
+    affected = affected.to_dict("records")
+    markers = [{"lat": lat, "lon": lon, "label": site.label, "kind": vocab["kinds"][site.kind]}
+               for site, (lat, lon) in zip(result.new_sites, plan.to_wgs84([s.xy for s in result.new_sites]))]
+    add_suggested = [{**row, "url": plan_url(scenario.plus(parse_change(f"add:{kind}@{row['nis']}")), kind)}
+                     for row in view.summary["suggestions"]]
+    query = scenario.query(kind=kind, lang=lang)
+    return render_template(
+        "plan.html", view=view, kind=kind, kinds=desert_kinds(), labels=vocab, radius=radius, scenario=scenario,
+        changes=changes, summary=result.summary, affected=affected, markers=orjson.dumps(markers).decode(),
+        communes=sorted(names.items(), key=lambda item: item[1]), add_suggested=add_suggested,
+        click_url=plan_url(scenario, kind), other_urls={k: plan_url(scenario, k) for k in result.summary if k in desert_kinds()},
+        pop_year=(snap.indicators.params or {}).get("population_year"), catchment=plan.params.catchment_km, csv_url=f"{url_for('plan.plan_csv')}?{query}",
+        geojson_url=f"{url_for('plan.plan_geojson')}?{query}",
+        network_rows=knowledge.network_rows(getattr(snap.indicators, "networks", None), kinds=[kind]))
+
+
+def _affected_records():
+    scenario = scenario_from_request()
+    result = planner().apply(scenario)
+    names = area_names("commune", current_language())
+    frame = result.affected.assign(name=result.affected["nis"].map(names))
+    return scenario, result, frame[["nis", "name", *[c for c in frame.columns if c not in ("nis", "name")]]]
+
+
+@bp.get("/plan.csv")
+def plan_csv():
+    scenario, _result, frame = _affected_records()
+    out = io.StringIO()
+    frame.assign(scenario=" ".join(scenario.tokens)).to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="scenario-communes.csv"'})
+
+
+@bp.get("/plan.geojson")
+def plan_geojson():
+    scenario, result, frame = _affected_records()
+    display = snapshot().base.display["commune"]
+    geometry = display.geometry.reindex(frame["nis"]).to_numpy()
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    features = [{"type": "Feature", "id": f"{r['nis']}:{r['kind']}", "geometry": g.__geo_interface__ if g is not None else None,
+                 "properties": r} for r, g in zip(records, geometry)]
+    body = {"type": "FeatureCollection", "scenario": scenario.tokens, "summary": result.summary, "features": features}
+    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY, default=str), mimetype="application/geo+json",
+                    headers={"Content-Disposition": 'attachment; filename="scenario-communes.geojson"'})
