@@ -214,3 +214,74 @@ def test_a_scenario_never_changes_the_catalogue_or_the_indicators(inputs, real, 
     planner.apply(Scenario.parse(["close:cri-crilux-libramont", f"add:{INTEGRATION}@84016", "capacity:vdab-hasselt=3"]))
     assert catalogue_fingerprint(inputs.catalogue) == fingerprint
     pd.testing.assert_frame_equal(real.communes, table)
+
+
+# --- the page, its downloads and the links to it --------------------------------------------------------
+
+PUBLISHED = ("/downloads/sites.geojson", "/downloads/sites.csv", "/downloads/communes.csv",
+             "/collections/communes/items?limit=1000", "/map/gaps?kind=civic_integration_office&lang=en")
+
+
+def test_the_page_and_downloads_never_change_what_is_published(client):
+    before = {url: client.get(url) for url in PUBLISHED}
+    assert all(r.status_code == 200 for r in before.values()), {u: r.status_code for u, r in before.items()}
+    for url in ("/plan?change=close:cri-crilux-libramont&change=add:civic_integration_office@84016&lang=en",
+                "/plan.csv?change=close:cri-crilux-libramont", "/plan.geojson?change=capacity:vdab-hasselt=5"):
+        assert client.get(url).status_code == 200, url
+    for url, response in before.items():
+        again = client.get(url)
+        assert again.data == response.data and again.headers.get("ETag") == response.headers.get("ETag"), url
+
+
+@pytest.mark.parametrize("lang,words", [("fr", ("Effet du scénario", "avec les changements")),
+                                        ("nl", ("Effect van het scenario", "met de wijzigingen")),
+                                        ("en", ("Effect of the scenario", "with the changes"))])
+def test_the_page_shows_before_and_after_in_each_language(client, lang, words):
+    page = client.get(f"/plan?change=add:civic_integration_office@84016&lang={lang}")
+    html = page.data.decode()
+    assert page.status_code == 200 and all(w in html for w in words)
+    assert 'data-nis="84016"' in html  # Daverdisse, a gap, appears among the changed communes
+    assert "/static/plan.js" in html and "change=add%3Acivic_integration_office%4084016" in html
+
+
+def test_the_page_links_keep_the_scenario_in_the_url(client):
+    from urllib.parse import parse_qs, urlsplit
+
+    added = client.get("/plan?kind=civic_integration_office&change=close:cri-crilux-libramont&at=84016&lang=en")
+    assert added.status_code == 303
+    query = parse_qs(urlsplit(added.headers["Location"]).query)
+    assert query["change"] == ["close:cri-crilux-libramont", "add:civic_integration_office@84016"]
+    html = client.get(added.headers["Location"]).data.decode()
+    removes = [a.split('"')[0].replace("&amp;", "&") for a in html.split('class="remove" href="')[1:]]
+    assert [parse_qs(urlsplit(r).query)["change"] for r in removes] == [["add:civic_integration_office@84016"],
+                                                                        ["close:cri-crilux-libramont"]]
+
+
+def test_bad_scenarios_get_400_with_a_message_per_change(client):
+    response = client.get("/plan.geojson?change=add:spaceship@62096&change=close:no-such-site"
+                          "&change=add:civic_integration_office@48.85,2.35", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    errors = response.get_json()["details"]["errors"]
+    assert len(errors) == 3 and "spaceship" in errors[0] and "no-such-site" in errors[1] and "outside Belgium" in errors[2]
+    page = client.get("/plan?" + "&".join(["change=close:vdab-hasselt"] * 11))
+    assert page.status_code == 400 and b"too many changes" in page.data
+
+
+def test_downloads_list_the_affected_communes(client, real):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/plan.csv?change=add:civic_integration_office@84016").data.decode())))
+    assert rows and {r["kind"] for r in rows} == {INTEGRATION}
+    daverdisse = next(r for r in rows if r["nis"] == "84016")
+    assert (daverdisse["status_before"], daverdisse["status_after"]) == ("gap", "served")
+    geo = client.get("/plan.geojson?change=add:civic_integration_office@84016").get_json()
+    assert len(geo["features"]) == len(rows) and all(f["geometry"] for f in geo["features"])
+    assert geo["summary"][INTEGRATION]["counts"]["before"] == real.status_counts([INTEGRATION])[INTEGRATION]
+
+
+def test_commune_page_and_gaps_map_link_to_a_scenario(client):
+    commune = client.get("/commune/84016?lang=en").data.decode()  # Daverdisse: a gap for civic integration
+    assert "/plan?kind=civic_integration_office&amp;change=add:civic_integration_office@84016" in commune
+    gaps = client.get("/map/gaps?kind=civic_integration_office&lang=en").data.decode()
+    assert 'class="add-suggested" href="/plan?kind=civic_integration_office&amp;change=add:civic_integration_office@' in gaps
