@@ -24,7 +24,9 @@
         .bindTooltip(m.kind + ": " + m.label).addTo(map);
     });
     map.getContainer().classList.add("plan-clickable");
-    map.on("click", function (e) {
+    // "preclick": Leaflet fires it on the map for every click, also on a commune whose popup
+    // stops the "click" itself from reaching the map
+    map.on("preclick", function (e) {
       var lat = e.latlng.lat.toFixed(5), lon = e.latlng.lng.toFixed(5);
       var change = "add:" + kind + "@" + lat + "," + lon;
       window.location.assign(base + (base.indexOf("?") >= 0 ? "&" : "?") + "change=" + encodeURIComponent(change));

@@ -433,6 +433,13 @@ class Planner:
         affected = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=AFFECTED_COLUMNS)
         return Result(scenario, affected[AFFECTED_COLUMNS], summary, columns, new_sites, list(closed), described)
 
+    def unchanged_summary(self, kind: str) -> dict:
+        """The summary of a kind no change touches: the snapshot's counts, nothing gained or lost."""
+        table = self.indicators.communes
+        current = {name: table[f"{name}_{kind}"].to_numpy() for name in ("status", "nearest_km", "nearest_site",
+                                                                        "nearest_name", "access_2sfca", "access_e2sfca")}
+        return self._compare(kind, current)[1]
+
     def _compare(self, kind: str, after: dict[str, np.ndarray]) -> tuple[pd.DataFrame, dict]:
         table = self.indicators.communes
         before = {name: table[f"{name}_{kind}"].to_numpy() for name in ("status", "nearest_km", "nearest_site",

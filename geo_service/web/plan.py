@@ -93,7 +93,7 @@ def _render(scenario: Scenario, kind: str, result) -> str:
     query = scenario.query(kind=kind, lang=lang)
     return render_template(
         "plan.html", view=view, kind=kind, kinds=desert_kinds(), labels=vocab, radius=radius, scenario=scenario,
-        changes=changes, summary=result.summary, affected=affected, markers=orjson.dumps(markers).decode(),
+        changes=changes, summary=result.summary, current=result.summary.get(kind) or plan.unchanged_summary(kind), affected=affected, markers=orjson.dumps(markers).decode(),
         communes=sorted(names.items(), key=lambda item: item[1]), add_suggested=add_suggested,
         click_url=plan_url(scenario, kind), other_urls={k: plan_url(scenario, k) for k in result.summary if k in desert_kinds()},
         pop_year=(snap.indicators.params or {}).get("population_year"), catchment=plan.params.catchment_km, csv_url=f"{url_for('plan.plan_csv')}?{query}",
