@@ -37,14 +37,17 @@ logconfig_dict = {
 }
 
 
-
 def when_ready(server):
     """With preload_app the app is loaded in the master: render the common pages there before the
     workers fork, so each worker starts warm, and re-render them in the background of each worker
-    after a nomination is published (GEO_SERVICE_WARM_UP=0 skips both)."""
-    if _settings.warm_up and preload_app:
+    after a nomination is published (GEO_SERVICE_WARM_UP=0 skips both). The master then stops
+    its own check for new data: only the workers serve, each with its own background check."""
+    if not preload_app:
+        return
+    app = server.app.wsgi()
+    if _settings.warm_up:
         from geo_service.warmup import rewarm_on_new_data, warm_up
 
-        app = server.app.wsgi()
         warm_up(app)
         rewarm_on_new_data(app)  # and again in each worker whenever published data change
+    app.extensions["geo_service"].stop()
