@@ -285,3 +285,19 @@ def test_commune_page_and_gaps_map_link_to_a_scenario(client):
     assert "/plan?kind=civic_integration_office&amp;change=add:civic_integration_office@84016" in commune
     gaps = client.get("/map/gaps?kind=civic_integration_office&lang=en").data.decode()
     assert 'class="add-suggested" href="/plan?kind=civic_integration_office&amp;change=add:civic_integration_office@' in gaps
+
+
+def test_the_api_answers_a_scenario_and_is_documented(client):
+    response = client.get("/api/scenario?change=add:civic_integration_office@84016&change=close:vdab-hasselt")
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    doc = response.get_json()
+    assert doc["scenario"] == ["add:civic_integration_office@84016", "close:vdab-hasselt"]
+    assert set(doc["summary"]) == {INTEGRATION, EMPLOYMENT}
+    daverdisse = next(c for c in doc["communes"] if c["nis"] == "84016" and c["kind"] == INTEGRATION)
+    assert (daverdisse["status_before"], daverdisse["status_after"], daverdisse["nearest_km_after"]) == ("gap", "served", 0.0)
+    assert client.get(response.request.full_path, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    bad = client.get("/api/scenario?change=add:spaceship@1&change=close:nope&change=kind:vdab-hasselt=moon")
+    assert bad.status_code == 400 and len(bad.get_json()["details"]["errors"]) == 3
+    assert client.get("/api/scenario?change=close:vdab-hasselt&colour=red").status_code == 400
+    path = client.get("/api?f=json").get_json()["paths"]["/api/scenario"]["get"]
+    assert path["parameters"][0]["name"] == "change" and "400" in path["responses"]

@@ -86,6 +86,25 @@ def _op(op_id: str, summary: str, media: dict[str, dict], params: list, tags: li
     }
 
 
+def scenario_path(f: dict, lang: dict) -> dict:
+    """``/api/scenario``: what a list of changes to the catalogue would change (docs/scenarios.md)."""
+    from ..indicators.scenario import MAX_CHANGES, SYNTAX
+
+    change = _param("change", f"One change, repeated (at most {MAX_CHANGES}): {SYNTAX}. Example: "
+                    "`change=add:civic_integration_office@84016&change=close:vdab-hasselt`. A bad change is a 400 "
+                    "listing every bad change in `details.errors`.",
+                    {"type": "array", "maxItems": MAX_CHANGES, "items": {"type": "string"}}, "form", True)
+    result = {"type": "object", "properties": {
+        "scenario": {"type": "array", "items": {"type": "string"}},
+        "changes": {"type": "array", "items": {"type": "object"}, "description": "each change as understood"},
+        "summary": {"type": "object", "description": "per kind: status counts before/after, transitions, "
+                    "residents and foreign residents within reach gained and lost"},
+        "communes": {"type": "array", "items": {"type": "object"}, "description": "one record per commune and "
+                     "kind that changes: status, nearest competent site, distance, 2SFCA/E2SFCA before and after"}}}
+    return _op("getScenario", "Effect of a scenario (sites added, closed, re-kinded or resized) on every commune",
+               {d.JSON: result}, [change, f, lang], ["Scenarios"])
+
+
 def build_openapi(api, base: str) -> dict:
     obj, html = {"type": "object"}, {"type": "string"}
     f, lang = COMMON_PARAMS["f"], COMMON_PARAMS["lang"]
@@ -158,6 +177,7 @@ def build_openapi(api, base: str) -> dict:
         paths[f"/downloads/{cid}.sources.json"] = _op(
             f"sources_{op}", f"Sources and licences of {c.title}", {d.JSON: obj}, [], tag, ()
         )
+    paths["/api/scenario"] = scenario_path(f, lang)
     return {
         "openapi": "3.0.3",
         "info": {

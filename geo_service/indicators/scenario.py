@@ -99,6 +99,12 @@ def parse_change(token: str) -> Change:
     raise ValueError(f"not a change: use {SYNTAX}")
 
 
+def _change_number(message: str) -> int:
+    """Where a message of :meth:`Planner.parse` goes: "change N ..." after N-1, the others first."""
+    match = re.match(r"change (\d+) ", message)
+    return int(match[1]) if match else 0
+
+
 def _fail(errors: list[str]) -> None:
     if errors:
         raise InvalidParameter("invalid scenario: " + "; ".join(errors), parameter="change", errors=errors)
@@ -319,13 +325,36 @@ class Planner:
         initiative, network = base.candidates[hits[0]]
         return initiative, network, base.candidate_usable[:, hits[0]]
 
-    def resolve(self, scenario: Scenario) -> tuple[list[NewSite], dict[str, str], dict[str, float], list[dict]]:
+    def parse(self, tokens) -> Scenario:
+        """The scenario of these URL values, every change checked (its form, then against the
+        snapshot): InvalidParameter (400) with one message per bad change, in their order."""
+        tokens = [t for t in tokens if t and t.strip()]
+        try:
+            return Scenario.parse(tokens)
+        except InvalidParameter as syntax:
+            errors, good, numbers = [], [], []
+            for number, token in enumerate(tokens[:MAX_CHANGES * 5], 1):
+                try:
+                    good.append(parse_change(token))
+                    numbers.append(number)
+                except ValueError:
+                    pass
+            try:
+                self.resolve(Scenario(tuple(good)), numbers, limit=False)
+            except InvalidParameter as checked:
+                errors = checked.details["errors"]
+            merged = sorted([*syntax.details["errors"], *errors], key=_change_number)
+            _fail(merged)
+            raise
+
+    def resolve(self, scenario: Scenario, numbers=None, limit: bool = True):
         """Check every change against the snapshot: (new sites, closed site -> its kind, capacity
-        per site, a description of each change). InvalidParameter with one message per bad change."""
+        per site, a description of each change). InvalidParameter with one message per bad change
+        (``numbers``: their positions in the URL, when some were left out)."""
         errors, added, closed, capacity, described = [], [], {}, {}, []
-        if len(scenario) > MAX_CHANGES:
+        if limit and len(scenario) > MAX_CHANGES:
             errors.append(f"too many changes: {len(scenario)}, at most {MAX_CHANGES}")
-        for number, change in enumerate(scenario.changes, 1):
+        for number, change in zip(numbers or range(1, len(scenario) + 1), scenario.changes):
             where = f"change {number} ({change.token})"
             if change.kind is not None and change.kind not in self.kinds:
                 errors.append(f"{where}: unknown kind {change.kind!r}: use one of {', '.join(self.kinds)}")

@@ -10,15 +10,18 @@ import orjson
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..api.query import check_known
 from ..errors import InvalidParameter
-from ..indicators.scenario import Planner, Scenario, parse_change
+from ..indicators.scenario import Planner, Scenario, parse_change, result_json
 from ..mapviews import gaps, knowledge
-from ..security import allow_scripts, render_cacheable
+from . import api
 from .maps_pages import _points_wgs84, _suggestions
-from .pages import PageCache, area_names, asset_urls, collection, commune_url, current_language, labels, snapshot
+from .pages import area_names, asset_urls, collection, commune_url, current_language, labels, snapshot
+from .responses import JSON, PAGE_MEDIA_TYPE, PAGE_VARY, cached_body, send
 
 bp = Blueprint("plan", __name__)
 PAGE_CACHE = 64  # scenario pages kept per snapshot
+API_CACHE = 256  # scenario answers kept per snapshot
 
 
 def planner() -> Planner:
@@ -33,7 +36,7 @@ def desert_kinds() -> tuple[str, ...]:
 
 
 def scenario_from_request() -> Scenario:
-    return Scenario.parse(request.args.getlist("change"))
+    return planner().parse(request.args.getlist("change"))
 
 
 def page_kind(scenario: Scenario) -> str:
@@ -58,15 +61,10 @@ def plan_page():
             raise InvalidParameter(f"at={at!r}: {exc}", parameter="at") from None
         return redirect(plan_url(scenario.plus(change), kind), code=303)
     result = planner().apply(scenario)  # InvalidParameter (400) before anything is rendered
-    snap = snapshot()
-    cache = snap.derived(("pages.cache", "plan"), lambda: PageCache(PAGE_CACHE))
     key = (current_language(), kind, tuple(scenario.tokens))
-    etag, raw, _packed, hashes = cache.get(key, lambda: render_cacheable(lambda: _render(scenario, kind, result)))
-    allow_scripts(hashes)
-    response = Response(raw, mimetype="text/html")
-    response.headers["ETag"] = f'"{snap.version}-{etag}"'
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    body = cached_body(key, PAGE_MEDIA_TYPE, lambda: _render(scenario, kind, result), family=("pages.cache", "plan"),
+                       size=PAGE_CACHE, html_page=True)
+    return send(body, "no-cache", PAGE_VARY)
 
 
 def _render(scenario: Scenario, kind: str, result) -> str:
@@ -129,3 +127,20 @@ def plan_geojson():
     body = {"type": "FeatureCollection", "scenario": scenario.tokens, "summary": result.summary, "features": features}
     return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY, default=str), mimetype="application/geo+json",
                     headers={"Content-Disposition": 'attachment; filename="scenario-communes.geojson"'})
+
+
+# The API's operation lives on the API blueprint (its CORS headers, its JSON errors) but here,
+# beside the page it mirrors; documented in geo_service/api/openapi.py.
+@api.bp.get("/api/scenario")
+def scenario_api():
+    """The scenario's changed indicators per commune and its summary per kind (JSON)."""
+    check_known(request.args, {"change", "lang", "f"})
+    scenario = scenario_from_request()
+
+    def build() -> bytes:
+        result = planner().apply(scenario)
+        return orjson.dumps(result_json(result, area_names("commune", "en")), option=orjson.OPT_SERIALIZE_NUMPY,
+                            default=str)
+
+    body = cached_body(tuple(scenario.tokens), JSON, build, family=("api.cache", "scenario"), size=API_CACHE)
+    return send(body, api.CACHE_CONTROL, "Accept, Accept-Encoding")
