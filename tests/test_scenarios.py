@@ -45,6 +45,8 @@ def changed_catalogue(catalogue, result):
     initiatives = catalogue.initiatives
     rows = []
     for site in result.new_sites:
+        if not site.competent:
+            continue  # it serves no one: as if it were not there
         initiative = site.initiative or initiatives.index[(initiatives["kind"] == site.kind)
                                                           & (initiatives["status"] != "closed")][0]
         rows.append({"id": site.id, "initiative_id": initiative, "name": "new", "kind": site.kind, "nis": site.nis,
@@ -142,7 +144,7 @@ def scenarios(draw, communes, sites):
             changes.append(Change("kind", site=draw(st.sampled_from(sites)), kind=draw(st.sampled_from(DESERT_KINDS))))
         else:
             changes.append(Change("capacity", site=draw(st.sampled_from(sites)),
-                                  capacity=draw(st.sampled_from([0.5, 2.0, 7.0]))))
+                                  capacity=draw(st.sampled_from([1.0, 2.0, 7.0]))))
     return Scenario(tuple(changes))
 
 
@@ -182,7 +184,7 @@ def test_a_new_site_at_a_clicked_point_equals_the_full_recompute(inputs, real, p
     st.builds(lambda k, lat, lon: Change("add", kind=k, lat=round(lat, 5), lon=round(lon, 5)), st.sampled_from(DESERT_KINDS),
               st.floats(49.4, 51.6), st.floats(2.5, 6.5)),
     st.builds(lambda s: Change("close", site=s), st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True)),
-    st.builds(lambda s, c: Change("capacity", site=s, capacity=c), st.just("vdab-hasselt"), st.sampled_from([0.5, 3.0, 12.0])),
+    st.builds(lambda s, c: Change("capacity", site=s, capacity=c), st.just("vdab-hasselt"), st.sampled_from([1.0, 3.0, 12.0, 9999.0])),
 ), max_size=MAX_CHANGES))
 def test_the_url_round_trips_a_scenario(changes):
     from urllib.parse import parse_qs
@@ -194,19 +196,34 @@ def test_the_url_round_trips_a_scenario(changes):
 
 def test_bad_scenarios_give_one_message_per_change(planner):
     bad = ["add:spaceship@62096", f"add:{INTEGRATION}@99999", "close:no-such-site", f"add:{INTEGRATION}@48.85,2.35",
-           "teleport:x", f"kind:vdab-hasselt={EMPLOYMENT}"]
+           "teleport:x", "capacity:vdab-hasselt=0"]
     with pytest.raises(InvalidParameter) as syntax:
         Scenario.parse(bad)
-    assert len(syntax.value.details["errors"]) == 1 and "teleport" in syntax.value.details["errors"][0]
+    errors = syntax.value.details["errors"]
+    assert len(errors) == 2 and "teleport" in errors[0] and "capacity:vdab-hasselt=0" in errors[1]
     with pytest.raises(InvalidParameter) as caught:
-        planner.apply(Scenario.parse([b for b in bad if not b.startswith("teleport")]))
+        planner.parse(bad)  # form and snapshot checked together: every bad change, in URL order
     errors = caught.value.details["errors"]
-    assert len(errors) == 5 and caught.value.status == 400
-    for needle in ("unknown kind 'spaceship'", "unknown commune '99999'", "unknown site 'no-such-site'",
-                   "outside Belgium", "already of kind"):
-        assert sum(needle in e for e in errors) == 1, (needle, errors)
+    assert len(errors) == 6 and caught.value.status == 400
+    for number, needle in enumerate(("unknown kind 'spaceship'", "unknown commune '99999'", "unknown site 'no-such-site'",
+                                     "outside Belgium", "not a change", "not a change"), 1):
+        assert errors[number - 1].startswith(f"change {number} ") and needle in errors[number - 1], errors
     with pytest.raises(InvalidParameter, match=f"too many changes: 11, at most {MAX_CHANGES}"):
         Scenario.parse([f"add:{INTEGRATION}@62063"] * 11)
+
+
+def test_changes_that_change_nothing_are_answered_not_refused(real, planner):
+    """Well-formed changes naming known things are accepted, and say when they change nothing: a
+    site where no competent network has a mandate (Tournai: no CRI is recorded for Wallonie
+    picarde) serves no one; a site closed twice, or given its own kind, changes nothing more."""
+    assert real.communes.loc["57081", f"status_{INTEGRATION}"] == "unknown"
+    result = planner.apply(Scenario.parse([f"add:{INTEGRATION}@57081", "close:vdab-hasselt", "close:vdab-hasselt",
+                                           f"kind:vdab-gent={EMPLOYMENT}"]))
+    assert [c["effect"] for c in result.changes] == ["serves_no_one", "changes", "already_closed", "same_kind"]
+    assert INTEGRATION in result.columns and result.affected[result.affected["kind"] == INTEGRATION].empty
+    alone = planner.apply(Scenario.parse(["close:vdab-hasselt"]))
+    pd.testing.assert_frame_equal(result.affected[result.affected["kind"] == EMPLOYMENT].reset_index(drop=True),
+                                  alone.affected.reset_index(drop=True), check_dtype=False)
 
 
 def test_a_scenario_never_changes_the_catalogue_or_the_indicators(inputs, real, planner):
@@ -296,7 +313,7 @@ def test_the_api_answers_a_scenario_and_is_documented(client):
     daverdisse = next(c for c in doc["communes"] if c["nis"] == "84016" and c["kind"] == INTEGRATION)
     assert (daverdisse["status_before"], daverdisse["status_after"], daverdisse["nearest_km_after"]) == ("gap", "served", 0.0)
     assert client.get(response.request.full_path, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
-    bad = client.get("/api/scenario?change=add:spaceship@1&change=close:nope&change=kind:vdab-hasselt=moon")
+    bad = client.get("/api/scenario?change=add:spaceship@1&change=close:nope&change=kind:vdab-hasselt=moon")  # 1: form
     assert bad.status_code == 400 and len(bad.get_json()["details"]["errors"]) == 3
     assert client.get("/api/scenario?change=close:vdab-hasselt&colour=red").status_code == 400
     path = client.get("/api?f=json").get_json()["paths"]["/api/scenario"]["get"]

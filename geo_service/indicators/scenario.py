@@ -40,7 +40,6 @@ from .distances import distance_km, site_points
 from .params import IndicatorParams
 
 MAX_CHANGES = 10
-MAX_CAPACITY = 10_000.0
 NEW_SITE_PREFIX = "scenario-"
 _SITE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}"
 _NUMBER = r"-?\d{1,3}(?:\.\d{1,10})?"
@@ -49,7 +48,7 @@ PATTERNS = {
     "add_point": re.compile(rf"add:([a-z_]{{1,40}})@({_NUMBER}),({_NUMBER})"),
     "close": re.compile(rf"close:({_SITE})"),
     "kind": re.compile(rf"kind:({_SITE})=([a-z_]{{1,40}})"),
-    "capacity": re.compile(rf"capacity:({_SITE})=(\d{{1,6}}(?:\.\d{{1,6}})?)"),
+    "capacity": re.compile(rf"capacity:({_SITE})=([1-9]\d{{0,3}})"),
 }
 SYNTAX = ("add:KIND@NIS, add:KIND@LAT,LON, close:SITE, kind:SITE=KIND or capacity:SITE=NUMBER")
 
@@ -79,7 +78,6 @@ class Change:
 
 def parse_change(token: str) -> Change:
     """One change from its URL form; ValueError saying what is wrong."""
-    token = token.strip()
     if match := PATTERNS["add_commune"].fullmatch(token):
         return Change("add", kind=match[1], nis=match[2])
     if match := PATTERNS["add_point"].fullmatch(token):
@@ -92,11 +90,8 @@ def parse_change(token: str) -> Change:
     if match := PATTERNS["kind"].fullmatch(token):
         return Change("kind", site=match[1], kind=match[2])
     if match := PATTERNS["capacity"].fullmatch(token):
-        capacity = float(match[2])
-        if not 0 < capacity <= MAX_CAPACITY:
-            raise ValueError(f"capacity must be > 0 and at most {MAX_CAPACITY:g}")
-        return Change("capacity", site=match[1], capacity=capacity)
-    raise ValueError(f"not a change: use {SYNTAX}")
+        return Change("capacity", site=match[1], capacity=float(match[2]))
+    raise ValueError(f"not a change: use {SYNTAX} (a capacity is a whole number from 1 to 9999)")
 
 
 def _change_number(message: str) -> int:
@@ -117,7 +112,7 @@ class Scenario:
     @classmethod
     def parse(cls, tokens) -> Scenario:
         """From the ``change`` values of a URL; InvalidParameter (400) with one message per bad change."""
-        tokens = [t for t in tokens if t and t.strip()]
+        tokens = list(tokens)
         errors = []
         if len(tokens) > MAX_CHANGES:
             errors.append(f"too many changes: {len(tokens)}, at most {MAX_CHANGES}")
@@ -175,6 +170,7 @@ class NewSite:
     network: str | None
     label: str
     usable: np.ndarray = field(repr=False, default=None)
+    competent: bool = True  # False: no competent network has a mandate where it opens, it serves no one
 
 
 @dataclass
@@ -328,7 +324,7 @@ class Planner:
     def parse(self, tokens) -> Scenario:
         """The scenario of these URL values, every change checked (its form, then against the
         snapshot): InvalidParameter (400) with one message per bad change, in their order."""
-        tokens = [t for t in tokens if t and t.strip()]
+        tokens = list(tokens)
         try:
             return Scenario.parse(tokens)
         except InvalidParameter as syntax:
@@ -370,53 +366,53 @@ class Planner:
                     if nis is None:
                         errors.append(f"{where}: the point {change.lat},{change.lon} is outside Belgium")
                         continue
-                site = self._new_site(f"{NEW_SITE_PREFIX}{number}", change.kind, nis, xy, where, errors)
-                if site is not None:
-                    added.append(site)
-                    described.append({"change": change.token, "op": "add", "kind": change.kind, "nis": nis,
-                                      "site": site.id, "label": site.label, "network": site.network,
-                                      "initiative": site.initiative})
+                site = self._new_site(f"{NEW_SITE_PREFIX}{number}", change.kind, nis, xy)
+                added.append(site)
+                described.append({"change": change.token, "op": "add", "kind": change.kind, "nis": nis,
+                                  "site": site.id, "label": site.label, "network": site.network,
+                                  "initiative": site.initiative, "effect": "opens" if site.competent else "serves_no_one"})
                 continue
+            if change.site not in self.all_sites.index:
+                errors.append(f"{where}: unknown site {change.site!r}")
+                continue
+            row = self.all_sites.loc[change.site]
+            entry = {"change": change.token, "op": change.op, "kind": change.kind or row["kind"], "site": change.site,
+                     "nis": row["nis"], "label": self.labels.get(change.site, str(row["name"])), "from_kind": row["kind"]}
+            described.append(entry)
             if change.site not in self.sites.index:
-                known = change.site in self.all_sites.index
-                errors.append(f"{where}: unknown site {change.site!r}" if not known else
-                              f"{where}: site {change.site!r} is not open in the catalogue (closed or not located)")
+                entry["effect"] = "not_open"  # closed or not located in the catalogue: nothing to change
                 continue
-            current = self.sites.at[change.site, "kind"]
             if change.site in closed:
-                errors.append(f"{where}: site {change.site!r} is already closed or changed by this scenario")
+                entry["effect"] = "already_closed"  # by an earlier change of this scenario
                 continue
-            entry = {"change": change.token, "op": change.op, "kind": change.kind or current, "site": change.site,
-                     "nis": self.sites.at[change.site, "nis"], "label": self.labels[change.site], "from_kind": current}
+            current = row["kind"]
+            entry["effect"] = "changes"
             if change.op == "close":
                 closed[change.site] = current
             elif change.op == "capacity":
                 capacity[change.site] = change.capacity
                 entry["capacity"] = change.capacity
+            elif change.kind == current:
+                entry["effect"] = "same_kind"
             else:  # kind: the site closes and one of the new kind opens at the same point
-                if change.kind == current:
-                    errors.append(f"{where}: site {change.site!r} is already of kind {current}")
-                    continue
-                xy = tuple(self.xy.loc[change.site])
-                site = self._new_site(f"{NEW_SITE_PREFIX}{number}", change.kind, entry["nis"], xy, where, errors,
-                                      name=str(self.sites.at[change.site, "name"]))
-                if site is None:
-                    continue
+                site = self._new_site(f"{NEW_SITE_PREFIX}{number}", change.kind, entry["nis"],
+                                      tuple(self.xy.loc[change.site]), name=str(row["name"]))
                 closed[change.site] = current
                 added.append(site)
-                entry.update(new_site=site.id, network=site.network, initiative=site.initiative)
-            described.append(entry)
+                entry.update(new_site=site.id, network=site.network, initiative=site.initiative,
+                             effect="changes" if site.competent else "serves_no_one")
         _fail(errors)
         return added, closed, capacity, described
 
-    def _new_site(self, sid, kind, nis, xy, where, errors, name: str | None = None) -> NewSite | None:
+    def _new_site(self, sid, kind, nis, xy, name: str | None = None) -> NewSite:
+        """A site of ``kind`` at ``xy`` in ``nis``; where no competent network of the kind has a
+        mandate covering ``nis`` it is competent nowhere (it serves no one: ``competent`` False)."""
         initiative, network, usable = self.competent_initiative(kind, nis)
-        if usable is None:
-            errors.append(f"{where}: no competent network of kind {kind} has a mandate covering commune {nis} "
-                          f"({self.names.get(nis)}), so a site there would serve no one")
-            return None
+        competent = usable is not None
+        if not competent:
+            usable = np.zeros(len(self.index), dtype=bool)
         label = f"{name or 'new site (scenario)'}, {self.names.get(nis)}"
-        return NewSite(sid, kind, nis, (float(xy[0]), float(xy[1])), initiative, network, label, usable)
+        return NewSite(sid, kind, nis, (float(xy[0]), float(xy[1])), initiative, network, label, usable, competent)
 
     # --- the recompute --------------------------------------------------------------------------
 

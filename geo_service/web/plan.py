@@ -134,7 +134,7 @@ def plan_geojson():
 @api.bp.get("/api/scenario")
 def scenario_api():
     """The scenario's changed indicators per commune and its summary per kind (JSON)."""
-    check_known(request.args, {"change", "lang", "f"})
+    check_known(request.args, {"change"})
     scenario = scenario_from_request()
 
     def build() -> bytes:
