@@ -13,7 +13,9 @@ FIND_MAP = "Object.keys(window).map(k => window[k]).find(m => m instanceof L.Map
 
 
 def counts(page, column: str) -> dict[str, int]:
-    cells = page.eval_on_selector_all(f".status-before-after td.{column}", "els => els.map(e => [e.dataset.status, e.innerText])")
+    cells = page.eval_on_selector_all(
+        f".status-before-after td.{column}", "els => els.map(e => [e.dataset.status, e.innerText])"
+    )
     return {status: int(text) for status, text in cells}
 
 
@@ -25,7 +27,8 @@ def test_a_click_on_the_map_adds_a_site_and_the_summary_changes(app, live_server
     with app.app_context():
         snap = current_snapshot()
         lat, lon = Planner(snap.base.boundaries.communes, snap.catalogue, snap.indicators).to_wgs84(
-            [snap.indicators.points[snap.indicators.communes.index.get_loc("84016")]])[0]  # Daverdisse: a gap
+            [snap.indicators.points[snap.indicators.communes.index.get_loc("84016")]]
+        )[0]  # Daverdisse: a gap
         before = snap.indicators.status_counts(["civic_integration_office"])["civic_integration_office"]
     with offline_page() as (page, errors, _):
         record_csp_violations(page)
@@ -33,9 +36,11 @@ def test_a_click_on_the_map_adds_a_site_and_the_summary_changes(app, live_server
         wait_until(page, f"{SHAPES} >= 565 && document.getElementById('plan-data').dataset.ready === '1'")
         assert counts(page, "count-before") == counts(page, "count-after") == before
         page.locator(".leaflet-container").scroll_into_view_if_needed()
-        point = page.evaluate(f"() => {{ const m = {FIND_MAP}; m.setView([{lat}, {lon}], 11, {{animate: false}});"
-                              f" const p = m.latLngToContainerPoint([{lat}, {lon}]);"
-                              " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }")
+        point = page.evaluate(
+            f"() => {{ const m = {FIND_MAP}; m.setView([{lat}, {lon}], 11, {{animate: false}});"
+            f" const p = m.latLngToContainerPoint([{lat}, {lon}]);"
+            " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }"
+        )
         with page.expect_navigation():
             page.mouse.click(*point)
         wait_until(page, f"{SHAPES} >= 565")

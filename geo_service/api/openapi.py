@@ -105,21 +105,45 @@ def scenario_path(api) -> dict:
 
     communes = api.stores["communes"].ids if "communes" in api.stores else []
     sites = api.stores["sites"].ids if "sites" in api.stores else []
-    change = _param("change", f"One change, repeated (at most {MAX_CHANGES}): {SYNTAX}. Example: "
-                    "`change=add:civic_integration_office@84016&change=close:vdab-hasselt`. A bad change is a 400 "
-                    "listing every bad change in `details.errors`; a change that changes nothing (a site where no "
-                    "competent network has a mandate, a site closed twice) is answered with its `effect`.",
-                    {"type": "array", "maxItems": MAX_CHANGES,
-                     "items": {"type": "string", "pattern": change_pattern(KINDS, communes, sites)}}, "form", True)
-    result = {"type": "object", "properties": {
-        "scenario": {"type": "array", "items": {"type": "string"}},
-        "changes": {"type": "array", "items": {"type": "object"}, "description": "each change as understood"},
-        "summary": {"type": "object", "description": "per kind: status counts before/after, transitions, "
-                    "residents and foreign residents within reach gained and lost"},
-        "communes": {"type": "array", "items": {"type": "object"}, "description": "one record per commune and "
-                     "kind that changes: status, nearest competent site, distance, 2SFCA/E2SFCA before and after"}}}
-    return _op("getScenario", "Effect of a scenario (sites added, closed, re-kinded or resized) on every commune",
-               {d.JSON: result}, [change], ["Scenarios"])
+    change = _param(
+        "change",
+        f"One change, repeated (at most {MAX_CHANGES}): {SYNTAX}. Example: "
+        "`change=add:civic_integration_office@84016&change=close:vdab-hasselt`. A bad change is a 400 "
+        "listing every bad change in `details.errors`; a change that changes nothing (a site where no "
+        "competent network has a mandate, a site closed twice) is answered with its `effect`.",
+        {
+            "type": "array",
+            "maxItems": MAX_CHANGES,
+            "items": {"type": "string", "pattern": change_pattern(KINDS, communes, sites)},
+        },
+        "form",
+        True,
+    )
+    result = {
+        "type": "object",
+        "properties": {
+            "scenario": {"type": "array", "items": {"type": "string"}},
+            "changes": {"type": "array", "items": {"type": "object"}, "description": "each change as understood"},
+            "summary": {
+                "type": "object",
+                "description": "per kind: status counts before/after, transitions, "
+                "residents and foreign residents within reach gained and lost",
+            },
+            "communes": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "one record per commune and "
+                "kind that changes: status, nearest competent site, distance, 2SFCA/E2SFCA before and after",
+            },
+        },
+    }
+    return _op(
+        "getScenario",
+        "Effect of a scenario (sites added, closed, re-kinded or resized) on every commune",
+        {d.JSON: result},
+        [change],
+        ["Scenarios"],
+    )
 
 
 def build_openapi(api, base: str) -> dict:

@@ -50,7 +50,7 @@ PATTERNS = {
     "kind": re.compile(rf"kind:({_SITE})=([a-z_]{{1,40}})"),
     "capacity": re.compile(rf"capacity:({_SITE})=([1-9]\d{{0,3}})"),
 }
-SYNTAX = ("add:KIND@NIS, add:KIND@LAT,LON, close:SITE, kind:SITE=KIND or capacity:SITE=NUMBER")
+SYNTAX = "add:KIND@NIS, add:KIND@LAT,LON, close:SITE, kind:SITE=KIND or capacity:SITE=NUMBER"
 
 
 @dataclass(frozen=True)
@@ -188,10 +188,27 @@ class Result:
     changes: list[dict]
 
 
-AFFECTED_COLUMNS = ["nis", "kind", "status_before", "status_after", "reach", "nearest_km_before", "nearest_km_after",
-                    "nearest_site_before", "nearest_site_after", "nearest_name_before", "nearest_name_after",
-                    "access_2sfca_before", "access_2sfca_after", "access_2sfca_change", "access_e2sfca_before",
-                    "access_e2sfca_after", "access_e2sfca_change", "pop_total", "foreign_residents"]
+AFFECTED_COLUMNS = [
+    "nis",
+    "kind",
+    "status_before",
+    "status_after",
+    "reach",
+    "nearest_km_before",
+    "nearest_km_after",
+    "nearest_site_before",
+    "nearest_site_after",
+    "nearest_name_before",
+    "nearest_name_after",
+    "access_2sfca_before",
+    "access_2sfca_after",
+    "access_2sfca_change",
+    "access_e2sfca_before",
+    "access_e2sfca_after",
+    "access_e2sfca_change",
+    "pop_total",
+    "foreign_residents",
+]
 
 
 def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -235,11 +252,17 @@ class Planner:
         rows = name_columns.where(name_columns.notna(), None).to_dict("index")
         self.names = pd.Series({nis: local_name(row) for nis, row in rows.items()}, dtype=object)
         self.labels = pd.Series(_site_labels(sites, self.names), index=sites.index, dtype=object)
-        self.xy = pd.DataFrame(site_points(sites), index=sites.index, columns=["x", "y"]) if len(sites) else \
-            pd.DataFrame(columns=["x", "y"], dtype=float)
+        self.xy = (
+            pd.DataFrame(site_points(sites), index=sites.index, columns=["x", "y"])
+            if len(sites)
+            else pd.DataFrame(columns=["x", "y"], dtype=float)
+        )
         table = indicators.communes
-        self.demand = (table["foreign_residents"] if self.params.demand == "foreign" else table["pop_total"]) \
-            .fillna(0).to_numpy(float)
+        self.demand = (
+            (table["foreign_residents"] if self.params.demand == "foreign" else table["pop_total"])
+            .fillna(0)
+            .to_numpy(float)
+        )
         self.kinds = tuple(indicators.params.get("kinds") or KINDS)
         self._bases: dict[str, KindBase] = {}
         self._lock = threading.Lock()
@@ -256,13 +279,23 @@ class Planner:
     def _build_base(self, kind: str) -> KindBase:
         sites = self.sites[self.sites["kind"] == kind]
         rule = rules.competence(kind, self.register, sites, len(self.index), self.areas, self.index)
-        supply = pd.to_numeric(sites["capacity"], errors="coerce").fillna(1.0).to_numpy() \
-            if "capacity" in sites else np.ones(len(sites))
+        supply = (
+            pd.to_numeric(sites["capacity"], errors="coerce").fillna(1.0).to_numpy()
+            if "capacity" in sites
+            else np.ones(len(sites))
+        )
         candidates, candidate_usable, candidate_own = self._candidates(kind)
-        return KindBase(ids=sites.index.to_numpy(), labels=self.labels.reindex(sites.index).to_numpy(),
-                        supply=supply, distance=distance_km(self.points, self.xy.loc[sites.index].to_numpy()),
-                        usable=rule.usable, trust=self._trust(kind), candidates=candidates,
-                        candidate_usable=candidate_usable, candidate_own=candidate_own)
+        return KindBase(
+            ids=sites.index.to_numpy(),
+            labels=self.labels.reindex(sites.index).to_numpy(),
+            supply=supply,
+            distance=distance_km(self.points, self.xy.loc[sites.index].to_numpy()),
+            usable=rule.usable,
+            trust=self._trust(kind),
+            candidates=candidates,
+            candidate_usable=candidate_usable,
+            candidate_own=candidate_own,
+        )
 
     def _candidates(self, kind: str):
         """The (initiative, network) pairs an added site of ``kind`` may belong to, in register
@@ -329,7 +362,7 @@ class Planner:
             return Scenario.parse(tokens)
         except InvalidParameter as syntax:
             errors, good, numbers = [], [], []
-            for number, token in enumerate(tokens[:MAX_CHANGES * 5], 1):
+            for number, token in enumerate(tokens[: MAX_CHANGES * 5], 1):
                 try:
                     good.append(parse_change(token))
                     numbers.append(number)
@@ -368,16 +401,33 @@ class Planner:
                         continue
                 site = self._new_site(f"{NEW_SITE_PREFIX}{number}", change.kind, nis, xy)
                 added.append(site)
-                described.append({"change": change.token, "op": "add", "kind": change.kind, "nis": nis,
-                                  "site": site.id, "label": site.label, "network": site.network,
-                                  "initiative": site.initiative, "effect": "opens" if site.competent else "serves_no_one"})
+                described.append(
+                    {
+                        "change": change.token,
+                        "op": "add",
+                        "kind": change.kind,
+                        "nis": nis,
+                        "site": site.id,
+                        "label": site.label,
+                        "network": site.network,
+                        "initiative": site.initiative,
+                        "effect": "opens" if site.competent else "serves_no_one",
+                    }
+                )
                 continue
             if change.site not in self.all_sites.index:
                 errors.append(f"{where}: unknown site {change.site!r}")
                 continue
             row = self.all_sites.loc[change.site]
-            entry = {"change": change.token, "op": change.op, "kind": change.kind or row["kind"], "site": change.site,
-                     "nis": row["nis"], "label": self.labels.get(change.site, str(row["name"])), "from_kind": row["kind"]}
+            entry = {
+                "change": change.token,
+                "op": change.op,
+                "kind": change.kind or row["kind"],
+                "site": change.site,
+                "nis": row["nis"],
+                "label": self.labels.get(change.site, str(row["name"])),
+                "from_kind": row["kind"],
+            }
             described.append(entry)
             if change.site not in self.sites.index:
                 entry["effect"] = "not_open"  # closed or not located in the catalogue: nothing to change
@@ -395,12 +445,21 @@ class Planner:
             elif change.kind == current:
                 entry["effect"] = "same_kind"
             else:  # kind: the site closes and one of the new kind opens at the same point
-                site = self._new_site(f"{NEW_SITE_PREFIX}{number}", change.kind, entry["nis"],
-                                      tuple(self.xy.loc[change.site]), name=str(row["name"]))
+                site = self._new_site(
+                    f"{NEW_SITE_PREFIX}{number}",
+                    change.kind,
+                    entry["nis"],
+                    tuple(self.xy.loc[change.site]),
+                    name=str(row["name"]),
+                )
                 closed[change.site] = current
                 added.append(site)
-                entry.update(new_site=site.id, network=site.network, initiative=site.initiative,
-                             effect="changes" if site.competent else "serves_no_one")
+                entry.update(
+                    new_site=site.id,
+                    network=site.network,
+                    initiative=site.initiative,
+                    effect="changes" if site.competent else "serves_no_one",
+                )
         _fail(errors)
         return added, closed, capacity, described
 
@@ -427,7 +486,9 @@ class Planner:
         mine = [s for s in new_sites if s.kind == kind]
         new_xy = np.array([s.xy for s in mine]).reshape(-1, 2)
         distance = np.hstack([base.distance[:, keep], distance_km(self.points, new_xy).reshape(len(self.index), -1)])
-        usable = np.hstack([base.usable[:, keep], np.array([s.usable for s in mine], dtype=bool).reshape(-1, len(self.index)).T])
+        usable = np.hstack(
+            [base.usable[:, keep], np.array([s.usable for s in mine], dtype=bool).reshape(-1, len(self.index)).T]
+        )
         supply = np.concatenate([supply[keep], np.ones(len(mine))])
         ids = np.concatenate([base.ids[keep], np.array([s.id for s in mine], dtype=object)])
         labels = np.concatenate([base.labels[keep], np.array([s.label for s in mine], dtype=object)])
@@ -448,8 +509,11 @@ class Planner:
 
     def apply(self, scenario: Scenario) -> Result:
         new_sites, closed, capacity, described = self.resolve(scenario)
-        touched = list(dict.fromkeys([*(s.kind for s in new_sites), *closed.values(),
-                                      *(self.sites.at[s, "kind"] for s in capacity)]))
+        touched = list(
+            dict.fromkeys(
+                [*(s.kind for s in new_sites), *closed.values(), *(self.sites.at[s, "kind"] for s in capacity)]
+            )
+        )
         columns = {kind: self.kind_columns(kind, new_sites, closed, capacity) for kind in touched}
         frames, summary = [], {}
         for kind, after in columns.items():
@@ -461,31 +525,48 @@ class Planner:
     def unchanged_summary(self, kind: str) -> dict:
         """The summary of a kind no change touches: the snapshot's counts, nothing gained or lost."""
         table = self.indicators.communes
-        current = {name: table[f"{name}_{kind}"].to_numpy() for name in ("status", "nearest_km", "nearest_site",
-                                                                        "nearest_name", "access_2sfca", "access_e2sfca")}
+        current = {
+            name: table[f"{name}_{kind}"].to_numpy()
+            for name in ("status", "nearest_km", "nearest_site", "nearest_name", "access_2sfca", "access_e2sfca")
+        }
         return self._compare(kind, current)[1]
 
     def _compare(self, kind: str, after: dict[str, np.ndarray]) -> tuple[pd.DataFrame, dict]:
         table = self.indicators.communes
-        before = {name: table[f"{name}_{kind}"].to_numpy() for name in ("status", "nearest_km", "nearest_site",
-                                                                       "nearest_name", "access_2sfca", "access_e2sfca")}
+        before = {
+            name: table[f"{name}_{kind}"].to_numpy()
+            for name in ("status", "nearest_km", "nearest_site", "nearest_name", "access_2sfca", "access_e2sfca")
+        }
         reach = self.params.desert_km
         within_before = np.nan_to_num(before["nearest_km"].astype(float), nan=np.inf) <= reach
         within_after = np.nan_to_num(after["nearest_km"].astype(float), nan=np.inf) <= reach
-        changed = (before["status"] != after["status"]) | _differ(before["nearest_site"], after["nearest_site"]) \
-            | ~np.isclose(np.nan_to_num(before["nearest_km"].astype(float), nan=-1),
-                          np.nan_to_num(after["nearest_km"].astype(float), nan=-1)) \
-            | ~np.isclose(before["access_2sfca"].astype(float), after["access_2sfca"], rtol=1e-9, atol=1e-12) \
+        changed = (
+            (before["status"] != after["status"])
+            | _differ(before["nearest_site"], after["nearest_site"])
+            | ~np.isclose(
+                np.nan_to_num(before["nearest_km"].astype(float), nan=-1),
+                np.nan_to_num(after["nearest_km"].astype(float), nan=-1),
+            )
+            | ~np.isclose(before["access_2sfca"].astype(float), after["access_2sfca"], rtol=1e-9, atol=1e-12)
             | ~np.isclose(before["access_e2sfca"].astype(float), after["access_e2sfca"], rtol=1e-9, atol=1e-12)
+        )
         rows = np.flatnonzero(changed)
-        frame = pd.DataFrame({
-            "nis": self.index.to_numpy()[rows], "kind": kind,
-            "status_before": before["status"][rows], "status_after": after["status"][rows],
-            "reach": np.where(within_after & ~within_before, "gained",
-                              np.where(within_before & ~within_after, "lost", ""))[rows],
-            **{f"{name}_{state}": values[name][rows] for name in ("nearest_km", "nearest_site", "nearest_name")
-               for state, values in (("before", before), ("after", after))},
-        })
+        frame = pd.DataFrame(
+            {
+                "nis": self.index.to_numpy()[rows],
+                "kind": kind,
+                "status_before": before["status"][rows],
+                "status_after": after["status"][rows],
+                "reach": np.where(
+                    within_after & ~within_before, "gained", np.where(within_before & ~within_after, "lost", "")
+                )[rows],
+                **{
+                    f"{name}_{state}": values[name][rows]
+                    for name in ("nearest_km", "nearest_site", "nearest_name")
+                    for state, values in (("before", before), ("after", after))
+                },
+            }
+        )
         for name in ("access_2sfca", "access_e2sfca"):
             frame[f"{name}_before"] = before[name][rows].astype(float)
             frame[f"{name}_after"] = after[name][rows]
@@ -497,16 +578,23 @@ class Planner:
         def total(column, mask):
             return int(np.nansum(table[column].to_numpy(float)[mask]))
 
-        counts = {state: {s: int((values == s).sum()) for s in rules.STATUSES}
-                  for state, values in (("before", before["status"]), ("after", after["status"]))}
+        counts = {
+            state: {s: int((values == s).sum()) for s in rules.STATUSES}
+            for state, values in (("before", before["status"]), ("after", after["status"]))
+        }
         transitions = pd.Series([f"{a}→{b}" for a, b in zip(before["status"][rows], after["status"][rows]) if a != b])
-        summary = {"counts": counts, "has_status": kind in self.params.desert_kinds,
-                   "transitions": {k: int(v) for k, v in transitions.value_counts().sort_index().items()},
-                   "communes_changed": int(len(rows)),
-                   "residents_gained": total("pop_total", gained), "residents_lost": total("pop_total", lost),
-                   "foreign_residents_gained": total("foreign_residents", gained),
-                   "foreign_residents_lost": total("foreign_residents", lost),
-                   "communes_gained": int(gained.sum()), "communes_lost": int(lost.sum())}
+        summary = {
+            "counts": counts,
+            "has_status": kind in self.params.desert_kinds,
+            "transitions": {k: int(v) for k, v in transitions.value_counts().sort_index().items()},
+            "communes_changed": int(len(rows)),
+            "residents_gained": total("pop_total", gained),
+            "residents_lost": total("pop_total", lost),
+            "foreign_residents_gained": total("foreign_residents", gained),
+            "foreign_residents_lost": total("foreign_residents", lost),
+            "communes_gained": int(gained.sum()),
+            "communes_lost": int(lost.sum()),
+        }
         return frame, summary
 
     def communes_after(self, result: Result, kind: str) -> pd.DataFrame:
@@ -531,8 +619,12 @@ def result_json(result: Result, names=None) -> dict:
         for key, value in record.items():
             if isinstance(value, np.generic):
                 record[key] = value.item()
-    return {"scenario": result.scenario.tokens, "changes": result.changes, "summary": result.summary,
-            "communes": records}
+    return {
+        "scenario": result.scenario.tokens,
+        "changes": result.changes,
+        "summary": result.summary,
+        "communes": records,
+    }
 
 
 __all__ = ["Change", "MAX_CHANGES", "Planner", "Result", "Scenario", "parse_change", "result_json"]
