@@ -48,6 +48,7 @@ class Collection:
     id_property: str
     properties: list[dict] = field(default_factory=list)  # JSON-ready property dicts, in order
     formulas: dict[str, str] = field(default_factory=dict)  # column -> the columns it is computed from
+    completeness: dict | None = None  # what the catalogue knows: the register and the status counts
 
     @property
     def ids(self) -> list[str]:
@@ -186,12 +187,32 @@ def geometry_type(frame: gpd.GeoDataFrame) -> str:
     return kinds.pop() if len(kinds) == 1 else "Unknown"
 
 
+def completeness(indicators) -> dict | None:
+    """The completeness register (each network's sites in the catalogue against its operator's
+    statement, with sources) and the communes per status and kind (docs/indicators.md): every
+    layer built from the catalogue says how much of it is known."""
+    register = getattr(indicators, "register", None)
+    if register is None:
+        return None
+    return {
+        "description": "The catalogue is partial. networks: the sites the catalogue holds for each service network "
+        "against the number its operator states (status complete / partial / unknown). statusCounts: communes per "
+        "status and kind; a commune is a 'gap' only where every competent network is complete, else 'unknown'.",
+        "reachKm": indicators.params.get("desert_km"),
+        "networks": jsonable(register.summary()),
+        "statusCounts": indicators.status_counts(),
+        "method": "docs/indicators.md#three-statuses",
+    }
+
+
 def build_collections(snapshot) -> dict[str, Collection]:
     """Every collection of a snapshot, keyed by id, properties made JSON-ready once."""
     collections = [_level(snapshot, cid) for cid in LEVEL_COLLECTIONS]
     if snapshot.catalogue is not None:
         collections += _catalogue(snapshot)
+    known = completeness(snapshot.indicators)
     for c in collections:
+        c.completeness = known
         c.display, c.exact = promote_polygons(c.display), promote_polygons(c.exact)
         c.display.index = c.display.index.astype(str)
         c.exact.index = c.exact.index.astype(str)

@@ -93,6 +93,7 @@ def collection_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         "storageCrs": CRS84,
         "sources": c.sources,
         "formulas": c.formulas,
+        **({"completeness": c.completeness} if c.completeness else {}),
         "links": links,
     }
 

@@ -42,7 +42,7 @@ def boundary_sources() -> list[dict]:
 
 
 def population_sources() -> list[dict]:
-    return [_manifest_entry("bevolking_per_gemeente.csv")]
+    return [_manifest_entry("population_2025_by_commune.csv"), _manifest_entry("bevolking_per_gemeente.csv")]
 
 
 # A metadata "source" naming only other columns (``need_class, support_class``,

@@ -81,7 +81,9 @@ def problem(status: int, code: str, message: str, details: dict | None = None, h
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(GeoServiceError)
     def _core_error(exc: GeoServiceError):
-        return problem(exc.status, exc.code, exc.message, exc.details or None)
+        retry = exc.details.get("retry_after")
+        headers = [("Retry-After", str(retry))] if retry is not None else []
+        return problem(exc.status, exc.code, exc.message, exc.details or None, headers=headers)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -187,16 +189,27 @@ def _snapshot():
 
 
 def cached_body(
-    key, media_type: str, build: Callable[[], bytes | str], family=None, size: int = 256, html_page: bool = False
+    key, media_type: str, build: Callable[[], bytes | str], family=None, size: int = 256, html_page: bool = False,
+    guard=None,
 ) -> Body:
     """The body for ``key`` in the current snapshot, built once. Without ``family`` it is kept by
     the snapshot's memo (``snapshot.derived``: finite sets of responses, e.g. documents, maps,
     downloads); with one, in that family's bounded :class:`ResponseCache` (itself kept by the
     memo). ``html_page``: rendered with per-request nonces refused, its inline scripts' CSP
-    hashes kept with it (a shared body cannot carry a nonce; see :mod:`geo_service.security`)."""
+    hashes kept with it (a shared body cannot carry a nonce; see :mod:`geo_service.security`).
+    ``guard``: a :class:`geo_service.web.throttle.RenderGuard` that bounds the builds (cache misses)."""
     snap = _snapshot()
 
     def made() -> Body:
+        from .throttle import client_address
+
+        client = client_address() if guard is not None else None
+        if client is None:
+            return build_body()
+        with guard.render(client):
+            return build_body()
+
+    def build_body() -> Body:
         if html_page:
             html = render_cacheable(build)
             return make_body(html, media_type, inline_script_hashes(html))
@@ -272,14 +285,18 @@ def canonical(allowed: Iterable[str]):
 
 
 def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response:
-    """Serve the page of this URL and language from the snapshot's cache of ``kind`` pages."""
+    """Serve the page of this URL and language from the snapshot's cache of ``kind`` pages; a map
+    page that is not cached yet is built under the map render bounds (``web.throttle.MAPS``)."""
+    from .throttle import MAPS
+
     key = (
         request.endpoint,
         tuple(sorted((request.view_args or {}).items())),
         current_language(),
         tuple(sorted((k, v) for k, v in request.args.items() if k != "lang")),
     )  # language: just above
-    body = cached_body(key, PAGE_MEDIA_TYPE, build, family=("pages.cache", kind), size=size, html_page=True)
+    body = cached_body(key, PAGE_MEDIA_TYPE, build, family=("pages.cache", kind), size=size, html_page=True,
+                       guard=MAPS if kind.startswith("map.") else None)
     return send(body, "no-cache", PAGE_VARY)
 
 
