@@ -14,7 +14,7 @@ from ..api.query import check_known
 from ..errors import InvalidParameter
 from ..indicators.scenario import Planner, Scenario, parse_change, result_json
 from ..mapviews import gaps, knowledge
-from . import api
+from . import api, throttle
 from .maps_pages import _points_wgs84, _suggestions
 from .pages import area_names, asset_urls, collection, commune_url, current_language, labels, snapshot
 from .responses import JSON, PAGE_MEDIA_TYPE, PAGE_VARY, cached_body, send
@@ -70,6 +70,7 @@ def plan_page():
         family=("pages.cache", "plan"),
         size=PAGE_CACHE,
         html_page=True,
+        guard=throttle.MAPS,  # a new scenario draws a new map: the map render bounds apply
     )
     return send(body, "no-cache", PAGE_VARY)
 
