@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -211,6 +212,9 @@ AFFECTED_COLUMNS = [
 ]
 
 
+COMPARED = ("status", "nearest_km", "nearest_site", "nearest_name", "access_2sfca", "access_e2sfca")
+
+
 def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Element-wise a != b, with missing values (None, NaN) equal to each other."""
     a_missing, b_missing = pd.isna(a), pd.isna(b)
@@ -265,6 +269,9 @@ class Planner:
         )
         self.kinds = tuple(indicators.params.get("kinds") or KINDS)
         self._bases: dict[str, KindBase] = {}
+        self._before: dict[str, dict[str, np.ndarray]] = {}
+        self.residents = table["pop_total"].to_numpy()
+        self.foreign = table["foreign_residents"].to_numpy(float)
         self._lock = threading.Lock()
         self._transformer = None
 
@@ -522,80 +529,65 @@ class Planner:
         affected = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=AFFECTED_COLUMNS)
         return Result(scenario, affected[AFFECTED_COLUMNS], summary, columns, new_sites, list(closed), described)
 
-    def unchanged_summary(self, kind: str) -> dict:
-        """The summary of a kind no change touches: the snapshot's counts, nothing gained or lost."""
-        table = self.indicators.communes
-        current = {
-            name: table[f"{name}_{kind}"].to_numpy()
-            for name in ("status", "nearest_km", "nearest_site", "nearest_name", "access_2sfca", "access_e2sfca")
-        }
-        return self._compare(kind, current)[1]
+    def before(self, kind: str) -> dict[str, np.ndarray]:
+        """The snapshot's columns of ``kind`` (read from the indicator table once per kind)."""
+        with self._lock:
+            if kind not in self._before:
+                table = self.indicators.communes
+                columns = {name: table[f"{name}_{kind}"].to_numpy() for name in COMPARED}
+                for name in ("nearest_km", "access_2sfca", "access_e2sfca"):
+                    columns[name] = columns[name].astype(float)
+                self._before[kind] = columns
+            return self._before[kind]
 
     def _compare(self, kind: str, after: dict[str, np.ndarray]) -> tuple[pd.DataFrame, dict]:
-        table = self.indicators.communes
-        before = {
-            name: table[f"{name}_{kind}"].to_numpy()
-            for name in ("status", "nearest_km", "nearest_site", "nearest_name", "access_2sfca", "access_e2sfca")
-        }
-        reach = self.params.desert_km
-        within_before = np.nan_to_num(before["nearest_km"].astype(float), nan=np.inf) <= reach
+        before, reach = self.before(kind), self.params.desert_km
+        within_before = np.nan_to_num(before["nearest_km"], nan=np.inf) <= reach
         within_after = np.nan_to_num(after["nearest_km"].astype(float), nan=np.inf) <= reach
         changed = (
             (before["status"] != after["status"])
             | _differ(before["nearest_site"], after["nearest_site"])
-            | ~np.isclose(
-                np.nan_to_num(before["nearest_km"].astype(float), nan=-1),
-                np.nan_to_num(after["nearest_km"].astype(float), nan=-1),
-            )
-            | ~np.isclose(before["access_2sfca"].astype(float), after["access_2sfca"], rtol=1e-9, atol=1e-12)
-            | ~np.isclose(before["access_e2sfca"].astype(float), after["access_e2sfca"], rtol=1e-9, atol=1e-12)
+            | ~np.isclose(np.nan_to_num(before["nearest_km"], nan=-1), np.nan_to_num(after["nearest_km"], nan=-1))
+            | ~np.isclose(before["access_2sfca"], after["access_2sfca"], rtol=1e-9, atol=1e-12)
+            | ~np.isclose(before["access_e2sfca"], after["access_e2sfca"], rtol=1e-9, atol=1e-12)
         )
         rows = np.flatnonzero(changed)
-        frame = pd.DataFrame(
-            {
-                "nis": self.index.to_numpy()[rows],
-                "kind": kind,
-                "status_before": before["status"][rows],
-                "status_after": after["status"][rows],
-                "reach": np.where(
-                    within_after & ~within_before, "gained", np.where(within_before & ~within_after, "lost", "")
-                )[rows],
-                **{
-                    f"{name}_{state}": values[name][rows]
-                    for name in ("nearest_km", "nearest_site", "nearest_name")
-                    for state, values in (("before", before), ("after", after))
-                },
-            }
-        )
-        for name in ("access_2sfca", "access_e2sfca"):
-            frame[f"{name}_before"] = before[name][rows].astype(float)
-            frame[f"{name}_after"] = after[name][rows]
-            frame[f"{name}_change"] = frame[f"{name}_after"] - frame[f"{name}_before"]
-        frame["pop_total"] = table["pop_total"].to_numpy()[rows]
-        frame["foreign_residents"] = table["foreign_residents"].to_numpy()[rows]
         gained, lost = within_after & ~within_before, within_before & ~within_after
-
-        def total(column, mask):
-            return int(np.nansum(table[column].to_numpy(float)[mask]))
-
+        columns = {
+            "nis": self.index.to_numpy()[rows],
+            "kind": np.full(len(rows), kind, dtype=object),
+            "status_before": before["status"][rows],
+            "status_after": after["status"][rows],
+            "reach": np.where(gained, "gained", np.where(lost, "lost", ""))[rows],
+        }
+        for name in ("nearest_km", "nearest_site", "nearest_name"):
+            columns[f"{name}_before"], columns[f"{name}_after"] = before[name][rows], after[name][rows]
+        for name in ("access_2sfca", "access_e2sfca"):
+            columns[f"{name}_before"], columns[f"{name}_after"] = before[name][rows], after[name][rows]
+            columns[f"{name}_change"] = after[name][rows] - before[name][rows]
+        columns["pop_total"], columns["foreign_residents"] = self.residents[rows], self.foreign[rows]
         counts = {
             state: {s: int((values == s).sum()) for s in rules.STATUSES}
             for state, values in (("before", before["status"]), ("after", after["status"]))
         }
-        transitions = pd.Series([f"{a}→{b}" for a, b in zip(before["status"][rows], after["status"][rows]) if a != b])
+        moved = Counter(f"{a}→{b}" for a, b in zip(before["status"][rows], after["status"][rows]) if a != b)
         summary = {
             "counts": counts,
             "has_status": kind in self.params.desert_kinds,
-            "transitions": {k: int(v) for k, v in transitions.value_counts().sort_index().items()},
+            "transitions": dict(sorted(moved.items())),
             "communes_changed": int(len(rows)),
-            "residents_gained": total("pop_total", gained),
-            "residents_lost": total("pop_total", lost),
-            "foreign_residents_gained": total("foreign_residents", gained),
-            "foreign_residents_lost": total("foreign_residents", lost),
+            "residents_gained": int(np.nansum(self.residents[gained])),
+            "residents_lost": int(np.nansum(self.residents[lost])),
+            "foreign_residents_gained": int(np.nansum(self.foreign[gained])),
+            "foreign_residents_lost": int(np.nansum(self.foreign[lost])),
             "communes_gained": int(gained.sum()),
             "communes_lost": int(lost.sum()),
         }
-        return frame, summary
+        return pd.DataFrame(columns, columns=AFFECTED_COLUMNS), summary
+
+    def unchanged_summary(self, kind: str) -> dict:
+        """The summary of a kind no change touches: the snapshot's counts, nothing gained or lost."""
+        return self._compare(kind, self.before(kind))[1]
 
     def communes_after(self, result: Result, kind: str) -> pd.DataFrame:
         """A copy of the indicator table with ``kind``'s columns as the scenario leaves them."""
