@@ -13,7 +13,9 @@ import hashlib
 import os
 import pickle
 import tempfile
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -63,22 +65,38 @@ def _load(path: Path):
         return None
 
 
+_name_locks: dict[str, threading.Lock] = {}
+_name_locks_guard = threading.Lock()
+os.register_at_fork(after_in_child=_name_locks.clear)  # a lock held by a parent's thread stays held in a child
+
+
+@contextmanager
+def _one_builder(folder: Path, name: str):
+    """Exclusive right to build ``name``: a thread lock within the process, and a POSIX record lock
+    (``lockf``) on ``<name>.lock`` across processes. Record locks belong to the process and are not
+    inherited by a forked child, so a fork in the middle of a build never leaves the file locked."""
+    with _name_locks_guard:
+        lock = _name_locks.setdefault(name, threading.Lock())
+    with lock, open(folder / f"{name}.lock", "a+b") as fh:
+        fcntl.lockf(fh, fcntl.LOCK_EX)  # released when the file closes, even if the build raises
+        yield
+
+
 def cached(cache_dir: Path, name: str, key: str, build: Callable[[], T]) -> T:
     """Return the pickled result for (name, key), building and storing it on a miss.
 
-    One builder at a time across processes: a miss takes an exclusive ``flock`` on
-    ``<name>.lock`` and looks again, so a second worker that misses while the first builds waits
-    for it and reads its file instead of building the same value. The file is written to a
-    temporary name and renamed (atomic: a reader sees the whole file or none); older keys of
-    ``name`` are then removed."""
+    One builder at a time across threads and processes: a miss takes the lock of ``name`` and
+    looks again, so a second worker that misses while the first builds waits for it and reads
+    its file instead of building the same value. The file is written to a temporary name and
+    renamed (atomic: a reader sees the whole file or none); older keys of ``name`` are then
+    removed."""
     folder = cache_dir / "derived"
     path = folder / f"{name}-{key}.pkl"
     hit = _load(path)
     if hit is not None:
         return hit[0]
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{name}.lock", "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if build() raises
+    with _one_builder(folder, name):
         hit = _load(path)
         if hit is not None:
             return hit[0]

@@ -172,8 +172,11 @@ class StateHolder:
     time), hands it to the ``listeners`` (the warm-up fills its memo: on their thread
     :meth:`snapshot` answers the new one), and only then swaps it in with one assignment. So no
     visitor pays for the build or for the first rendering of a page of the new data; readers
-    keep the snapshot they hold until they finish. A database that is slow or down only delays
-    the next snapshot (``last_error`` says why), it never holds up a request.
+    keep the snapshot they hold until they finish; ``swapped`` callbacks are told afterwards. A
+    database that is slow or down only delays the next snapshot (``last_error`` says why), it
+    never holds up a request. Under gunicorn the master does this for its workers
+    (gunicorn.conf.py): the work is CPU-bound and holds the GIL in long C calls (JSON of whole
+    layers), so it would stall the requests of a worker that did it itself.
     """
 
     def __init__(self, settings: Settings, base: BaseLayers, published: PublishedSource | None = None,
@@ -183,7 +186,11 @@ class StateHolder:
         self.published = published
         self.refresh_seconds = refresh_seconds
         self.listeners: list[Callable[[Snapshot], None]] = []  # prepare each new snapshot before it is served
+        self.swapped: list[Callable[[Snapshot], None]] = []  # told once a new snapshot is served
         self.last_error: str | None = None
+        # niceness given to the background thread (Linux: per thread); gunicorn's master sets it,
+        # so that preparing new data yields the CPU to the workers that serve requests
+        self.background_nice = 0
         self.checked_at: float | None = None  # time.time() of the last successful revision check
         self._preparing = threading.local()  # the snapshot a listener is preparing, on its thread
         self._reset_threads()
@@ -237,6 +244,11 @@ class StateHolder:
         self._poller = None
 
     def _poll(self) -> None:
+        if self.background_nice:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.background_nice)
+            except OSError:
+                log.warning("could not lower the priority of the snapshot thread")
         while not self._stop.wait(self.refresh_seconds):
             try:
                 self.refresh()
@@ -266,6 +278,11 @@ class StateHolder:
             self._snapshot, self._revision = snapshot, revision  # readers see the old or the new, whole
             log.info("snapshot %s (revision %s) built in %.1f s, prepared in %.1f s", snapshot.version, revision,
                      built - started, time.perf_counter() - built)
+        for callback in list(self.swapped):
+            try:
+                callback(snapshot)
+            except Exception:
+                log.exception("after swapping in snapshot %s", snapshot.version)
         return snapshot
 
     def _prepare(self, snapshot: Snapshot) -> None:

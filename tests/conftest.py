@@ -20,6 +20,15 @@ from geo_service.settings import PROJECT_ROOT, Settings
 DEFAULT_DATA_DIR = (PROJECT_ROOT / ".." / "shared" / "data").resolve()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def unlimited_map_renders():
+    """Tests draw far more distinct maps a minute than any visitor; the per-client budget of
+    geo_service/web/throttle.py has its own tests (tests/test_throttle.py), which set their own."""
+    from geo_service.web import throttle
+
+    throttle.MAPS = throttle.RenderGuard(per_client=10**9)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = Path(os.environ.get("GEO_SERVICE_DATA_DIR") or DEFAULT_DATA_DIR).resolve()

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-import geo_service.state as state
+from geo_service import state
 from geo_service.state import Snapshot, StateHolder
 
 
@@ -106,6 +106,31 @@ def test_new_snapshot_is_prepared_before_it_is_served(settings, gated_build):
         _wait_for(lambda: holder.snapshot() is seen["candidate"])
     finally:
         release.set()
+        holder.stop()
+
+
+def test_swapped_callbacks_run_once_the_new_snapshot_is_served(settings, gated_build):
+    holder = StateHolder(settings, base=None, published=Source("r1"), refresh_seconds=60)
+    served = []
+    holder.swapped.append(lambda snapshot: served.append((snapshot.version, holder.snapshot().version)))
+    holder.refresh()
+    assert served == [], "no callback when nothing changed"
+    holder.published.value = "r2"
+    holder.refresh()
+    assert served == [("v-r2", "v-r2")]
+
+
+def test_background_thread_can_yield_the_cpu(settings, gated_build):
+    import os
+
+    holder = StateHolder(settings, base=None, published=Source("r1"), refresh_seconds=0.02)
+    holder.background_nice = 7
+    try:
+        holder.snapshot()
+        _wait_for(lambda: holder._poller is not None and holder._poller.native_id is not None)
+        _wait_for(lambda: os.getpriority(os.PRIO_PROCESS, holder._poller.native_id) == 7)
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0, "request threads keep theirs"
+    finally:
         holder.stop()
 
 
@@ -274,3 +299,76 @@ def test_reads_stay_fast_and_consistent_while_new_data_are_prepared(app, client)
     assert not publisher.is_alive()
     # a forced rebuild of the same data has the same version: same ETag, no needless re-download
     assert client.get(url).headers["ETag"] == old_etag
+
+
+# --- under gunicorn: the master prepares, fresh workers serve ----------------------------------------
+def _children(pid: int) -> set[int]:
+    import subprocess
+
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False).stdout
+    return {int(p) for p in out.split()}
+
+
+def test_gunicorn_master_publishes_by_replacing_its_workers(settings, tmp_path):
+    """An approval under gunicorn: the master builds the new snapshot, then forks new workers
+    holding it (the old ones finish their requests); no worker builds anything itself."""
+    import http.cookiejar
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from nominations_support import hidden, valid_form
+
+    from geo_service.nominations.store import NominationStore
+    from geo_service.settings import PROJECT_ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), GEO_SERVICE_INSTANCE_DIR=str(tmp_path),
+               GEO_SERVICE_DATA_DIR=str(settings.data_dir), GEO_SERVICE_CACHE_DIR=str(settings.cache_dir),
+               GEO_SERVICE_WARM_UP="0", GEO_SERVICE_SECRET_KEY="test", GEO_SERVICE_OFFLINE="1",
+               GEO_SERVICE_BIND=f"127.0.0.1:{port}", GEO_SERVICE_WORKERS="2", GEO_SERVICE_LOG_LEVEL="INFO")
+    env.pop("GEO_SERVICE_DATABASE_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"),
+                               "geo_service:create_app()"], cwd=PROJECT_ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: _answers(base + "/healthz") == 200, 180)
+        _wait_for(lambda: len(_children(server.pid)) == 2, 30)
+        before = _children(server.pid)
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = opener.open(base + "/nominate?lang=en", timeout=30).read()
+        form = valid_form(csrf_token=hidden(page, "csrf_token"), submission_token=hidden(page, "submission_token"))
+        opener.open(base + "/nominate?lang=en", data=urllib.parse.urlencode(form, doseq=True).encode(), timeout=30)
+        store = NominationStore(f"sqlite:///{tmp_path / 'nominations.sqlite3'}")
+        [nomination] = store.list("pending")
+        item = f"{base}/collections/initiatives/items/nomination-{nomination.id}?f=json"
+        assert _answers(item) == 404
+        store.approve(nomination.id, "test")
+        _wait_for(lambda: all(_answers(item) == 200 for _ in range(6)), 180)
+        after = _children(server.pid)
+        assert after and not (after & before), "the workers serving the new data are new forks"
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=60)
+        print(errors[-5000:])  # shown by pytest when the test fails
+    assert "Traceback" not in errors, errors[-3000:]
+
+
+def _answers(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
