@@ -86,6 +86,66 @@ def _op(op_id: str, summary: str, media: dict[str, dict], params: list, tags: li
     }
 
 
+def _alternatives(values) -> str:
+    return "(" + "|".join(str(v).replace(".", "\\.") for v in values) + ")"
+
+
+def change_pattern(kinds, communes, sites) -> str:
+    """The changes this snapshot accepts, as one regular expression: known kinds, 2025 NIS codes
+    and site ids, whole-number capacities (an added point, ``add:KIND@LAT,LON``, is accepted
+    too, when inside Belgium, which a pattern cannot say)."""
+    kind, nis, site = _alternatives(kinds), _alternatives(communes), _alternatives(sites)
+    return f"^(add:{kind}@{nis}|close:{site}|kind:{site}={kind}|capacity:{site}=[1-9][0-9]{{0,3}})$"
+
+
+def scenario_path(api) -> dict:
+    """``/api/scenario``: what a list of changes to the catalogue would change (docs/scenarios.md)."""
+    from ..catalogue.vocab import KINDS
+    from ..indicators.scenario import MAX_CHANGES, SYNTAX
+
+    communes = api.stores["communes"].ids if "communes" in api.stores else []
+    sites = api.stores["sites"].ids if "sites" in api.stores else []
+    change = _param(
+        "change",
+        f"One change, repeated (at most {MAX_CHANGES}): {SYNTAX}. Example: "
+        "`change=add:civic_integration_office@84016&change=close:vdab-hasselt`. A bad change is a 400 "
+        "listing every bad change in `details.errors`; a change that changes nothing (a site where no "
+        "competent network has a mandate, a site closed twice) is answered with its `effect`.",
+        {
+            "type": "array",
+            "maxItems": MAX_CHANGES,
+            "items": {"type": "string", "pattern": change_pattern(KINDS, communes, sites)},
+        },
+        "form",
+        True,
+    )
+    result = {
+        "type": "object",
+        "properties": {
+            "scenario": {"type": "array", "items": {"type": "string"}},
+            "changes": {"type": "array", "items": {"type": "object"}, "description": "each change as understood"},
+            "summary": {
+                "type": "object",
+                "description": "per kind: status counts before/after, transitions, "
+                "residents and foreign residents within reach gained and lost",
+            },
+            "communes": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "one record per commune and "
+                "kind that changes: status, nearest competent site, distance, 2SFCA/E2SFCA before and after",
+            },
+        },
+    }
+    return _op(
+        "getScenario",
+        "Effect of a scenario (sites added, closed, re-kinded or resized) on every commune",
+        {d.JSON: result},
+        [change],
+        ["Scenarios"],
+    )
+
+
 def build_openapi(api, base: str) -> dict:
     obj, html = {"type": "object"}, {"type": "string"}
     f, lang = COMMON_PARAMS["f"], COMMON_PARAMS["lang"]
@@ -158,6 +218,7 @@ def build_openapi(api, base: str) -> dict:
         paths[f"/downloads/{cid}.sources.json"] = _op(
             f"sources_{op}", f"Sources and licences of {c.title}", {d.JSON: obj}, [], tag, ()
         )
+    paths["/api/scenario"] = scenario_path(api)
     return {
         "openapi": "3.0.3",
         "info": {
