@@ -44,7 +44,7 @@ def fetch(port: int, path: str) -> tuple[float, int, int]:
     """(seconds to first byte, compressed bytes, raw bytes) of one GET with gzip accepted."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     start = time.perf_counter()
-    conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip", "Accept": "text/html"})
     response = conn.getresponse()
     first = response.read(1)
     ttfb = time.perf_counter() - start

@@ -49,7 +49,7 @@ end
 request = function()
   counter = counter + 1
   local path = paths[(counter % #paths) + 1]
-  return wrk.format("GET", path, {["Accept-Encoding"] = "gzip"})
+  return wrk.format("GET", path, {["Accept-Encoding"] = "gzip", ["Accept"] = "text/html"})
 end
 done = function(summary, latency, requests)
   local e = summary.errors

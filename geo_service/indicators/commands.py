@@ -68,17 +68,20 @@ def recompute_command(out_dir, eurostat_files, fetch_eurostat, catchment_km, des
     seconds = time.perf_counter() - started
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    result.communes.to_csv(out / "communes.csv")
-    result.provinces.to_csv(out / "provinces.csv")
-    result.regions.to_csv(out / "regions.csv")
-    result.employment.to_csv(out / "employment.csv", index=False)
+    from ..api.csvsafe import safe_frame  # every CSV the service writes neutralises formulas
+
+    safe_frame(result.communes).to_csv(out / "communes.csv")
+    safe_frame(result.provinces).to_csv(out / "provinces.csv")
+    safe_frame(result.regions).to_csv(out / "regions.csv")
+    safe_frame(result.employment).to_csv(out / "employment.csv", index=False)
     focus = ["foreign_share", "employment_gap_pp", "need_class", "support_class"] + [c for c in result.communes if c.startswith("status_reason_")]
-    result.communes.loc[result.communes["high_need_low_support"], focus].to_csv(out / "high_need_low_support.csv")
+    safe_frame(result.communes.loc[result.communes["high_need_low_support"], focus]).to_csv(
+        out / "high_need_low_support.csv")
     (out / "metadata.json").write_text(json.dumps(result.metadata, indent=1, default=str), encoding="utf-8")
     (out / "params.json").write_text(json.dumps(result.params, indent=1, default=str), encoding="utf-8")
     if suggest_k:
         frames = [result.suggest(kind, suggest_k) for kind in params.desert_kinds]
-        pd.concat(frames, ignore_index=True).to_csv(out / "suggestions.csv", index=False)
+        safe_frame(pd.concat(frames, ignore_index=True)).to_csv(out / "suggestions.csv", index=False)
     (out / "networks.json").write_text(json.dumps(result.register.summary() if result.register else [], indent=1,
                                                   default=str), encoding="utf-8")
     counts = result.status_counts(params.desert_kinds)
