@@ -193,6 +193,8 @@ def test_integer_filters_must_be_integers():
     refused({"pop": "1e3"}, "pop", "pop must be an integer, got '1e3'")
     assert parse_items({"pop": str(-(2**63))}, QUERYABLES).filters == (("pop", str(-(2**63))),)
     refused({"pop": str(-(2**63) - 1)}, "pop", f"pop must be at least {-(2**63)}, got {-(2**63) - 1}")
+    assert parse_items({"pop": str(2**63 - 1)}, QUERYABLES).filters == (("pop", str(2**63 - 1)),)
+    refused({"pop": str(2**63)}, "pop", f"pop must be at most {2**63 - 1}, got {2**63}")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import shapely
 from .. import search
 from .collections import Collection
 from .crs import CRS84, to_crs
-from .query import ItemsQuery
+from .query import INT64_MAX, INT64_MIN, ItemsQuery
 
 QUERYABLE_TYPES = {str: "string", int: "integer", bool: "boolean"}
 
@@ -28,6 +28,8 @@ def queryables_of(collection: Collection) -> dict[str, dict]:
         kinds = {type(p.get(name)) for p in collection.properties} - {type(None)}
         if len(kinds) == 1 and (kind := next(iter(kinds))) in QUERYABLE_TYPES:
             out[name] = {"type": QUERYABLE_TYPES[kind], "title": name}
+            if kind is int:  # the range a filter accepts, declared so clients (and fuzzers) know it
+                out[name].update(minimum=INT64_MIN, maximum=INT64_MAX)
         elif kinds == {list} and all(isinstance(v, str) for p in collection.properties for v in (p.get(name) or [])):
             out[name] = {
                 "type": "array",

@@ -17,6 +17,9 @@ NOT_FOUND = {
 }
 
 
+_SCHEMA_KEYS = ("type", "minimum", "maximum")  # of a queryable, what a filter parameter's schema keeps
+
+
 def _param(name: str, description: str, schema: dict, style: str | None = None, explode: bool | None = None) -> dict:
     out = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
     if style:
@@ -167,7 +170,7 @@ def build_openapi(api, base: str) -> dict:
             _param(
                 name,
                 f"Equality filter on `{name}`" + (" (list contains the value)" if q["type"] == "array" else ""),
-                {"type": "string"} if q["type"] == "array" else {"type": q["type"]},
+                {"type": "string"} if q["type"] == "array" else {k: v for k, v in q.items() if k in _SCHEMA_KEYS},
             )
             for name, q in store.queryables.items()
         ]

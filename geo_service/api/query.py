@@ -57,13 +57,18 @@ def parse_format(value: str | None) -> str | None:
     return value
 
 
-def _integer(name: str, value: str, minimum: int) -> int:
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # the range of an integer filter (declared in the queryables)
+
+
+def _integer(name: str, value: str, minimum: int, maximum: int | None = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise InvalidParameter(f"{name} must be an integer, got '{value}'", parameter=name) from None
     if number < minimum:
         raise InvalidParameter(f"{name} must be at least {minimum}, got {number}", parameter=name)
+    if maximum is not None and number > maximum:
+        raise InvalidParameter(f"{name} must be at most {maximum}, got {number}", parameter=name)
     return number
 
 
@@ -91,7 +96,7 @@ def parse_bbox(value: str, bbox_crs: str) -> tuple[float, float, float, float]:
 def _filter(name: str, value: str, schema: dict) -> str:
     """The filter value, checked against the queryable's type (integers compare as written)."""
     if schema["type"] == "integer":
-        return str(_integer(name, value, -(2**63)))
+        return str(_integer(name, value, INT64_MIN, INT64_MAX))
     if schema["type"] == "boolean" and value not in ("true", "false"):
         raise InvalidParameter(f"{name} must be true or false, got '{value}'", parameter=name)
     return value
