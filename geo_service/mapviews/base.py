@@ -90,6 +90,41 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: 
     return Classes(codes=codes, colours=colours, legend=legend)
 
 
+def classify_diverging(values: pd.Series, k: int = 3, scheme: str = "RdBu", t: Translate = identity,
+                       fmt: str = "{:+.1f}", missing_label: str | None = None) -> Classes:
+    """Classes centred on 0 for signed values such as gaps: negative and positive values are
+    classed apart (quantiles on each side, at most ``k`` classes a side) and coloured from the two
+    arms of a diverging ColorBrewer scheme (``RdBu``: positive red, negative blue), so a sign is
+    never hidden in a class that straddles 0. Legend rows ascend from the most negative class."""
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    codes = pd.Series(-1, index=values.index, dtype="int64")
+    known = values.dropna()
+    sides = []  # (members' index, classes) of the negative then the positive side
+    for side in (known[known < 0], known[known >= 0]):
+        if not len(side):
+            sides.append([])
+            continue
+        bins_k = max(1, min(k, int(side.nunique())))
+        yb = np.zeros(len(side), dtype=int) if bins_k == 1 else \
+            np.asarray(_mapclassify().Quantiles(side.values, k=bins_k).yb)
+        sides.append([side[yb == code] for code in sorted(set(yb.tolist()))])
+    arm = max(3, len(sides[0]), len(sides[1]))
+    palette = color_brewer(scheme, 2 * arm + 1)  # [dark positive ... neutral ... dark negative]
+    # the class nearest 0 on each side gets the lightest colour of its arm
+    negative = palette[arm + 1:arm + 1 + len(sides[0])][::-1]
+    positive = palette[:arm][::-1][:len(sides[1])]
+    colours, legend = [], []
+    for members, colour in zip(sides[0] + sides[1], negative + positive):
+        codes[members.index] = len(colours)
+        colours.append(colour)
+        low, high = fmt.format(members.min()), fmt.format(members.max())
+        legend.append({"colour": colour, "label": low if low == high else f"{low} – {high}", "count": int(len(members))})
+    missing = int(values.isna().sum())
+    if missing:
+        legend.append({"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True})
+    return Classes(codes=codes, colours=colours, legend=legend)
+
+
 def colour_of(classes: Classes, key) -> str:
     code = int(classes.codes.get(key, -1))
     return MISSING_COLOUR if code < 0 else classes.colours[code]
@@ -128,6 +163,27 @@ SITE_CALLBACK = """function (row) {
 }"""
 
 
+# A group of sites drawn as a ring cut in the colours of the kinds it holds (the colours of the
+# "Kinds of site" legend, KIND_COLOURS), the number of sites in the middle; markercluster's default
+# yellow/green icons said nothing the legend explained.
+CLUSTER_ICON_JS = """function (cluster) {
+    var colours = __COLOURS__, counts = {}, total = 0, stops = [], start = 0;
+    cluster.getAllChildMarkers().forEach(function (m) {
+        var found = /kind-([a-z_]+)/.exec((m.options.icon && m.options.icon.options.className) || '');
+        var kind = found ? found[1] : '';
+        counts[kind] = (counts[kind] || 0) + 1; total += 1;
+    });
+    Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; }).forEach(function (kind) {
+        var end = start + 100 * counts[kind] / total;
+        stops.push((colours[kind] || '#666666') + ' ' + start.toFixed(1) + '% ' + end.toFixed(1) + '%');
+        start = end;
+    });
+    var size = total < 10 ? 30 : (total < 100 ? 36 : 44);
+    return L.divIcon({html: '<div class="kind-ring" style="background: conic-gradient(' + stops.join(', ') +
+        ')"><span>' + total + '</span></div>', className: 'kind-cluster', iconSize: L.point(size, size)});
+}"""
+
+
 def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[str, str], name: str) -> None:
     """Sites as clustered markers; ``rows`` are [lat, lon, kind, escaped popup HTML, plain title].
 
@@ -135,8 +191,13 @@ def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[st
     marker) with Leaflet.markercluster served by the app instead of the plugin's CDN links."""
     from folium.plugins import FastMarkerCluster
 
+    import json
+
+    from folium.utilities import JsCode
+
     cluster = FastMarkerCluster(rows, callback=SITE_CALLBACK, name=name, showCoverageOnHover=False,
-                                maxClusterRadius=40, spiderfyOnMaxZoom=True)
+                                maxClusterRadius=40, spiderfyOnMaxZoom=True,
+                                iconCreateFunction=JsCode(CLUSTER_ICON_JS.replace("__COLOURS__", json.dumps(KIND_COLOURS))))
     cluster.default_js = [("markerclusterjs", asset_urls["markercluster_js"])]
     cluster.default_css = [("markerclustercss", asset_urls["markercluster_css"]),
                            ("markerclusterdefaultcss", asset_urls["markercluster_default_css"])]

@@ -138,8 +138,19 @@ def small_map(collection: dict, nis_list: list[str], names: Mapping[str, str], s
             DataMarkers([[*r[:2], f"site-marker kind-{r[2]}", *r[3:]] for r in rows], t("Sites")).add_to(fmap)
     bounds = _bounds(features)
     if bounds:
-        fmap.fit_bounds(bounds)
+        _fit_only(fmap, bounds)
     return render_fragments(fmap)
+
+
+def _fit_only(fmap, bounds) -> None:
+    """Fit ``bounds`` instead of Belgium's (set by ``offline_map``): two fitBounds in a row make
+    Leaflet start an animated zoom to the first, which lands after the second and wins, so the
+    commune was shown at zoom 7 (all of Belgium)."""
+    from folium.map import FitBounds
+
+    for key in [k for k, child in fmap._children.items() if isinstance(child, FitBounds)]:
+        del fmap._children[key]
+    fmap.fit_bounds(bounds, max_zoom=16)
 
 
 def _bounds(features: dict):

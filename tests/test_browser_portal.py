@@ -1,0 +1,73 @@
+"""The portal as a reader sees it, in headless Chromium: commune maps zoomed to the commune,
+employment charts with their tables, legends that count what is shown, coloured clusters."""
+
+from __future__ import annotations
+
+import pytest
+from browser import offline_page, screenshot
+from browser_support import SHAPES, open_map, wait_until
+
+MAP = "window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))]"
+
+
+@pytest.mark.parametrize("nis,name", [("21012", "molenbeek"), ("73028", "herstappe")])
+def test_commune_map_is_zoomed_to_the_commune(live_server, nis, name):
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/commune/{nis}?lang=fr")
+        wait_until(page, f"{SHAPES} >= 1")
+        page.wait_for_timeout(800)  # any zoom animation has ended
+        zoom = page.evaluate(f"{MAP}.getZoom()")
+        # the commune's outline fills most of the view: its box is inside the view and covers
+        # over a quarter of the view's width or height (at zoom 7 Molenbeek was a few pixels)
+        box = page.evaluate("""() => { const r = document.querySelector('.leaflet-overlay-pane path.leaflet-interactive')
+                               .getBoundingClientRect(); const m = document.querySelector('.leaflet-container').getBoundingClientRect();
+                               return {w: r.width / m.width, h: r.height / m.height,
+                                       inside: r.left >= m.left - 2 && r.right <= m.right + 2 && r.top >= m.top - 2 && r.bottom <= m.bottom + 2}; }""")
+        screenshot(page, f"commune_{name}_fr")
+        assert zoom >= 11, zoom
+        assert box["inside"] and max(box["w"], box["h"]) > 0.25, box
+        assert not errors, errors
+
+
+def test_employment_charts_with_tables_and_legend_counting_shown_layers(live_server):
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/map/employment?lang=nl")
+        wait_until(page, f"{SHAPES} > 0")
+        charts = page.locator("figure.chart-figure svg[role=img]")
+        assert charts.count() >= 2
+        assert page.locator("figure.chart-figure svg title").first.text_content().strip() != ""
+        bars = page.locator("#chart-employment-figure svg rect").count()
+        shown = page.evaluate(SHAPES)
+        rows = page.locator("#chart-employment-figure details table tbody tr").count()
+        assert rows == shown  # one table row per province drawn, and one pair of bars per row
+        assert bars >= 2 * rows
+        counts = page.locator(".legend li[data-counts] .count").all_inner_texts()
+
+        def total(texts):
+            return sum(int("".join(ch for ch in t if ch.isdigit())) for t in texts)
+
+        assert total(counts) == shown  # only the provinces layer is shown at first
+        page.locator(".leaflet-control-layers-overlays input").nth(1).check()
+        page.wait_for_timeout(300)
+        after = page.locator(".legend li[data-counts] .count").all_inner_texts()
+        assert total(after) == shown + 3  # the three regions of the second series added
+        screenshot(page, "employment_charts_nl")
+        assert not errors, errors
+
+
+def test_coverage_clusters_are_coloured_by_kind(live_server):
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/map/coverage?lang=en")
+        wait_until(page, "document.querySelectorAll('.kind-cluster .kind-ring').length > 0")
+        styles = page.evaluate("[...document.querySelectorAll('.kind-cluster .kind-ring')].map(e => e.getAttribute('style'))")
+        assert all("conic-gradient(" in s for s in styles)
+        legend = page.evaluate("""[...document.querySelectorAll('.legend.kinds .site-marker')]
+                                  .map(e => getComputedStyle(e).backgroundColor)""")
+        # every colour used in a ring is a colour of the "Kinds of site" legend
+        ring_colours = page.evaluate("""(() => { const d = document.createElement('div'); document.body.appendChild(d);
+            const out = new Set(); document.querySelectorAll('.kind-cluster .kind-ring').forEach(e => {
+              (e.getAttribute('style').match(/#[0-9a-f]{6}/g) || []).forEach(c => { d.style.color = c; out.add(getComputedStyle(d).color); }); });
+            d.remove(); return [...out]; })()""")
+        assert ring_colours and set(ring_colours) <= set(legend), (ring_colours, legend)
+        assert page.locator(".marker-cluster-small, .marker-cluster-medium, .marker-cluster-large").count() == 0
+        assert not errors, errors
