@@ -71,3 +71,19 @@ def test_coverage_clusters_are_coloured_by_kind(live_server):
         assert ring_colours and set(ring_colours) <= set(legend), (ring_colours, legend)
         assert page.locator(".marker-cluster-small, .marker-cluster-medium, .marker-cluster-large").count() == 0
         assert not errors, errors
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_header_fits_one_line_at_1280_and_names_the_service(live_server, lang):
+    with offline_page() as (page, errors, _):
+        page.goto(f"{live_server.url}/map/gaps?lang={lang}", wait_until="load")
+        tops = page.evaluate("""[...document.querySelectorAll('.site-header .brand, .main-nav a, .search, .lang-switch a')]
+                                .map(e => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2))""")
+        assert max(tops) - min(tops) <= 4, tops  # every item on the same line
+        assert page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height") < 60
+        brand = page.locator(".brand").inner_text().strip()
+        assert brand and brand != "geo_service"
+        assert page.title().endswith(brand)
+        icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+        assert page.request.get(icon).status == 200
+        assert not errors, errors
