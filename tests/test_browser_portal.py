@@ -3,6 +3,8 @@ employment charts with their tables, legends that count what is shown, coloured 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser import offline_page, screenshot
 from browser_support import SHAPES, open_map, wait_until
@@ -87,3 +89,67 @@ def test_header_fits_one_line_at_1280_and_names_the_service(live_server, lang):
         icon = page.evaluate("document.querySelector('link[rel=icon]').href")
         assert page.request.get(icon).status == 200
         assert not errors, errors
+
+
+# Words of English UI text that never occur in French or Dutch UI text ("of", "is", "source"
+# and "per" are left out: Dutch or French words too).
+ENGLISH = ["the", "nearest", "available", "without", "which", "these", "those", "there", "where", "would",
+           "should", "shown", "missing", "because", "between", "within", "none", "click", "layer", "areas",
+           "loaded", "unknown", "and", "with", "from", "this", "see", "inhabitants", "residents", "people"]
+ENGLISH_RE = re.compile(r"\b(" + "|".join(ENGLISH) + r")\b", re.I)
+PAGES = ["/", "/map/coverage", "/map/employment", "/map/gaps", "/commune/21012", "/commune/73028",
+         "/initiative/civic-platform-for-refugees", "/search?q=Li%C3%A8ge", "/nominate", "/moderation/login"]
+# Visible text and the attributes read aloud, leaving out scripts, code, the map tiles' licence
+# notice (Leaflet/OpenStreetMap attribution, kept as the licence asks), text marked with another
+# language (lang="...") and citations: verbatim quotes (<q>, <blockquote>) and the publishers and
+# notes of sources (.source, .sources), which stay in the language of the document cited.
+SCAN = """() => {
+  const skip = 'script, style, code, .leaflet-control-attribution, [lang]:not(html), q, blockquote, .source, .sources';
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement, text = walker.currentNode.textContent.replace(/\\s+/g, ' ').trim();
+    if (text && el && !el.closest(skip)) out.push(text);
+  }
+  document.querySelectorAll('[aria-label], [title], [alt], [placeholder]').forEach(el => {
+    if (!el.closest(skip)) ['aria-label', 'title', 'alt', 'placeholder'].forEach(a => { if (el.getAttribute(a)) out.push(el.getAttribute(a)); });
+  });
+  return out;
+}"""
+
+
+def catalogue_texts(app) -> list[str]:
+    """Data values, not interface text: names and descriptions of initiatives, sites, service
+    areas and networks as their sources give them (often English only). They are removed from
+    the scanned text before looking for English words."""
+    from geo_service.app import current_snapshot
+
+    with app.test_request_context():
+        snap = current_snapshot()
+    cat, texts = snap.catalogue, set()
+    for frame, columns in ((cat.initiatives, ("name", "description", "operator")), (cat.sites, ("name",)),
+                           (cat.service_areas, ("name",)), (getattr(snap.indicators, "networks", None), ("name",))):
+        if frame is None:
+            continue
+        for column in columns:
+            if column in frame:
+                texts |= {" ".join(str(v).split()) for v in frame[column].dropna() if str(v).strip()}
+    return sorted(texts, key=len, reverse=True)
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_no_english_left_on_french_and_dutch_pages(app, live_server, lang):
+    data = catalogue_texts(app)
+    found = []
+    with offline_page() as (page, errors, _):
+        for path in PAGES:
+            page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}", wait_until="load")
+            page.wait_for_timeout(200)
+            for text in page.evaluate(SCAN):
+                for value in data:
+                    if value in text:
+                        text = text.replace(value, "")
+                match = ENGLISH_RE.search(text)
+                if match:
+                    found.append(f"{path}: {match.group(0)!r} in {text[:120]!r}")
+    assert not found, "\n".join(found)
