@@ -153,3 +153,29 @@ def test_no_english_left_on_french_and_dutch_pages(app, live_server, lang):
                 if match:
                     found.append(f"{path}: {match.group(0)!r} in {text[:120]!r}")
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("path", ["/map/coverage?lang=nl", "/map/employment?lang=fr", "/map/gaps?lang=en",
+                                  "/commune/21012?lang=fr"])
+def test_phone_viewport_keeps_navigation_map_and_side_panel_usable(live_server, path):
+    with offline_page() as (page, errors, _):
+        page.set_viewport_size({"width": 390, "height": 844})
+        open_map(page, live_server.url + path)
+        wait_until(page, f"{SHAPES} > 0")
+        layout = page.evaluate("""() => {
+            const box = e => { const r = e.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom, w: r.width, h: r.height}; };
+            return {scroll: document.documentElement.scrollWidth, nav: [...document.querySelectorAll('.main-nav a, .lang-switch a, .search input[type=search], .search button')].map(box),
+                    map: box(document.querySelector('.leaflet-container')), side: document.querySelector('.map-side') ? box(document.querySelector('.map-side')) : null,
+                    controls: [...document.querySelectorAll('.leaflet-control')].map(box)}; }""")
+        screenshot(page, "phone_" + path.strip("/").replace("/", "_").replace("?lang=", "_"))
+        assert layout["scroll"] <= 390, "the page scrolls sideways"
+        for item in layout["nav"]:  # every link and the search box are on screen, none squashed
+            assert item["l"] >= 0 and item["r"] <= 390 and item["w"] >= 20, item
+        m = layout["map"]
+        assert m["w"] >= 300 and m["h"] >= 300, m
+        assert m["t"] < 844 or not path.startswith("/map/"), m  # a map page opens on its map
+        for c in layout["controls"]:  # controls stay inside the map
+            assert c["l"] >= m["l"] - 1 and c["r"] <= m["r"] + 1, c
+        if layout["side"]:
+            assert layout["side"]["w"] >= 300 and layout["side"]["t"] >= m["b"] - 1  # legend and filters below the map
+        assert not errors, errors

@@ -180,7 +180,7 @@ CLUSTER_ICON_JS = """function (cluster) {
     });
     var size = total < 10 ? 30 : (total < 100 ? 36 : 44);
     return L.divIcon({html: '<div class="kind-ring" style="background: conic-gradient(' + stops.join(', ') +
-        ')"><span>' + total + '</span></div>', className: 'kind-cluster', iconSize: L.point(size, size)});
+        ')"><span>' + total + '</span></div>', className: 'marker-cluster kind-cluster', iconSize: L.point(size, size)});
 }"""
 
 
