@@ -53,6 +53,20 @@ def test_employment_charts_with_tables_and_legend_counting_shown_layers(live_ser
         page.wait_for_timeout(300)
         after = page.locator(".legend li[data-counts] .count").all_inner_texts()
         assert total(after) == shown + 3  # the three regions of the second series added
+        page.locator(".leaflet-control-layers-overlays input").nth(1).uncheck()
+        for index in range(shown):  # every province's popup: no empty row, clear of the controls
+            page.evaluate(f"document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')[{index}]"
+                          ".dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 700, clientY: 400}))")
+            page.wait_for_selector(".leaflet-popup-content table.popup")
+            page.wait_for_timeout(350)  # auto-pan
+            popup = page.evaluate("""() => { const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+                const overlaps = [...document.querySelectorAll('.leaflet-control')].filter(c => { const r = c.getBoundingClientRect();
+                    return r.width && !(r.right <= p.left || r.left >= p.right || r.bottom <= p.top || r.top >= p.bottom); }).length;
+                const cells = [...document.querySelectorAll('.leaflet-popup-content td')].map(td => td.textContent.trim());
+                return {overlaps, empty: cells.filter(c => !c).length, rows: cells.length,
+                        link: !!document.querySelector('.leaflet-popup-content a[href^="https://"]')}; }""")
+            assert popup["overlaps"] == 0 and popup["empty"] == 0 and popup["rows"] >= 5 and popup["link"], (index, popup)
+            page.evaluate(f"{MAP}.closePopup()")
         screenshot(page, "employment_charts_nl")
         assert not errors, errors
 
@@ -68,7 +82,7 @@ def test_coverage_clusters_are_coloured_by_kind(live_server):
         # every colour used in a ring is a colour of the "Kinds of site" legend
         ring_colours = page.evaluate("""(() => { const d = document.createElement('div'); document.body.appendChild(d);
             const out = new Set(); document.querySelectorAll('.kind-cluster .kind-ring').forEach(e => {
-              (e.getAttribute('style').match(/#[0-9a-f]{6}/g) || []).forEach(c => { d.style.color = c; out.add(getComputedStyle(d).color); }); });
+              (e.getAttribute('style').match(/#[0-9a-f]{6}|rgba?\([^)]*\)/g) || []).forEach(c => { d.style.color = c; out.add(getComputedStyle(d).color); }); });
             d.remove(); return [...out]; })()""")
         assert ring_colours and set(ring_colours) <= set(legend), (ring_colours, legend)
         assert page.locator(".marker-cluster-small, .marker-cluster-medium, .marker-cluster-large").count() == 0

@@ -163,27 +163,6 @@ SITE_CALLBACK = """function (row) {
 }"""
 
 
-# A group of sites drawn as a ring cut in the colours of the kinds it holds (the colours of the
-# "Kinds of site" legend, KIND_COLOURS), the number of sites in the middle; markercluster's default
-# yellow/green icons said nothing the legend explained.
-CLUSTER_ICON_JS = """function (cluster) {
-    var colours = __COLOURS__, counts = {}, total = 0, stops = [], start = 0;
-    cluster.getAllChildMarkers().forEach(function (m) {
-        var found = /kind-([a-z_]+)/.exec((m.options.icon && m.options.icon.options.className) || '');
-        var kind = found ? found[1] : '';
-        counts[kind] = (counts[kind] || 0) + 1; total += 1;
-    });
-    Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; }).forEach(function (kind) {
-        var end = start + 100 * counts[kind] / total;
-        stops.push((colours[kind] || '#666666') + ' ' + start.toFixed(1) + '% ' + end.toFixed(1) + '%');
-        start = end;
-    });
-    var size = total < 10 ? 30 : (total < 100 ? 36 : 44);
-    return L.divIcon({html: '<div class="kind-ring" style="background: conic-gradient(' + stops.join(', ') +
-        ')"><span>' + total + '</span></div>', className: 'marker-cluster kind-cluster', iconSize: L.point(size, size)});
-}"""
-
-
 def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[str, str], name: str) -> None:
     """Sites as clustered markers; ``rows`` are [lat, lon, kind, escaped popup HTML, plain title].
 
@@ -191,13 +170,13 @@ def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[st
     marker) with Leaflet.markercluster served by the app instead of the plugin's CDN links."""
     from folium.plugins import FastMarkerCluster
 
-    import json
-
     from folium.utilities import JsCode
 
+    # a group of sites is drawn as a ring in the colours of the kinds it holds (static/clusters.js,
+    # loaded by every page: the colours of the "Kinds of site" legend, read from site.css)
     cluster = FastMarkerCluster(rows, callback=SITE_CALLBACK, name=name, showCoverageOnHover=False,
                                 maxClusterRadius=40, spiderfyOnMaxZoom=True,
-                                iconCreateFunction=JsCode(CLUSTER_ICON_JS.replace("__COLOURS__", json.dumps(KIND_COLOURS))))
+                                iconCreateFunction=JsCode("function (c) { return kindClusterIcon(c); }"))
     cluster.default_js = [("markerclusterjs", asset_urls["markercluster_js"])]
     cluster.default_css = [("markerclustercss", asset_urls["markercluster_css"]),
                            ("markerclusterdefaultcss", asset_urls["markercluster_default_css"])]
@@ -277,6 +256,44 @@ def with_properties(collection: dict, properties: Mapping[str, Mapping[str, str]
     """A shallow copy of ``collection`` whose features carry the given per-id properties."""
     features = [{**f, "properties": dict(properties.get(f["id"], {}))} for f in collection["features"]]
     return {"type": "FeatureCollection", "features": features}
+
+
+class CompactPopup(folium.GeoJsonPopup):
+    """A GeoJSON layer's popup: the first field as title, then a row per other field that has a
+    value (no empty rows). Values and aliases must already be escaped HTML (built in Python).
+    ``constants`` holds the values every feature of the layer shares, written once for the layer
+    instead of once per feature (a smaller page)."""
+
+    from folium.template import Template as _T
+
+    _template = _T("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup(function (layer) {
+            var p = layer.feature.properties, fields = {{ this.fields|tojson }}, aliases = {{ this.aliases|tojson }};
+            var shared = {{ this.constants|tojson }};
+            var rows = fields.slice(1).map(function (f, i) { var v = p[f] || shared[f];
+                return v ? '<tr><th>' + aliases[i + 1] + '</th><td>' + v + '</td></tr>' : ''; }).join('');
+            return '<strong>' + p[fields[0]] + '</strong><table class="popup">' + rows + '</table>';
+        }, {{ this.popup_options|tojavascript }});
+        {% endmacro %}""")
+
+    def __init__(self, fields, aliases, constants: Mapping[str, str] | None = None, **kwargs):
+        super().__init__(fields=fields, aliases=aliases, **kwargs)
+        self.constants = dict(constants or {})
+
+    def render(self, **kwargs):
+        """Without GeoJsonDetail's check that every field is in each feature (shared ones are not)
+        and its style block (site.css styles table.popup)."""
+        from branca.element import MacroElement
+
+        MacroElement.render(self, **kwargs)
+
+    @staticmethod
+    def split(props: Mapping[str, Mapping[str, str]], fields: Iterable[str]) -> tuple[dict, dict]:
+        """(per-feature properties without the shared values, the shared values) of ``props``."""
+        shared = {f: v for f in fields
+                  if len({row.get(f, "") for row in props.values()}) == 1 and (v := next(iter(props.values())).get(f, ""))}
+        return {code: {k: v for k, v in row.items() if k not in shared} for code, row in props.items()}, shared
 
 
 class DataMarkers(folium.map.Layer):

@@ -12,8 +12,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from . import charts
-from .base import MISSING_COLOUR, add_online_basemap, classify_diverging, colour_of, identity, link, offline_map, \
-    popup_html, render_fragments, text, with_properties
+from .base import MISSING_COLOUR, CompactPopup, add_online_basemap, classify_diverging, colour_of, identity, link, offline_map, \
+    render_fragments, text, with_properties
 from .coverage import MapView
 
 CONCEPTS = {"country_of_birth": "country of birth", "citizenship": "citizenship"}
@@ -125,10 +125,18 @@ def employment_map(province_display, region_display, province_names: Mapping[str
     legend = _legend_by_layer(classes, layers)
     fmap = offline_map(asset_urls)
     add_online_basemap(fmap)
-    aliases = [text(a) for a in (t("Area"), t("Employment gap"), t("Groups compared"))]
+    fields = ["name", "gap", "groups", "rate_a", "rate_b", "concept", "year", "age_band", "source", "missing"]
+    aliases = [text(a) for a in (t("Area"), t("Employment gap"), t("Groups compared"), t("Rate of the first group"),
+                                 t("Rate of the second group"), t("Concept"), t("Year"), t("Age band"), t("Source"),
+                                 t("Missing because"))]
     for level, series, rows, collection, label, show in layers:
         props = {code: {"name": text(r["name"]), "gap": text(_pp(r["gap"]) or t("no data")), "groups": text(r["groups"]),
-                        "popup": _popup(r, t)} for code, r in rows.items()}
+                        "rate_a": text(_pct(r["rate_a"])), "rate_b": text(_pct(r["rate_b"])),
+                        "concept": text(r["concept"]), "year": text(r["year"]), "age_band": text(r["age_band"]),
+                        "source": str(source_html(r["source"], t)) if r["source"] else "",
+                        "missing": text(r["missing_reason"] or "")}
+                 for code, r in rows.items()}
+        props, shared = CompactPopup.split(props, fields[3:])  # tooltip fields stay per feature
         fill = {code: colour_of(classes, f"{series}:{code}") for code in rows}
         folium.GeoJson(
             with_properties(collection, props), name=label, show=show, overlay=True,
@@ -136,11 +144,11 @@ def employment_map(province_display, region_display, province_names: Mapping[str
                 "color": "#333333", "weight": 1.2, "fillColor": fill.get(f["id"], MISSING_COLOUR), "fillOpacity": 0.8,
                 "dashArray": "4 4" if fill.get(f["id"], MISSING_COLOUR) == MISSING_COLOUR else None},
             highlight_function=lambda _: {"weight": 3},
-            tooltip=folium.GeoJsonTooltip(fields=["name", "gap", "groups"], aliases=aliases, sticky=True),
-            # one escaped HTML block per area: empty rows left out, sources wrapped (site.css);
-            # the padding keeps an open popup clear of the layer control in the top-right corner
-            popup=folium.GeoJsonPopup(fields=["popup"], labels=False, maxWidth=320,
-                                      autoPanPaddingTopLeft=[40, 40], autoPanPaddingBottomRight=[40, 40]),
+            tooltip=folium.GeoJsonTooltip(fields=fields[:3], aliases=aliases[:3], sticky=True),
+            # empty rows left out, sources wrapped (site.css), the layer control at the bottom left
+            # and a margin kept around an open popup, so no control covers it
+            popup=CompactPopup(fields=fields, aliases=aliases, constants=shared, maxWidth=320,
+                               autoPanPaddingTopLeft=[40, 40], autoPanPaddingBottomRight=[40, 40]),
         ).add_to(fmap)
     folium.LayerControl(collapsed=False, position="bottomleft").add_to(fmap)
     table = [dict(r, code=code, level=level, series=series, layer=label, gap_text=_pp(r["gap"]),
@@ -167,15 +175,6 @@ def _legend_by_layer(classes, layers) -> list[dict]:
         shown = sum(counts[label] for *_, label, show in layers if show)
         legend.append(dict(row, count=shown, counts=counts))
     return legend
-
-
-def _popup(r: dict, t: Callable[[str], str]) -> str:
-    rows = [(t("Employment gap"), _pp(r["gap"]) or t("no data")), (t("Groups compared"), r["groups"]),
-            (t("Rate of the first group"), _pct(r["rate_a"])), (t("Rate of the second group"), _pct(r["rate_b"])),
-            (t("Concept"), r["concept"]), (t("Year"), r["year"]), (t("Age band"), r["age_band"]),
-            (t("Source"), source_html(r["source"], t) if r["source"] else ""),
-            (t("Missing because"), r["missing_reason"] or "")]
-    return popup_html(r["name"], rows)
 
 
 def employment_charts(layers, t: Callable[[str], str]) -> list[dict]:
