@@ -3,8 +3,13 @@
 Every value comes from GEO_SERVICE_* environment variables (see geo_service/settings.py).
 Data are loaded once in the master (preload_app) and shared copy-on-write by the workers; the
 app keeps no per-process state that matters across requests (sessions are signed cookies, rate
-limits and nominations live in the database, caches are per data version).
+limits and nominations live in the database, caches are per data version). When published data
+change, the master prepares the new snapshot and replaces the workers (see when_ready).
 """
+
+import gc
+import os
+import signal
 
 from geo_service.settings import Settings
 
@@ -37,14 +42,48 @@ logconfig_dict = {
 }
 
 
-
 def when_ready(server):
     """With preload_app the app is loaded in the master: render the common pages there before the
-    workers fork, so each worker starts warm, and re-render them in the background of each worker
-    after a nomination is published (GEO_SERVICE_WARM_UP=0 skips both)."""
-    if _settings.warm_up and preload_app:
+    workers fork, so each worker starts warm (GEO_SERVICE_WARM_UP=0 skips it).
+
+    New data are prepared by the master too, never by a serving worker: its background thread
+    checks the published revision each second, builds the next snapshot and renders the same
+    pages for it (seconds of CPU, with the GIL held for long stretches), swaps it in, then sends
+    itself SIGHUP. gunicorn then forks fresh workers from the master, which hold the new warm
+    snapshot like workers at start, and lets the old ones finish their requests (graceful
+    shutdown: no request is dropped). Workers serve only (see post_fork)."""
+    if not preload_app:
+        return
+    app = server.app.wsgi()
+    holder = app.extensions["geo_service"]
+    if _settings.warm_up:
         from geo_service.warmup import rewarm_on_new_data, warm_up
 
-        app = server.app.wsgi()
         warm_up(app)
-        rewarm_on_new_data(app)  # and again in each worker whenever published data change
+        rewarm_on_new_data(app)  # in the master, for each new snapshot before it is swapped in
+    master = os.getpid()
+
+    def replace_workers(snapshot) -> None:
+        if os.getpid() == master:
+            server.log.info("snapshot %s ready: replacing the workers", snapshot.version)
+            gc.unfreeze()  # the previous snapshot may now be collected in the master (see pre_fork)
+            gc.collect()
+            os.kill(master, signal.SIGHUP)
+
+    holder.swapped.append(replace_workers)
+    holder.background_nice = 10  # preparing new data yields the CPU to the serving workers
+    holder.snapshot()  # starts the master's background check
+
+
+def pre_fork(server, worker):
+    """Move every object of the master to the permanent generation before forking (gc.freeze): a
+    worker's first full collection then does not walk, and so copy, the whole shared heap (the
+    data, the warm responses), which would stall its first requests for seconds."""
+    gc.collect()
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    """A worker serves the snapshot it was forked with; the master prepares the next one."""
+    if preload_app:
+        server.app.wsgi().extensions["geo_service"].stop()

@@ -6,11 +6,9 @@ import os
 import secrets
 import time
 
-from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .errors import GeoServiceError
 from .i18n import init_i18n
 from .request_log import configure_json_logging, init_request_log
 from .security import init_security_headers
@@ -41,11 +39,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     published = init_nominations(app, settings)
     app.extensions["geo_service"] = StateHolder(settings, base, published)
 
-    from .web import api, health, maps_pages, nominate, pages, vendor
+    from .web import api, health, maps_pages, nominate, pages, plan, vendor
+    from .web.responses import register_error_handlers
 
-    for blueprint in (vendor.bp, health.bp, pages.bp, maps_pages.bp, api.bp, nominate.bp, nominate.moderation):
+    for blueprint in (vendor.bp, health.bp, pages.bp, maps_pages.bp, api.bp, nominate.bp, nominate.moderation, plan.bp):
         app.register_blueprint(blueprint)
-    _register_error_handlers(app)
+    register_error_handlers(app)
     _register_template_helpers(app)
     if settings.json_logs:
         configure_json_logging(settings.log_level)
@@ -102,30 +101,3 @@ def current_snapshot():
     from flask import current_app
 
     return current_app.extensions["geo_service"].snapshot()
-
-
-def wants_json() -> bool:
-    if request.args.get("f") == "json":
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" or request.path.startswith(("/collections", "/api", "/conformance"))
-
-
-def _register_error_handlers(app: Flask) -> None:
-    from flask import render_template
-
-    def problem(status: int, code: str, message: str, details: dict | None = None):
-        if wants_json():
-            body = {"code": code, "description": message}
-            if details:
-                body["details"] = details
-            return jsonify(body), status
-        return render_template("error.html", status=status, code=code, message=message), status
-
-    @app.errorhandler(GeoServiceError)
-    def _core_error(exc: GeoServiceError):
-        return problem(exc.status, exc.code, exc.message, exc.details or None)
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        return problem(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name)

@@ -49,3 +49,17 @@ class AmbiguousName(GeoServiceError):
 
     status = 400
     code = "AmbiguousName"
+
+
+class TooManyRequests(GeoServiceError):
+    """A client asks for more costly work than its budget; ``details['retry_after']`` in seconds."""
+
+    status = 429
+    code = "TooManyRequests"
+
+
+class Busy(GeoServiceError):
+    """The process is at its bound of concurrent costly work; ``details['retry_after']`` in seconds."""
+
+    status = 503
+    code = "ServiceBusy"

@@ -2,12 +2,16 @@
 
 Each part of the interface keeps its own catalogue, ``geo_service/translations/<lang>/<part>.po``;
 at start-up they are merged and compiled to ``<cache>/translations/<lang>/LC_MESSAGES/messages.mo``
-when any source is newer, so no binary file lives in the repository. The language comes from
+when the sources' content differs from what it was compiled from (a hash kept beside it; dates
+lie across checkouts sharing one cache), so no binary file lives in the repository. The language comes from
 ``?lang=``, then the ``lang`` cookie, then the browser's Accept-Language.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -28,8 +32,9 @@ def compile_catalogues(target: Path) -> Path:
         if not sources:
             continue
         mo_path = target / lang_dir.name / "LC_MESSAGES" / "messages.mo"
-        newest = max(p.stat().st_mtime for p in sources)
-        if mo_path.exists() and mo_path.stat().st_mtime >= newest:
+        digest = hashlib.sha256(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in sources)).hexdigest()
+        stamp = mo_path.with_suffix(".sha256")  # the sources it was compiled from, by content, not by date
+        if mo_path.exists() and stamp.exists() and stamp.read_text() == digest:
             continue
         merged = Catalog(locale=lang_dir.name)
         for po_path in sources:
@@ -38,10 +43,11 @@ def compile_catalogues(target: Path) -> Path:
                     if message.id and message.string:
                         merged.add(message.id, message.string)
         mo_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = mo_path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".tmp")  # several processes may compile at once
+        with os.fdopen(fd, "wb") as fh:
             write_mo(fh, merged)
-        tmp.replace(mo_path)
+        os.replace(tmp, mo_path)
+        stamp.write_text(digest)
     return target
 
 

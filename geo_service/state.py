@@ -2,22 +2,25 @@
 
 ``BaseLayers`` (boundaries, population, display geometry) depend only on pinned input files and
 are cached on disk. A :class:`Snapshot` adds the catalogue and the indicators; it is rebuilt only
-when published nominations change (checked at most once per ``REFRESH_SECONDS``), so approved
-nominations appear without a restart and every worker process converges on the same data.
-Derived artefacts (serialised GeoJSON, rendered maps) are memoised on the snapshot that made
-them: a new snapshot starts with an empty memo.
+when published nominations change (checked every ``REFRESH_SECONDS`` by a background thread of
+each process, never by a request), so approved nominations appear without a restart and every
+worker process converges on the same data. Derived artefacts (serialised GeoJSON, rendered maps)
+are memoised on the snapshot that made them (optionally on disk, shared by the workers): a new
+snapshot starts with an empty memo.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
 import orjson
@@ -29,6 +32,10 @@ from .cache import cache_key, cached
 from .display import simplify_coverage
 from .settings import Settings
 from .sources import locate
+
+if TYPE_CHECKING:  # typed fields without importing the catalogue and indicators at start
+    from .catalogue import Catalogue
+    from .indicators import Indicators
 
 log = logging.getLogger(__name__)
 
@@ -84,43 +91,62 @@ class PublishedSource(Protocol):
     def records(self) -> list[dict]: ...
 
 
+def _memo_name(key: Any) -> str:
+    """File-name-safe, process-independent name of a memo key (a tuple of strings and numbers)."""
+    return "snapshot-" + hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+
+
 @dataclass
 class Snapshot:
-    """One consistent version of everything served; ``version`` feeds ETags."""
+    """One consistent version of everything served; never changes once built. ``version``
+    covers every input (see :func:`snapshot_version`) and feeds ETags."""
 
     settings: Settings
     base: BaseLayers
-    catalogue: Any = None
-    indicators: Any = None
+    catalogue: Catalogue | None = None
+    indicators: Indicators | None = None
     version: str = ""
     built_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _key_locks: dict = field(default_factory=dict, repr=False)
 
-    def derived(self, key: Any, build: Callable[[], Any]) -> Any:
-        """Memoise ``build()`` on this snapshot (e.g. serialised layers, rendered map HTML)."""
+    def derived(self, key: Any, build: Callable[[], Any], persist: bool = False) -> Any:
+        """Memoise ``build()`` on this snapshot (e.g. serialised layers, rendered map HTML).
+
+        Each key is built once, under its own lock (a slow build never holds up another key).
+        With ``persist`` the value is also kept on disk under (version, key) in the derived-layer
+        cache (``cache.cached``: atomic write, one builder at a time across processes), so the
+        other workers, and this one after a restart, read the file instead of building it again;
+        the value must pickle and ``key`` must be made of strings and numbers."""
         try:
             return self._memo[key]
         except KeyError:
             pass
         with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
             if key not in self._memo:
-                self._memo[key] = build()
+                if persist:
+                    self._memo[key] = cached(self.settings.cache_dir, _memo_name(key), self.version, build)
+                else:
+                    self._memo[key] = build()
             return self._memo[key]
 
 
 def _catalogue_key(inputs_key: str, settings: Settings, published: list[dict]) -> str:
-    """The catalogue depends on the project's files and code (in ``inputs_key``), the imported
-    lists in the instance folder and the published nominations: hash all three."""
-    from .catalogue import imports_dir
-
+    """The catalogue depends on the project's files and code (in ``inputs_key``) and on the
+    database's published records (approved nominations and imported lists): hash both."""
     digest = hashlib.sha256(inputs_key.encode())
-    folder = imports_dir(settings)
-    if folder is not None and folder.is_dir():
-        for path in sorted(folder.glob("*.yaml")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(orjson.dumps(published, option=orjson.OPT_SORT_KEYS, default=str))
     return digest.hexdigest()[:20]
+
+
+def snapshot_version(inputs_key: str, catalogue_key: str, revision: str) -> str:
+    """Version of a snapshot: the base inputs, project data and code (``inputs_key``), the
+    catalogue's own key (imported lists and published records included) and the published
+    revision; a change to any of them gives a new version, hence new ETags."""
+    return hashlib.sha256(f"{inputs_key}|{catalogue_key}|{revision}".encode()).hexdigest()[:16]
 
 
 def build_snapshot(settings: Settings, base: BaseLayers, published: list[dict], revision: str) -> Snapshot:
@@ -128,45 +154,148 @@ def build_snapshot(settings: Settings, base: BaseLayers, published: list[dict], 
     from .indicators import compute_indicators
 
     inputs_key = cache_key(BASE_INPUTS)
-    catalogue = cached(settings.cache_dir, "catalogue", _catalogue_key(inputs_key, settings, published),
+    catalogue_key = _catalogue_key(inputs_key, settings, published)
+    catalogue = cached(settings.cache_dir, "catalogue", catalogue_key,
                        lambda: load_catalogue(base.boundaries, extra_records=published, settings=settings))
     indicators = compute_indicators(base, catalogue, settings)
-    version = hashlib.sha256(f"{inputs_key}|{revision}".encode()).hexdigest()[:16]
-    return Snapshot(settings=settings, base=base, catalogue=catalogue, indicators=indicators, version=version)
+    return Snapshot(settings=settings, base=base, catalogue=catalogue, indicators=indicators,
+                    version=snapshot_version(inputs_key, catalogue_key, revision))
 
 
 class StateHolder:
-    """Holds the current snapshot; swaps in a new one when the published data changes."""
+    """Holds the current snapshot and replaces it, off the request path, when published data change.
 
-    def __init__(self, settings: Settings, base: BaseLayers, published: PublishedSource | None = None):
+    :meth:`snapshot` only returns the current snapshot: it never waits and never reads the
+    database. A background thread per process (started by the first :meth:`snapshot` call in
+    that process, so each gunicorn worker has its own after the fork) checks the published
+    revision every ``refresh_seconds``; on a change it builds the next snapshot (one build at a
+    time), hands it to the ``listeners`` (the warm-up fills its memo: on their thread
+    :meth:`snapshot` answers the new one), and only then swaps it in with one assignment. So no
+    visitor pays for the build or for the first rendering of a page of the new data; readers
+    keep the snapshot they hold until they finish; ``swapped`` callbacks are told afterwards. A
+    database that is slow or down only delays the next snapshot (``last_error`` says why), it
+    never holds up a request. Under gunicorn the master does this for its workers
+    (gunicorn.conf.py): the work is CPU-bound and holds the GIL in long C calls (JSON of whole
+    layers), so it would stall the requests of a worker that did it itself.
+    """
+
+    def __init__(self, settings: Settings, base: BaseLayers, published: PublishedSource | None = None,
+                 refresh_seconds: float = REFRESH_SECONDS):
         self.settings = settings
         self.base = base
         self.published = published
-        self._lock = threading.Lock()
-        self._checked = 0.0
+        self.refresh_seconds = refresh_seconds
+        self.listeners: list[Callable[[Snapshot], None]] = []  # prepare each new snapshot before it is served
+        self.swapped: list[Callable[[Snapshot], None]] = []  # told once a new snapshot is served
+        self.last_error: str | None = None
+        # niceness given to the background thread (Linux: per thread); gunicorn's master sets it,
+        # so that preparing new data yields the CPU to the workers that serve requests
+        self.background_nice = 0
+        self.checked_at: float | None = None  # time.time() of the last successful revision check
+        self._preparing = threading.local()  # the snapshot a listener is preparing, on its thread
+        self._reset_threads()
         self._revision = published.revision() if published else "none"
         self._snapshot = build_snapshot(settings, base, published.records() if published else [], self._revision)
-        self.listeners: list[Callable[[Snapshot], None]] = []  # told of each new snapshot
+        self.checked_at = time.time()
+        os.register_at_fork(after_in_child=self._after_fork_hook())
+
+    def _after_fork_hook(self) -> Callable[[], None]:
+        ref = weakref.ref(self)
+
+        def hook() -> None:
+            holder = ref()
+            if holder is not None:
+                holder._reset_threads()
+
+        return hook
+
+    def _reset_threads(self) -> None:
+        """Fresh locks and no poller: at start, and in a forked child (threads do not survive a fork)."""
+        self._build_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    @property
+    def revision(self) -> str:
+        return self._revision
 
     def snapshot(self) -> Snapshot:
-        if self.published is not None and time.monotonic() - self._checked >= REFRESH_SECONDS:
-            try:
-                self.refresh()
-            except Exception:  # database unreachable: keep serving the data in hand, retry later
-                log.warning("published data could not be checked; serving snapshot %s",
-                            self._snapshot.version, exc_info=True)
+        """The current snapshot, at once (and the poller of this process started if needed)."""
+        preparing = getattr(self._preparing, "snapshot", None)
+        if preparing is not None:
+            return preparing
+        if self.published is not None and self._poller is None and not self._stop.is_set():
+            self._start_poller()
         return self._snapshot
 
+    def _start_poller(self) -> None:
+        with self._start_lock:
+            if self._poller is None and not self._stop.is_set():
+                self._poller = threading.Thread(target=self._poll, name="geo_service-snapshot", daemon=True)
+                self._poller.start()
+
+    def stop(self) -> None:
+        """Stop this process's poller (the gunicorn master stops its own before forking workers)."""
+        self._stop.set()
+        poller = self._poller
+        if poller is not None and poller is not threading.current_thread():
+            poller.join(timeout=5)
+        self._poller = None
+
+    def _poll(self) -> None:
+        if self.background_nice:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.background_nice)
+            except OSError:
+                log.warning("could not lower the priority of the snapshot thread")
+        while not self._stop.wait(self.refresh_seconds):
+            try:
+                self.refresh()
+                self.last_error = None
+            except Exception as exc:  # database unreachable: keep serving the data in hand, retry later
+                if self.last_error is None:
+                    log.warning("published data could not be checked; serving snapshot %s",
+                                self._snapshot.version, exc_info=True)
+                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+
     def refresh(self, force: bool = False) -> Snapshot:
+        """Check the published revision now and, when it changed (or ``force``), build and swap in
+        the next snapshot; returns the current one. Called by the poller; tests and commands may
+        call it to wait for a change. One build at a time per process (across processes the
+        disk cache lets one build and the others read)."""
         if self.published is None:
             return self._snapshot
-        with self._lock:
-            self._checked = time.monotonic()
+        with self._build_lock:
             revision = self.published.revision()
+            self.checked_at = time.time()
             if not (force or revision != self._revision):
                 return self._snapshot
-            self._snapshot = build_snapshot(self.settings, self.base, self.published.records(), revision)
-            self._revision = revision
-        for listener in self.listeners:
-            listener(self._snapshot)
-        return self._snapshot
+            started = time.perf_counter()
+            snapshot = build_snapshot(self.settings, self.base, self.published.records(), revision)
+            if snapshot.version == self._snapshot.version:  # same data: same time stamps, same bytes, same ETags
+                snapshot.built_at = self._snapshot.built_at
+            built = time.perf_counter()
+            self._prepare(snapshot)
+            self._snapshot, self._revision = snapshot, revision  # readers see the old or the new, whole
+            log.info("snapshot %s (revision %s) built in %.1f s, prepared in %.1f s", snapshot.version, revision,
+                     built - started, time.perf_counter() - built)
+        for callback in list(self.swapped):
+            try:
+                callback(snapshot)
+            except Exception:
+                log.exception("after swapping in snapshot %s", snapshot.version)
+        return snapshot
+
+    def _prepare(self, snapshot: Snapshot) -> None:
+        """Run the listeners on ``snapshot`` before it is served; a failing listener is logged
+        (its work is then done on request), never fatal."""
+        self._preparing.snapshot = snapshot
+        try:
+            for listener in list(self.listeners):
+                try:
+                    listener(snapshot)
+                except Exception:
+                    log.exception("preparing snapshot %s failed", snapshot.version)
+        finally:
+            self._preparing.snapshot = None

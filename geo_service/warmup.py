@@ -4,13 +4,13 @@ Map pages, API stores and whole-layer downloads are built on first request and m
 data snapshot (seconds for the coverage and gaps maps and the exact-geometry downloads). With
 ``preload_app`` the master loads the app; building these in the master too means every worker,
 including one that replaces a recycled worker, starts with them in memory (copy-on-write), so no
-visitor waits on a cold worker and a load balancer sees the same latency from each.
+visitor waits on a cold worker and a load balancer sees the same latency from each. When
+published data change, each worker renders them again for the next snapshot before serving it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
@@ -18,6 +18,7 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 PAGES = ("/", "/map/coverage", "/map/employment", "/map/gaps")
+WARM_UP_KEY = "geo_service.warm_up"  # WSGI environ key marking the warm-up's own requests
 LANGUAGES = ("en", "fr", "nl")
 DOWNLOAD_FORMATS = ("geojson", "csv", "gpkg")
 
@@ -45,7 +46,8 @@ def warm_up(app: Flask, urls: list[str] | None = None) -> dict[str, float]:
     timings = {}
     for url in warm_urls(app) if urls is None else urls:
         started = time.perf_counter()
-        status = client.get(url, headers={"Accept-Encoding": "gzip"}).status_code
+        # the service warming itself is not a client: no render budget applies (web/throttle.py)
+        status = client.get(url, headers={"Accept-Encoding": "gzip"}, environ_base={WARM_UP_KEY: True}).status_code
         timings[url] = time.perf_counter() - started
         if status != 200:
             log.warning("warm-up: %s answered %s", url, status)
@@ -53,33 +55,16 @@ def warm_up(app: Flask, urls: list[str] | None = None) -> dict[str, float]:
     return timings
 
 
-def rewarm_on_new_data(app: Flask, urls: list[str] | None = None) -> Callable[[], threading.Thread | None]:
+def rewarm_on_new_data(app: Flask, urls: list[str] | None = None) -> Callable[[object], None]:
     """After a nomination is published every process builds a new snapshot whose caches are
-    empty: rebuild the same responses in a background thread of that process, so visitors do not
-    pay for it. One re-warm at a time; a newer snapshot arriving meanwhile is warmed after it.
-    Returns a function giving the running thread (for tests and shutdown)."""
-    state = {"thread": None, "again": False}
-    lock = threading.Lock()
+    empty: the state holder's background thread renders the same responses for it before it
+    swaps it in (geo_service/state.py), so no visitor waits for a cold page and the old data are
+    served meanwhile. Returns the listener (for tests)."""
 
-    def run() -> None:
-        while True:
-            try:
-                warm_up(app, urls)
-            except Exception:  # never let a failed re-warm take the worker down
-                log.exception("re-warm after new data failed")
-            with lock:
-                if not state["again"]:
-                    state["thread"] = None
-                    return
-                state["again"] = False
-
-    def on_new_snapshot(_snapshot) -> None:
-        with lock:
-            if state["thread"] is not None:
-                state["again"] = True
-                return
-            state["thread"] = threading.Thread(target=run, name="geo_service-rewarm", daemon=True)
-            state["thread"].start()
+    def on_new_snapshot(snapshot) -> None:
+        started = time.perf_counter()
+        warm_up(app, urls)  # through the app: on this thread current_snapshot() is the new snapshot
+        log.warning("re-warm of snapshot %s: %.1f s", snapshot.version, time.perf_counter() - started)
 
     app.extensions["geo_service"].listeners.append(on_new_snapshot)
-    return lambda: state["thread"]
+    return on_new_snapshot

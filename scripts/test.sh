@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian machine, then run the whole suite.
 #   bash scripts/test.sh [pytest args...]
-# Debian packages: chromium (real-browser tests) and postgresql (database tests), installed and
+# Debian packages: chromium (real-browser tests), postgresql (database tests) and gdal-bin
+# (ogr2ogr reads the API and the downloads), installed and
 # started when missing (needs root or sudo). Python packages go into ./.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; f
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   $SUDO apt-get update -qq
@@ -41,5 +43,14 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e '.[test]'
 
+# Lint and format first (pyproject.toml [tool.ruff]): a failure here stops the run.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
 export GEO_SERVICE_DATA_DIR="${GEO_SERVICE_DATA_DIR:-../shared/data}"
-exec .venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist), one test file per worker at a time so module fixtures are built
+# once; the workers share one derived-layer cache (tests/conftest.py). GEO_SERVICE_TEST_WORKERS=0
+# runs in one process.
+workers="${GEO_SERVICE_TEST_WORKERS:-2}"
+if [ "$workers" = "0" ]; then exec .venv/bin/python -m pytest "$@"; fi
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"

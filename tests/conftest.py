@@ -1,4 +1,10 @@
-"""Shared fixtures: settings pointing at the shared data, one app per session, a live server."""
+"""Shared fixtures: settings pointing at the shared data, one read-only app per session (per
+xdist worker), a fresh app for tests that change state, a live server; markers applied by use.
+
+Markers (registered in pyproject.toml) are set here from what a test uses, so test modules need
+no marks of their own: ``browser`` (the module drives Chromium through ``browser.offline_page``),
+``postgres`` (parametrised with the ``postgresql`` backend), ``slow`` (set in the module or on
+the test). ``pytest -m "not browser and not postgres"`` runs what needs neither service."""
 
 from __future__ import annotations
 
@@ -14,6 +20,15 @@ from geo_service.settings import PROJECT_ROOT, Settings
 DEFAULT_DATA_DIR = (PROJECT_ROOT / ".." / "shared" / "data").resolve()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def unlimited_map_renders():
+    """Tests draw far more distinct maps a minute than any visitor; the per-client budget of
+    geo_service/web/throttle.py has its own tests (tests/test_throttle.py), which set their own."""
+    from geo_service.web import throttle
+
+    throttle.MAPS = throttle.RenderGuard(per_client=10**9)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = Path(os.environ.get("GEO_SERVICE_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
@@ -22,9 +37,32 @@ def data_dir() -> Path:
     return path
 
 
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and getattr(module, "offline_page", None) is not None:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in [str(v) for v in callspec.params.values()] + callspec.id.split("-"):
+            item.add_marker(pytest.mark.postgres)
+
+
+def shared_cache_dir(tmp_path_factory) -> Path:
+    """One derived-layer cache for every worker of a run (pytest-xdist workers' temporary folders
+    share a parent); cache writes are atomic (``geo_service.cache``: temporary file, then rename)."""
+    if os.environ.get("GEO_SERVICE_CACHE_DIR"):
+        return Path(os.environ["GEO_SERVICE_CACHE_DIR"])
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    path = root / "shared-cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture(scope="session")
 def settings(data_dir, tmp_path_factory) -> Settings:
-    cache = Path(os.environ.get("GEO_SERVICE_CACHE_DIR") or tmp_path_factory.mktemp("cache"))
+    cache = shared_cache_dir(tmp_path_factory)
     instance = tmp_path_factory.mktemp("instance")
     return Settings(data_dir=data_dir, cache_dir=cache, offline=True, instance_dir=instance, secret_key="test-secret")
 
@@ -53,6 +91,30 @@ def app(settings):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+def new_app(settings, instance: Path):
+    """An app of its own (own instance folder and SQLite database), for tests that change state."""
+    from dataclasses import replace
+
+    from geo_service.app import create_app
+
+    application = create_app(replace(settings, instance_dir=instance))
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture(scope="session")
+def app_factory(settings):
+    """``app_factory(instance_folder)``: a new app, for module-scoped fixtures that change state."""
+    return lambda instance: new_app(settings, instance)
+
+
+@pytest.fixture()
+def fresh_app(settings, tmp_path):
+    """A new app for one test that changes state (snapshot, database, caches): the session app
+    other tests read stays as it was."""
+    return new_app(settings, tmp_path / "instance")
 
 
 class LiveServer:

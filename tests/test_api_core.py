@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 
 import geopandas as gpd
 import orjson
@@ -20,17 +19,25 @@ from geo_service.api.features import FeatureStore, feature_collection
 from geo_service.api.query import DEFAULT_LIMIT, MAX_LIMIT, parse_items
 from geo_service.errors import InvalidParameter
 
-SOURCES = [{"title": "Test source", "url": "https://example.org/data", "licence": "CC BY 4.0", "attribution": "Example"}]
+SOURCES = [
+    {"title": "Test source", "url": "https://example.org/data", "licence": "CC BY 4.0", "attribution": "Example"}
+]
 
 
 def _synthetic() -> Collection:
     """Three 1 km squares in Lambert 72 near Brussels, one without geometry-free surprises."""
     origins = [(148000, 170000), (150000, 170000), (160000, 180000)]
     exact = gpd.GeoDataFrame(
-        {"name": ["A", "B", "C"], "province": ["04000", "04000", "20001"], "pop": [10, 20, 30],
-         "themes": [["language"], ["housing", "language"], []], "flag": [True, False, True]},
+        {
+            "name": ["A", "B", "C"],
+            "province": ["04000", "04000", "20001"],
+            "pop": [10, 20, 30],
+            "themes": [["language"], ["housing", "language"], []],
+            "flag": [True, False, True],
+        },
         geometry=[shapely.box(x, y, x + 1000, y + 1000) for x, y in origins],
-        index=["a", "b", "c"], crs="EPSG:31370",
+        index=["a", "b", "c"],
+        crs="EPSG:31370",
     )
     display = exact.to_crs(4326)
     c = Collection("test", "Test", "synthetic", display, exact, SOURCES, "id")
@@ -43,11 +50,26 @@ def store():
     return FeatureStore(_synthetic())
 
 
-@pytest.mark.parametrize("args", [{"limit": "0"}, {"limit": "x"}, {"offset": "-1"}, {"bbox": "1,2,3"},
-                                  {"bbox": "4,51,3,50"}, {"bbox": "a,b,c,d"}, {"bbox": "0,0,200,10"},
-                                  {"crs": "EPSG:4326"}, {"bbox": "1,2,3,4", "bbox-crs": "EPSG:4326"}, {"unknown": "1"},
-                                  {"pop": "ten"}, {"flag": "yes"}, {"lang": "xx"},
-                                  {"f": "xml"}, {"datetime": "yesterday"}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"limit": "0"},
+        {"limit": "x"},
+        {"offset": "-1"},
+        {"bbox": "1,2,3"},
+        {"bbox": "4,51,3,50"},
+        {"bbox": "a,b,c,d"},
+        {"bbox": "0,0,200,10"},
+        {"crs": "EPSG:4326"},
+        {"bbox": "1,2,3,4", "bbox-crs": "EPSG:4326"},
+        {"unknown": "1"},
+        {"pop": "ten"},
+        {"flag": "yes"},
+        {"lang": "xx"},
+        {"f": "xml"},
+        {"datetime": "yesterday"},
+    ],
+)
 def test_bad_parameters_are_invalid(args, store):
     with pytest.raises(InvalidParameter):
         parse_items(args, store.queryables)
@@ -134,30 +156,3 @@ def test_downloads_carry_sources(tmp_path):
     assert layer.geometry.iloc[0].equals_exact(c.exact.geometry.iloc[0], 1e-6)
     assert "CC BY 4.0" in pyogrio.read_info(path, layer="test")["dataset_metadata"]["sources"]
     assert pyogrio.read_dataframe(path, layer="sources")["licence"].tolist() == ["CC BY 4.0"]
-
-
-def test_response_memo_builds_once_and_stays_bounded():
-    import gzip as gz
-
-    from geo_service.api.memo import ResponseMemo
-
-    memo = ResponseMemo("v1", max_items=3, max_bytes=10**9, spill_min=1000)
-    calls = []
-
-    def build(n):
-        return lambda: calls.append(n) or (b"x" * 2000 + str(n).encode())
-
-    first = memo.payload(("k", 1), "text/plain", build(1))
-    assert memo.payload(("k", 1), "text/plain", build(1)) is first and calls == [1]
-    assert gz.decompress(first.gzipped) == first.body
-    with open(first.path, "rb") as fh:
-        assert fh.read() == first.body
-    assert memo.etag(("k", 1)) == first.etag != memo.etag(("k", 2))
-    assert ResponseMemo("v2").etag(("k", 1)) != first.etag  # a new snapshot changes every ETag
-    for n in range(2, 6):
-        memo.payload(("k", n), "text/plain", build(n))
-    assert len(memo) == 3 and not os.path.exists(first.path)
-    small = ResponseMemo("v", max_bytes=5000, spill_min=10**9)
-    for n in range(10):
-        small.payload(n, "text/plain", build(n))
-    assert small.bytes <= 5000 and small.payload(9, "text/plain", build(99)).body.endswith(b"9")

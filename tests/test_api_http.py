@@ -56,13 +56,30 @@ def test_openapi_document_validates(client):
     assert client.get("/api?f=html").mimetype == "text/html"
 
 
-@pytest.mark.parametrize("query", ["limit=0", "bbox=1,2,3", "nonsense=1", "crs=EPSG:4326", "limit=-5",
-                                   "offset=x", "f=xml", "crs=http://www.opengis.net/def/crs/EPSG/0/4258"])
-def test_bad_item_requests_are_400_json(client, query):
-    response = client.get(f"/collections/communes/items?{query}")
-    assert response.status_code == 400
-    body = orjson.loads(response.data)
-    assert body["code"] and body["description"]
+@pytest.mark.parametrize(
+    "query, parameter, words",
+    [
+        ("limit=0", "limit", ["limit must be at least 1", "got 0"]),
+        ("limit=-5", "limit", ["limit must be at least 1", "got -5"]),
+        ("offset=x", "offset", ["offset must be an integer", "'x'"]),
+        ("bbox=1,2,3", "bbox", ["bbox must be 4 or 6", "'1,2,3'"]),
+        ("nonsense=1", "nonsense", ["Unknown query parameter(s): nonsense", "Allowed here:"]),
+        ("f=xml", "f", ["Unsupported f='xml'"]),
+        ("crs=EPSG:4326", "crs", ["EPSG:4326"]),
+        ("crs=http://www.opengis.net/def/crs/EPSG/0/4258", "crs", ["EPSG/0/4258"]),
+        ("lang=de", "lang", ["lang must be one of en, fr, nl", "'de'"]),
+        ("bbox=5,51,4,50", "bbox", ["lower corner must not exceed the upper corner"]),
+    ],
+)
+def test_bad_item_requests_are_400_json_naming_parameter_and_problem(client, query, parameter, words):
+    for accept in ("application/json", "text/html"):  # the API answers errors as JSON whatever is asked
+        response = client.get(f"/collections/communes/items?{query}", headers={"Accept": accept})
+        assert response.status_code == 400 and response.mimetype == "application/json"
+        body = orjson.loads(response.data)
+        assert body["code"] == "InvalidParameterValue"
+        assert body["details"]["parameter"] == parameter
+        for word in words:
+            assert word in body["description"], (word, body["description"])
 
 
 def test_unknown_collection_and_feature_are_404(client):
@@ -154,3 +171,69 @@ def test_downloads(client, cid):
     assert gpkg.data[:16] == b"SQLite format 3\x00" and "attachment" in gpkg.headers["Content-Disposition"]
     assert _json(client.get(f"/downloads/{cid}.sources.json"))["sources"]
     assert client.get(f"/downloads/{cid}.shp").status_code == 404
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    "headers, query",
+    [
+        ({}, ""),
+        ({"Accept": "*/*"}, ""),
+        ({"Accept": "application/json"}, ""),
+        ({"Accept": "*/*"}, "?f=json"),
+        ({"Accept": BROWSER_ACCEPT}, "?f=json"),
+    ],
+)
+def test_root_answers_the_landing_page_unless_html_is_preferred(client, headers, query):
+    response = client.get(f"/{query}", headers=headers)
+    assert response.mimetype == "application/json"
+    assert _json(response)["links"] == _json(client.get("/ogc"))["links"]
+
+
+@pytest.mark.parametrize(
+    "headers, query",
+    [
+        ({"Accept": BROWSER_ACCEPT}, ""),
+        ({"Accept": "text/html"}, ""),
+        ({}, "?f=html"),
+        ({"Accept": "*/*"}, "?f=html&lang=fr"),
+    ],
+)
+def test_root_answers_the_map_page_to_browsers_and_f_html(client, headers, query):
+    response = client.get(f"/{query}", headers=headers)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert b"leaflet" in response.data.lower()
+
+
+def test_landing_with_and_without_trailing_slash(client):
+    assert _json(client.get("/ogc/")) == _json(client.get("/ogc"))
+    assert client.get("/?f=xml").status_code == 400
+
+
+@pytest.mark.parametrize("cid", ["regions", "communes"])  # small (in memory) and large (sent from a file)
+def test_csv_download_declares_one_charset(client, cid):
+    for headers in ({}, {"Accept-Encoding": "gzip"}):
+        response = client.get(f"/downloads/{cid}.csv", headers=headers)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_collection_links_licences_only_to_licences_and_keeps_formulas_apart(client):
+    from geo_service.api.licences import LICENCE_URLS
+
+    doc = _json(client.get("/collections/communes"))
+    licence_links = [link["href"] for link in doc["links"] if link["rel"] == "license"]
+    assert licence_links and set(licence_links) <= set(LICENCE_URLS.values())
+    sources = {s["url"] for s in doc["sources"] if s.get("url")}
+    assert sources and sources <= {link["href"] for link in doc["links"] if link["rel"] == "via"}
+    titles = [s["title"] for s in doc["sources"]]
+    assert not any(t in ("need_class, support_class", "foreign_share, employment_gap_pp") for t in titles)
+    assert not any(t.startswith(("access_e2sfca", "bivariate_class")) for t in titles)
+    assert doc["formulas"]["bivariate_class"] == "need_class, support_class"
+    assert doc["formulas"]["need_class"] == "foreign_share, employment_gap_pp"
+    assert "pop_total" not in doc["formulas"]  # a column read from a source is not a formula
+    for source in doc["sources"]:
+        if "news" in (source.get("url") or "") or "knack.be" in (source.get("url") or ""):
+            assert source["url"] not in licence_links

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+# What a browser sends: "/" answers the map page only to clients that prefer HTML.
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
 
 def test_healthz(client):
     response = client.get("/healthz")
@@ -35,7 +38,7 @@ def test_healthz_is_503_naming_the_database_when_it_is_down(app, client, monkeyp
 
 
 def test_home_serves_every_asset_locally(client):
-    response = client.get("/?lang=en")
+    response = client.get("/?lang=en", headers=BROWSER)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     urls = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
@@ -47,8 +50,8 @@ def test_home_serves_every_asset_locally(client):
 
 
 def test_home_tooltip_names_follow_the_language(client):
-    fr = client.get("/?lang=fr").get_data(as_text=True)
-    nl = client.get("/?lang=nl").get_data(as_text=True)
+    fr = client.get("/?lang=fr", headers=BROWSER).get_data(as_text=True)
+    nl = client.get("/?lang=nl", headers=BROWSER).get_data(as_text=True)
     assert "Anvers" in fr and "Anvers" not in nl
     assert "Antwerpen" in nl
 
@@ -75,9 +78,9 @@ def test_warm_start_reuses_the_cache(settings):
 
 
 def test_interface_text_follows_the_language(client):
-    assert "Ondersteuning voor migranten" in client.get("/?lang=nl").get_data(as_text=True)
-    assert "Le soutien aux personnes migrantes" in client.get("/?lang=fr").get_data(as_text=True)
-    fr_browser = client.get("/", headers={"Accept-Language": "fr-BE,fr;q=0.9"}).get_data(as_text=True)
+    assert "Ondersteuning voor migranten" in client.get("/?lang=nl", headers=BROWSER).get_data(as_text=True)
+    assert "Le soutien aux personnes migrantes" in client.get("/?lang=fr", headers=BROWSER).get_data(as_text=True)
+    fr_browser = client.get("/", headers={**BROWSER, "Accept-Language": "fr-BE,fr;q=0.9"}).get_data(as_text=True)
     assert "Le soutien aux personnes migrantes" in fr_browser
 
 
@@ -104,15 +107,15 @@ def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     assert by_url.headers["ETag"] == by_browser.headers["ETag"]
 
 
-def test_new_data_are_warmed_in_the_background(app):
+def test_new_data_are_warmed_in_the_background(fresh_app):
     """When published data change, the new snapshot's pages are rebuilt by a background thread,
     without any request asking for them."""
     import time
 
     from geo_service.warmup import rewarm_on_new_data
 
-    holder = app.extensions["geo_service"]
-    rewarm_on_new_data(app, urls=["/map/employment?lang=nl"])
+    holder = fresh_app.extensions["geo_service"]
+    rewarm_on_new_data(fresh_app, urls=["/map/employment?lang=nl"])
     listener = holder.listeners[-1]
     try:
         new = holder.refresh(force=True)

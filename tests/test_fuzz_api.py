@@ -33,11 +33,24 @@ from schemathesis.specs.openapi.checks import (
 from geo_service.api.crs import CRS84, parse_crs
 from geo_service.api.query import MAX_LIMIT
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection, positive_data_acceptance]
+pytestmark = pytest.mark.slow  # schemathesis and hypothesis runs
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+]
 EXAMPLES_PER_OPERATION = 30
-FUZZ = settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 # one failed check is a Failure (an AssertionError), several a FailureGroup
 CHECK_FAILED = (AssertionError, BaseExceptionGroup)
 # werkzeug's test client does not decompress, and the service gzips whenever asked
@@ -75,8 +88,12 @@ def _deliberate(case) -> list:
             lonlat = parse_crs(query.get("bbox-crs")) == CRS84
         except Exception:
             lonlat = False
-        outside = lonlat and not all(-180 <= x <= 180 for x in (lo[0], hi[0])) or \
-            lonlat and not all(-90 <= y <= 90 for y in (lo[1], hi[1]))
+        outside = (
+            lonlat
+            and not all(-180 <= x <= 180 for x in (lo[0], hi[0]))
+            or lonlat
+            and not all(-90 <= y <= 90 for y in (lo[1], hi[1]))
+        )
         if lo[0] > hi[0] or lo[1] > hi[1] or outside:
             # A lower corner above the upper one, or CRS84 values off the globe, are refused with
             # 400: the schema cannot say so (the valid range depends on bbox-crs).
@@ -101,8 +118,9 @@ def test_every_operation_conforms_to_the_served_document(api_schema):
         op = result.ok()
         operations += 1
         generation = api_schema.config.generation_for(operation=op, phase="coverage")
-        for case in api_schema.iter_coverage_cases(op, generation_modes=list(GenerationMode),
-                                                   generation_config=generation):
+        for case in api_schema.iter_coverage_cases(
+            op, generation_modes=list(GenerationMode), generation_config=generation
+        ):
             try:
                 _run(case, tally)
             except CHECK_FAILED as exc:

@@ -44,7 +44,7 @@ def test_nominate_moderate_publish_in_chromium(server):
         assert "<b>chaque mardi</b>" in page.inner_text(".description")  # shown as text, not markup
         page.click("#approve")
         assert app.extensions["geo_service.nominations"].get(nomination_id).status == "approved"
-        page.wait_for_timeout(1100)  # the state holder checks for published changes once a second
+        app.extensions["geo_service"].refresh()  # what the background poller does within a second or so
 
         response = page.goto(f"{live.url}/collections/initiatives/items?f=json&limit=2000")
         if response.status == 404:

@@ -1,7 +1,6 @@
 """Flask-free OGC API - Features core: collections from a snapshot, query validation, paging,
 serialisation, CRS, the OpenAPI document and downloads. ``api_for(snapshot)`` is the entry point."""
 
-from .memo import Payload
 from .service import Api, api_for
 
-__all__ = ["Api", "Payload", "api_for"]
+__all__ = ["Api", "api_for"]

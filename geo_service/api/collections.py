@@ -19,9 +19,17 @@ import shapely
 from . import licences
 
 LEVEL_COLLECTIONS = {
-    "communes": ("commune", "Communes (2025)", "The 565 Belgian communes of 2025 with population (1 January 2020) and indicators."),
+    "communes": (
+        "commune",
+        "Communes (2025)",
+        "The 565 Belgian communes of 2025 with population (1 January 2020) and indicators.",
+    ),
     "arrondissements": ("arrondissement", "Arrondissements", "The 43 administrative arrondissements with population."),
-    "provinces": ("province", "Provinces", "The 10 provinces and the Brussels-Capital Region (NUTS 2) with population and employment figures."),
+    "provinces": (
+        "province",
+        "Provinces",
+        "The 10 provinces and the Brussels-Capital Region (NUTS 2) with population and employment figures.",
+    ),
     "regions": ("region", "Regions", "The 3 regions (NUTS 1) with population and employment figures."),
 }
 INDICATOR_TABLES = {"commune": "communes", "province": "provinces", "region": "regions"}
@@ -39,6 +47,8 @@ class Collection:
     sources: list[dict]
     id_property: str
     properties: list[dict] = field(default_factory=list)  # JSON-ready property dicts, in order
+    formulas: dict[str, str] = field(default_factory=dict)  # column -> the columns it is computed from
+    completeness: dict | None = None  # what the catalogue knows: the register and the status counts
 
     @property
     def ids(self) -> list[str]:
@@ -91,9 +101,11 @@ def _level(snapshot, cid: str) -> Collection:
     display = _join_indicators(snapshot.base.display[level], table)
     exact = snapshot.base.boundaries.layer(level)[["geometry"]].join(display.drop(columns="geometry"))
     sources = licences.boundary_sources() + licences.population_sources()
+    formulas = {}
     if table is not None:
         sources += licences.indicator_sources(indicators, list(table.columns))
-    return Collection(cid, title, description, display, exact, sources, "nis")
+        formulas = licences.indicator_formulas(indicators, list(table.columns))
+    return Collection(cid, title, description, display, exact, sources, "nis", formulas=formulas)
 
 
 def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
@@ -119,9 +131,18 @@ def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
 
 
 CATALOGUE_COLLECTIONS = {
-    "initiatives": ("Initiatives and services", "One feature per initiative or public service; geometry: the MultiPoint of its sites (null when it has none)."),
-    "sites": ("Sites", "Every site (office, centre, meeting place) of an initiative or service, with its location precision."),
-    "service-areas": ("Service areas", "One feature per service area: the union of the communes the initiative or office is mandated to serve."),
+    "initiatives": (
+        "Initiatives and services",
+        "One feature per initiative or public service; geometry: the MultiPoint of its sites (null when it has none).",
+    ),
+    "sites": (
+        "Sites",
+        "Every site (office, centre, meeting place) of an initiative or service, with its location precision.",
+    ),
+    "service-areas": (
+        "Service areas",
+        "One feature per service area: the union of the communes the initiative or office is mandated to serve.",
+    ),
 }
 
 
@@ -136,7 +157,9 @@ def _catalogue(snapshot) -> list[Collection]:
         attrs.index = attrs.index.astype(str)
         exact = gpd.GeoDataFrame(attrs, geometry=list(exact_geom), crs="EPSG:31370")
         if cid == "service-areas":  # display: union of the simplified communes (shared borders)
-            shown = [shapely.coverage_union_all(display_communes.loc[c].values) if c else None for c in attrs["communes"]]
+            shown = [
+                shapely.coverage_union_all(display_communes.loc[c].values) if c else None for c in attrs["communes"]
+            ]
         else:
             shown = list(to_crs(np.asarray(exact_geom, dtype=object), LAMBERT72, CRS84))
         display = gpd.GeoDataFrame(attrs, geometry=shown, crs="EPSG:4326")
@@ -144,12 +167,53 @@ def _catalogue(snapshot) -> list[Collection]:
     return out
 
 
+def promote_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A layer of Polygons and MultiPolygons with every Polygon made a one-part MultiPolygon, so
+    the layer has one geometry type (GeoPackage, GDAL's OAPIF driver reading the first page)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    if not kinds or not kinds <= {3, 6} or kinds == {6}:  # 3: Polygon, 6: MultiPolygon
+        return frame
+    single = shapely.get_type_id(geoms) == 3
+    promoted = geoms.copy()
+    promoted[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+    return frame.set_geometry(gpd.GeoSeries(promoted, index=frame.index, crs=frame.crs))
+
+
+def geometry_type(frame: gpd.GeoDataFrame) -> str:
+    """The one geometry type of a layer's non-empty geometries (``Unknown`` when mixed or none)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    kinds = {g.geom_type for g in geoms[~shapely.is_missing(geoms)]}
+    return kinds.pop() if len(kinds) == 1 else "Unknown"
+
+
+def completeness(indicators) -> dict | None:
+    """The completeness register (each network's sites in the catalogue against its operator's
+    statement, with sources) and the communes per status and kind (docs/indicators.md): every
+    layer built from the catalogue says how much of it is known."""
+    register = getattr(indicators, "register", None)
+    if register is None:
+        return None
+    return {
+        "description": "The catalogue is partial. networks: the sites the catalogue holds for each service network "
+        "against the number its operator states (status complete / partial / unknown). statusCounts: communes per "
+        "status and kind; a commune is a 'gap' only where every competent network is complete, else 'unknown'.",
+        "reachKm": indicators.params.get("desert_km"),
+        "networks": jsonable(register.summary()),
+        "statusCounts": indicators.status_counts(),
+        "method": "docs/indicators.md#three-statuses",
+    }
+
+
 def build_collections(snapshot) -> dict[str, Collection]:
     """Every collection of a snapshot, keyed by id, properties made JSON-ready once."""
     collections = [_level(snapshot, cid) for cid in LEVEL_COLLECTIONS]
     if snapshot.catalogue is not None:
         collections += _catalogue(snapshot)
+    known = completeness(snapshot.indicators)
     for c in collections:
+        c.completeness = known
+        c.display, c.exact = promote_polygons(c.display), promote_polygons(c.exact)
         c.display.index = c.display.index.astype(str)
         c.exact.index = c.exact.index.astype(str)
         c.properties = _records(c.display, c.id_property)

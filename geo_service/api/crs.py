@@ -30,9 +30,7 @@ def parse_crs(value: str | None, name: str = "crs") -> str:
     uri = value.strip().strip("[]")
     uri = ALIASES.get(uri.upper(), uri).replace("https://", "http://")
     if uri not in SUPPORTED:
-        raise InvalidParameter(
-            f"Unsupported {name} '{value}'. Supported: {', '.join(SUPPORTED)}", parameter=name
-        )
+        raise InvalidParameter(f"Unsupported {name} '{value}'. Supported: {', '.join(SUPPORTED)}", parameter=name)
     return uri
 
 

@@ -3,6 +3,7 @@ links. Plain dicts, built from a base URL so links are absolute."""
 
 from __future__ import annotations
 
+from . import licences
 from .collections import Collection
 from .crs import CRS84, SUPPORTED
 from .features import FeatureStore
@@ -36,8 +37,10 @@ def link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
 
 def self_links(url: str, json_type: str = JSON) -> list[dict]:
     sep = "&" if "?" in url else "?"
-    return [link(f"{url}{sep}f=json", "self", json_type, "This document as JSON"),
-            link(f"{url}{sep}f=html", "alternate", HTML, "This document as HTML")]
+    return [
+        link(f"{url}{sep}f=json", "self", json_type, "This document as JSON"),
+        link(f"{url}{sep}f=html", "alternate", HTML, "This document as HTML"),
+    ]
 
 
 def landing(base: str) -> dict:
@@ -45,7 +48,8 @@ def landing(base: str) -> dict:
         "title": TITLE,
         "description": "OGC API - Features over Belgian boundaries, population, indicators and the catalogue of "
         "support for migrants and refugees. Bulk downloads (GeoJSON, CSV, GeoPackage) carry sources and licences.",
-        "links": self_links(f"{base}/ogc") + [
+        "links": self_links(f"{base}/ogc")
+        + [
             link(f"{base}/api", "service-desc", OPENAPI, "The OpenAPI 3.0 definition"),
             link(f"{base}/api?f=html", "service-doc", HTML, "The API documentation"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
@@ -68,9 +72,13 @@ def collection_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         link(f"{url}/queryables", REL_QUERYABLES, "application/schema+json", "Properties usable as filters"),
         link(f"{base}/downloads/{c.id}.sources.json", "describedby", JSON, "Sources and licences"),
     ]
+    licence_links = {}
     for s in c.sources:
-        if s.get("url"):
-            links.append(link(s["url"], "license", HTML, f"{s['title']}: {s.get('licence') or 'see source'}"))
+        if s.get("url"):  # where the data come from; "license" links only point at a licence's text
+            links.append(link(s["url"], "via", HTML, f"Source: {s['title']}"))
+        if url := licences.licence_url(s.get("licence")):
+            licence_links.setdefault(url, link(url, "license", HTML, f"Licence: {s['licence']}"))
+    links.extend(licence_links.values())
     for ext, media in DOWNLOADS.items():
         links.append(link(f"{base}/downloads/{c.id}.{ext}", "enclosure", media, f"Whole layer as {ext.upper()}"))
     extent = {"spatial": {"bbox": [store.bounds], "crs": CRS84}} if store.bounds else {}
@@ -84,6 +92,8 @@ def collection_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         "crs": list(SUPPORTED),
         "storageCrs": CRS84,
         "sources": c.sources,
+        "formulas": c.formulas,
+        **({"completeness": c.completeness} if c.completeness else {}),
         "links": links,
     }
 
@@ -102,6 +112,8 @@ def queryables_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         "$id": f"{base}/collections/{c.id}/queryables",
         "type": "object",
         "title": c.title,
+        "description": "Properties usable as name=value filters on items. Free text over names in every "
+        "language, operators and places: the q parameter (see the OpenAPI document).",
         "properties": store.queryables,
         "additionalProperties": False,
     }

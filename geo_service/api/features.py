@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 import shapely
 
+from .. import search
 from .collections import Collection
 from .crs import CRS84, to_crs
 from .query import ItemsQuery
@@ -27,11 +28,13 @@ def queryables_of(collection: Collection) -> dict[str, dict]:
         kinds = {type(p.get(name)) for p in collection.properties} - {type(None)}
         if len(kinds) == 1 and (kind := next(iter(kinds))) in QUERYABLE_TYPES:
             out[name] = {"type": QUERYABLE_TYPES[kind], "title": name}
-        elif kinds == {list} and all(
-            isinstance(v, str) for p in collection.properties for v in (p.get(name) or [])
-        ):
-            out[name] = {"type": "array", "items": {"type": "string"}, "title": name,
-                         "description": "matches features whose list contains the value"}
+        elif kinds == {list} and all(isinstance(v, str) for p in collection.properties for v in (p.get(name) or [])):
+            out[name] = {
+                "type": "array",
+                "items": {"type": "string"},
+                "title": name,
+                "description": "matches features whose list contains the value",
+            }
     return out
 
 
@@ -53,11 +56,14 @@ class FeatureStore:
         self.geometry = np.asarray(collection.display.geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.geometry)
         self.queryables = queryables_of(collection)
-        self._columns = {
-            name: [_filter_value(p.get(name)) for p in collection.properties] for name in self.queryables
-        }
+        self._columns = {name: [_filter_value(p.get(name)) for p in collection.properties] for name in self.queryables}
         self._props = [orjson.dumps(p) for p in collection.properties]
         self._encoded: dict[str, list[bytes]] = {}
+
+    @cached_property
+    def texts(self) -> list[str]:
+        """Each feature's folded searchable text (``q``), built on first use."""
+        return [search.text_of(p) for p in self.collection.properties]
 
     @cached_property
     def bounds(self) -> list[float]:
@@ -70,8 +76,13 @@ class FeatureStore:
             geoms = to_crs(self.geometry, CRS84, crs)
             texts = shapely.to_geojson(geoms)
             self._encoded[crs] = [
-                b'{"type":"Feature","id":' + orjson.dumps(fid) + b',"geometry":'
-                + (t.encode() if t is not None else b"null") + b',"properties":' + props + b"}"
+                b'{"type":"Feature","id":'
+                + orjson.dumps(fid)
+                + b',"geometry":'
+                + (t.encode() if t is not None else b"null")
+                + b',"properties":'
+                + props
+                + b"}"
                 for fid, t, props in zip(self.ids, texts, self._props)
             ]
         return self._encoded[crs]
@@ -88,12 +99,15 @@ class FeatureStore:
                 hits = np.array([i for i in hits if column[i] is not None and value in column[i]], dtype=int)
             else:
                 hits = np.array([i for i in hits if column[i] == value], dtype=int)
+        if query.q:
+            wanted, texts = search.phrases(query.q), self.texts
+            hits = np.array([i for i in hits if search.matches(texts[i], wanted)], dtype=int)
         return hits
 
     def page(self, query: ItemsQuery) -> tuple[list[bytes], int]:
         """(feature bytes of the requested page, number matched)."""
         hits = self.select(query)
-        chosen = hits[query.offset: query.offset + query.limit]
+        chosen = hits[query.offset : query.offset + query.limit]
         features = self.encoded(query.crs)
         return [features[i] for i in chosen], len(hits)
 

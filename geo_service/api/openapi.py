@@ -7,8 +7,14 @@ from . import documents as d
 from .crs import CRS84, SUPPORTED
 from .query import DATETIME_PATTERN, DEFAULT_LIMIT, LANGUAGES, MAX_LIMIT
 
-PROBLEM = {"description": "Invalid request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/problem"}}}}
-NOT_FOUND = {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/problem"}}}}
+PROBLEM = {
+    "description": "Invalid request",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/problem"}}},
+}
+NOT_FOUND = {
+    "description": "Not found",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/problem"}}},
+}
 
 
 def _param(name: str, description: str, schema: dict, style: str | None = None, explode: bool | None = None) -> dict:
@@ -23,19 +29,49 @@ def _param(name: str, description: str, schema: dict, style: str | None = None, 
 COMMON_PARAMS = {
     "f": _param("f", "Response format (overrides the Accept header).", {"type": "string", "enum": ["json", "html"]}),
     "lang": _param("lang", "Language of HTML pages.", {"type": "string", "enum": list(LANGUAGES)}),
-    "limit": _param("limit", f"Features per page: default {DEFAULT_LIMIT}, maximum {MAX_LIMIT} (larger values are "
-                    "served as the maximum).", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-    "offset": _param("offset", "Index of the first feature of the page (see the next/prev links).",
-                     {"type": "integer", "minimum": 0, "default": 0}),
-    "bbox": _param("bbox", "Only features whose geometry intersects the box minx,miny,maxx,maxy (CRS84 unless bbox-crs).",
-                   # exactly 4 or 6 numbers, as in the standard's bbox.yaml (5 is not a box)
-                   {"type": "array", "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
-                    "items": {"type": "number"}}, "form", False),
-    "bbox-crs": _param("bbox-crs", "CRS of bbox.", {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84}),
-    "crs": _param("crs", "CRS of the returned geometry (Content-Crs header says which).",
-                  {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84}),
-    "datetime": _param("datetime", "RFC 3339 instant or interval; validated, but no feature has a temporal "
-                       "geometry, so it excludes none.", {"type": "string", "pattern": DATETIME_PATTERN}),
+    "limit": _param(
+        "limit",
+        f"Features per page: default {DEFAULT_LIMIT}, maximum {MAX_LIMIT} (larger values are served as the maximum).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    ),
+    "offset": _param(
+        "offset",
+        "Index of the first feature of the page (see the next/prev links).",
+        {"type": "integer", "minimum": 0, "default": 0},
+    ),
+    "bbox": _param(
+        "bbox",
+        "Only features whose geometry intersects the box minx,miny,maxx,maxy (CRS84 unless bbox-crs).",
+        # exactly 4 or 6 numbers, as in the standard's bbox.yaml (5 is not a box)
+        {
+            "type": "array",
+            "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+            "items": {"type": "number"},
+        },
+        "form",
+        False,
+    ),
+    "bbox-crs": _param(
+        "bbox-crs", "CRS of bbox.", {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84}
+    ),
+    "crs": _param(
+        "crs",
+        "CRS of the returned geometry (Content-Crs header says which).",
+        {"type": "string", "format": "uri", "enum": list(SUPPORTED), "default": CRS84},
+    ),
+    "q": _param(
+        "q",
+        "Free text: features a name of which (in any language: `names`, `name_nl`, `name_fr`, "
+        "`name_de`), operator or place contains the text, ignoring case, accents and punctuation; commas "
+        'separate alternatives (any may match). "Red Cross", "Croix-Rouge" and "Rode Kruis" '
+        "find the same organisation. At most 200 characters.",
+        {"type": "string", "maxLength": 200},
+    ),
+    "datetime": _param(
+        "datetime",
+        "RFC 3339 instant or interval; validated, but no feature has a temporal geometry, so it excludes none.",
+        {"type": "string", "pattern": DATETIME_PATTERN},
+    ),
 }
 
 
@@ -45,7 +81,69 @@ def _op(op_id: str, summary: str, media: dict[str, dict], params: list, tags: li
         responses["400"] = PROBLEM
     if 404 in errors:
         responses["404"] = NOT_FOUND
-    return {"get": {"operationId": op_id, "summary": summary, "tags": tags, "parameters": params, "responses": responses}}
+    return {
+        "get": {"operationId": op_id, "summary": summary, "tags": tags, "parameters": params, "responses": responses}
+    }
+
+
+def _alternatives(values) -> str:
+    return "(" + "|".join(str(v).replace(".", "\\.") for v in values) + ")"
+
+
+def change_pattern(kinds, communes, sites) -> str:
+    """The changes this snapshot accepts, as one regular expression: known kinds, 2025 NIS codes
+    and site ids, whole-number capacities (an added point, ``add:KIND@LAT,LON``, is accepted
+    too, when inside Belgium, which a pattern cannot say)."""
+    kind, nis, site = _alternatives(kinds), _alternatives(communes), _alternatives(sites)
+    return f"^(add:{kind}@{nis}|close:{site}|kind:{site}={kind}|capacity:{site}=[1-9][0-9]{{0,3}})$"
+
+
+def scenario_path(api) -> dict:
+    """``/api/scenario``: what a list of changes to the catalogue would change (docs/scenarios.md)."""
+    from ..catalogue.vocab import KINDS
+    from ..indicators.scenario import MAX_CHANGES, SYNTAX
+
+    communes = api.stores["communes"].ids if "communes" in api.stores else []
+    sites = api.stores["sites"].ids if "sites" in api.stores else []
+    change = _param(
+        "change",
+        f"One change, repeated (at most {MAX_CHANGES}): {SYNTAX}. Example: "
+        "`change=add:civic_integration_office@84016&change=close:vdab-hasselt`. A bad change is a 400 "
+        "listing every bad change in `details.errors`; a change that changes nothing (a site where no "
+        "competent network has a mandate, a site closed twice) is answered with its `effect`.",
+        {
+            "type": "array",
+            "maxItems": MAX_CHANGES,
+            "items": {"type": "string", "pattern": change_pattern(KINDS, communes, sites)},
+        },
+        "form",
+        True,
+    )
+    result = {
+        "type": "object",
+        "properties": {
+            "scenario": {"type": "array", "items": {"type": "string"}},
+            "changes": {"type": "array", "items": {"type": "object"}, "description": "each change as understood"},
+            "summary": {
+                "type": "object",
+                "description": "per kind: status counts before/after, transitions, "
+                "residents and foreign residents within reach gained and lost",
+            },
+            "communes": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "one record per commune and "
+                "kind that changes: status, nearest competent site, distance, 2SFCA/E2SFCA before and after",
+            },
+        },
+    }
+    return _op(
+        "getScenario",
+        "Effect of a scenario (sites added, closed, re-kinded or resized) on every commune",
+        {d.JSON: result},
+        [change],
+        ["Scenarios"],
+    )
 
 
 def build_openapi(api, base: str) -> dict:
@@ -53,36 +151,74 @@ def build_openapi(api, base: str) -> dict:
     f, lang = COMMON_PARAMS["f"], COMMON_PARAMS["lang"]
     paths = {
         "/ogc": _op("getLandingPage", "Landing page", {d.JSON: obj, d.HTML: html}, [f, lang], ["Capabilities"]),
-        "/conformance": _op("getConformance", "Conformance classes", {d.JSON: obj, d.HTML: html}, [f, lang], ["Capabilities"]),
+        "/conformance": _op(
+            "getConformance", "Conformance classes", {d.JSON: obj, d.HTML: html}, [f, lang], ["Capabilities"]
+        ),
         "/api": _op("getApi", "This OpenAPI document", {d.OPENAPI: obj, d.HTML: html}, [f, lang], ["Capabilities"]),
-        "/collections": _op("getCollections", "The collections", {d.JSON: obj, d.HTML: html}, [f, lang], ["Capabilities"]),
+        "/collections": _op(
+            "getCollections", "The collections", {d.JSON: obj, d.HTML: html}, [f, lang], ["Capabilities"]
+        ),
     }
     for cid, c in api.collections.items():
         store = api.stores[cid]
         tag = [c.title]
         op = cid.replace("-", "_")
         filters = [
-            _param(name, f"Equality filter on `{name}`" + (" (list contains the value)" if q["type"] == "array" else ""),
-                   {"type": "string"} if q["type"] == "array" else {"type": q["type"]})
+            _param(
+                name,
+                f"Equality filter on `{name}`" + (" (list contains the value)" if q["type"] == "array" else ""),
+                {"type": "string"} if q["type"] == "array" else {"type": q["type"]},
+            )
             for name, q in store.queryables.items()
         ]
-        items_params = [COMMON_PARAMS[k] for k in ("f", "lang", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime")]
-        fid = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
-               "description": f"Feature id (`{c.id_property}`)"}
-        paths[f"/collections/{cid}"] = _op(f"describe_{op}", f"Metadata of {c.title}", {d.JSON: obj, d.HTML: html}, [f, lang], tag, (400, 404))
+        items_params = [
+            COMMON_PARAMS[k] for k in ("f", "lang", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "q")
+        ]
+        fid = {
+            "name": "featureId",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": f"Feature id (`{c.id_property}`)",
+        }
+        paths[f"/collections/{cid}"] = _op(
+            f"describe_{op}", f"Metadata of {c.title}", {d.JSON: obj, d.HTML: html}, [f, lang], tag, (400, 404)
+        )
         paths[f"/collections/{cid}/queryables"] = _op(
-            f"queryables_{op}", f"Queryables of {c.title}", {"application/schema+json": obj, d.HTML: html}, [f, lang], tag)
+            f"queryables_{op}",
+            f"Queryables of {c.title}",
+            {"application/schema+json": obj, d.HTML: html},
+            [f, lang],
+            tag,
+        )
         paths[f"/collections/{cid}/items"] = _op(
-            f"items_{op}", f"Features of {c.title}", {d.GEOJSON: {"$ref": "#/components/schemas/featureCollection"}, d.HTML: html},
-            items_params + filters, tag)
+            f"items_{op}",
+            f"Features of {c.title}",
+            {d.GEOJSON: {"$ref": "#/components/schemas/featureCollection"}, d.HTML: html},
+            items_params + filters,
+            tag,
+        )
         paths[f"/collections/{cid}/items/{{featureId}}"] = _op(
-            f"item_{op}", f"One feature of {c.title}", {d.GEOJSON: obj, d.HTML: html},
-            [fid, f, lang, COMMON_PARAMS["crs"]], tag, (400, 404))
+            f"item_{op}",
+            f"One feature of {c.title}",
+            {d.GEOJSON: obj, d.HTML: html},
+            [fid, f, lang, COMMON_PARAMS["crs"]],
+            tag,
+            (400, 404),
+        )
         for ext, media in d.DOWNLOADS.items():
             paths[f"/downloads/{cid}.{ext}"] = _op(
-                f"download_{op}_{ext}", f"{c.title}, whole layer, exact geometry, as {ext.upper()}",
-                {media: {"type": "string", "format": "binary"} if ext == "gpkg" else obj if ext == "geojson" else html}, [], tag, ())
-        paths[f"/downloads/{cid}.sources.json"] = _op(f"sources_{op}", f"Sources and licences of {c.title}", {d.JSON: obj}, [], tag, ())
+                f"download_{op}_{ext}",
+                f"{c.title}, whole layer, exact geometry, as {ext.upper()}",
+                {media: {"type": "string", "format": "binary"} if ext == "gpkg" else obj if ext == "geojson" else html},
+                [],
+                tag,
+                (),
+            )
+        paths[f"/downloads/{cid}.sources.json"] = _op(
+            f"sources_{op}", f"Sources and licences of {c.title}", {d.JSON: obj}, [], tag, ()
+        )
+    paths["/api/scenario"] = scenario_path(api)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -96,15 +232,21 @@ def build_openapi(api, base: str) -> dict:
         "paths": paths,
         "components": {
             "schemas": {
-                "problem": {"type": "object", "required": ["code", "description"],
-                            "properties": {"code": {"type": "string"}, "description": {"type": "string"}}},
+                "problem": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
+                },
                 "featureCollection": {
-                    "type": "object", "required": ["type", "features"],
-                    "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
-                                   "features": {"type": "array", "items": {"type": "object"}},
-                                   "numberMatched": {"type": "integer", "minimum": 0},
-                                   "numberReturned": {"type": "integer", "minimum": 0},
-                                   "links": {"type": "array", "items": {"type": "object"}}},
+                    "type": "object",
+                    "required": ["type", "features"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["FeatureCollection"]},
+                        "features": {"type": "array", "items": {"type": "object"}},
+                        "numberMatched": {"type": "integer", "minimum": 0},
+                        "numberReturned": {"type": "integer", "minimum": 0},
+                        "links": {"type": "array", "items": {"type": "object"}},
+                    },
                 },
             }
         },

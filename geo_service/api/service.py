@@ -1,8 +1,7 @@
-"""The API of one snapshot: its collections, their feature stores and the response memo."""
+"""The API of one snapshot: its collections and their feature stores."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 import orjson
@@ -11,7 +10,6 @@ from ..errors import NotFound
 from . import documents
 from .collections import Collection, build_collections
 from .features import FeatureStore, feature_collection
-from .memo import Payload, ResponseMemo
 from .query import ItemsQuery
 
 
@@ -23,19 +21,12 @@ class Api:
         self.built_at = snapshot.built_at
         self.collections: dict[str, Collection] = build_collections(snapshot)
         self.stores = {cid: FeatureStore(c) for cid, c in self.collections.items()}
-        self.memo = ResponseMemo(self.version)
 
     def collection(self, cid: str) -> tuple[Collection, FeatureStore]:
         try:
             return self.collections[cid], self.stores[cid]
         except KeyError:
             raise NotFound(f"No collection '{cid}'. Collections: {', '.join(self.collections)}") from None
-
-    def etag(self, key) -> str:
-        return self.memo.etag(key)
-
-    def payload(self, key, media_type: str, build: Callable[[], bytes], headers=()) -> Payload:
-        return self.memo.payload(key, media_type, build, headers)
 
     def items(self, cid: str, query: ItemsQuery, args: dict, base: str) -> bytes:
         c, store = self.collection(cid)
@@ -54,7 +45,9 @@ class Api:
         if query.offset + query.limit < matched:
             links.append(documents.link(href(query.offset + query.limit), "next", documents.GEOJSON, "Next page"))
         if query.offset > 0:
-            links.append(documents.link(href(max(0, query.offset - query.limit)), "prev", documents.GEOJSON, "Previous page"))
+            links.append(
+                documents.link(href(max(0, query.offset - query.limit)), "prev", documents.GEOJSON, "Previous page")
+            )
         return feature_collection(features, matched, links, self.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def item(self, cid: str, fid: str, crs: str, base: str) -> bytes:

@@ -85,17 +85,18 @@ class NominationStore:
         db.upgrade(self.engine)
         # gunicorn --preload forks after this: children must not share the parent's connections.
         os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)  # writes (IMMEDIATE on SQLite)
+        self.reads = sessionmaker(db.reader(self.engine), expire_on_commit=False)  # reads never wait on writers
         self.limits = {"submit": submit_limit, "login": login_limit}
 
     # --- PublishedSource -------------------------------------------------------------------
     def revision(self) -> str:
-        with self.sessions() as s:
+        with self.reads() as s:
             last = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.publishes.is_(True)))
         return f"nominations:{last or 0}"
 
     def records(self) -> list[dict]:
-        with self.sessions() as s:
+        with self.reads() as s:
             rows = s.scalars(select(Nomination).where(Nomination.status == "approved").order_by(Nomination.id))
             return [to_record(n) for n in rows]
 
@@ -119,7 +120,7 @@ class NominationStore:
 
     def check_rate(self, bucket: str, client: str) -> None:
         """Refuse (RateLimited) before any work when the budget is spent; records nothing."""
-        with self.sessions() as s:
+        with self.reads() as s:
             self._rate_used(s, bucket, client)
 
     def count_failure(self, client: str) -> None:
@@ -150,30 +151,30 @@ class NominationStore:
             return existing
 
     def by_token(self, token: str) -> Nomination | None:
-        with self.sessions() as s:
+        with self.reads() as s:
             return s.scalar(select(Nomination).where(Nomination.submission_token == token))
 
     # --- moderation -------------------------------------------------------------------------
     def get(self, nomination_id: int) -> Nomination:
-        with self.sessions() as s:
+        with self.reads() as s:
             nomination = s.get(Nomination, nomination_id)
         if nomination is None:
             raise NotFound(f"No nomination #{nomination_id}")
         return nomination
 
     def list(self, status: str | None = "pending") -> list[Nomination]:
-        with self.sessions() as s:
+        with self.reads() as s:
             query = select(Nomination).order_by(Nomination.id)
             if status:
                 query = query.where(Nomination.status == status)
             return list(s.scalars(query))
 
     def counts(self) -> dict[str, int]:
-        with self.sessions() as s:
+        with self.reads() as s:
             return dict(s.execute(select(Nomination.status, func.count()).group_by(Nomination.status)).all())
 
     def history(self, nomination_id: int) -> list[AuditEvent]:
-        with self.sessions() as s:
+        with self.reads() as s:
             return list(s.scalars(select(AuditEvent).where(AuditEvent.nomination_id == nomination_id)
                                   .order_by(AuditEvent.id)))
 
@@ -251,7 +252,7 @@ class NominationStore:
         return batch
 
     def imports(self) -> list[CatalogueImport]:
-        with self.sessions() as s:
+        with self.reads() as s:
             return list(s.scalars(select(CatalogueImport).order_by(CatalogueImport.id)))
 
     # --- moderators -------------------------------------------------------------------------
@@ -278,7 +279,7 @@ class NominationStore:
         moderator = None
         # A NUL cannot be stored in a name (PostgreSQL refuses it in text): such a name is unknown.
         if 0 < len(username) <= 80 and "\x00" not in username:
-            with self.sessions() as s:
+            with self.reads() as s:
                 moderator = s.scalar(select(Moderator).where(Moderator.username == username))
         # Check a hash even for an unknown name, so timing does not reveal which names exist.
         valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password)
@@ -298,7 +299,7 @@ class NominationStore:
             raise NotAuthenticated("Log in as a moderator to see this page")
         if logged_in_at is None or utcnow().timestamp() - logged_in_at > SESSION_LIFETIME.total_seconds():
             raise NotAuthenticated("Your session has expired; log in again")
-        with self.sessions() as s:
+        with self.reads() as s:
             moderator = s.get(Moderator, moderator_id)
         if moderator is None or moderator.session_version != version:
             raise NotAuthenticated("Your session has ended; log in again")
@@ -329,5 +330,5 @@ class NominationStore:
         return moderator
 
     def audit(self, limit: int = 200) -> list[AuditEvent]:
-        with self.sessions() as s:
+        with self.reads() as s:
             return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))

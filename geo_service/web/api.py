@@ -1,22 +1,25 @@
 """OGC API - Features, the OpenAPI document and bulk downloads: a thin layer over
-:mod:`geo_service.api`. Responses come from the snapshot's memo (built and gzipped once), with
-ETag/304, Cache-Control, gzip and CORS for GET."""
+:mod:`geo_service.api`. Responses go through the one response path (:mod:`.responses`: built and
+gzipped once per snapshot, ETag of data version and content, 304, gzip, sendfile), plus CORS."""
 
 from __future__ import annotations
 
 import orjson
-from flask import Blueprint, Response, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request
 
-from ..api import Payload, api_for
+from ..api import api_for
 from ..api import documents as d
 from ..api.crs import parse_crs
 from ..api.exports import EXPORTERS, sidecar
 from ..api.openapi import build_openapi
 from ..api.query import COMMON, check_known, parse_format, parse_items
-from ..errors import GeoServiceError, NotFound
+from ..errors import NotFound
+from .responses import cached_body, send
 
 bp = Blueprint("api", __name__)
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
+HTML_PAGE = "text/html; charset=utf-8"
+ITEMS_FAMILY = ("api.cache", "items")  # unbounded keys (queries): a bounded cache
 EXPOSED = "ETag, Last-Modified, Content-Crs, Link, Content-Disposition"
 
 
@@ -31,7 +34,7 @@ def _base() -> str:
 
 
 def _args() -> dict[str, str]:
-    return {k: v for k, v in request.args.items()}
+    return dict(request.args.items())
 
 
 def _format(json_types=(d.JSON, d.GEOJSON)) -> str:
@@ -44,62 +47,38 @@ def _format(json_types=(d.JSON, d.GEOJSON)) -> str:
     return "html" if best == d.HTML and html_q > request.accept_mimetypes[json_types[0]] else "json"
 
 
-def _send(api, key, media_type: str, build, headers=()) -> Response:
-    etag = api.etag(key)
-    common = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept, Accept-Encoding",
-              "Last-Modified": api.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT"), **dict(headers)}
-    if request.if_none_match.contains_weak(etag.strip('"')):  # werkzeug parses the header
-        return Response(status=304, headers=common)
-    payload: Payload = api.payload(key, media_type, build, headers)
-    body, path = payload.body, payload.path
-    if payload.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
-        body, path = payload.gzipped, payload.gzipped_path
-        common["Content-Encoding"] = "gzip"
-    if path is not None:  # large: let the WSGI server sendfile() the bytes serialised once
-        try:
-            response = send_file(path, mimetype=media_type, conditional=False, etag=False, max_age=None)
-        except FileNotFoundError:  # evicted from the memo meanwhile: the bytes are still in hand
-            return Response(body, status=200, headers=common, content_type=media_type)
-        response.headers.pop("Content-Disposition", None)
-        response.headers.update(common)
-        return response
-    return Response(body, status=200, headers=common, content_type=media_type)
+def _send(key, media_type: str, build, headers=(), family=None) -> Response:
+    """Through the one response path; ``family``: a bounded cache for unbounded keys (queries)."""
+    body = cached_body(key, media_type, build, family=family)
+    return send(body, CACHE_CONTROL, "Accept, Accept-Encoding", headers)
 
 
-def _json(api, key, document_fn, media_type=d.JSON, template="api/page.html", title="", headers=()):
+def _json(key, document_fn, media_type=d.JSON, template="api/page.html", title="", headers=()):
     fmt = _format((media_type, d.JSON))
     lang = request.args.get("lang", "")
     if fmt == "html":
-        return _send(api, (key, "html", lang, _base()), "text/html; charset=utf-8",
-                     lambda: render_template(template, doc=document_fn(), title=title).encode())
-    return _send(api, (key, "json", _base()), media_type, lambda: orjson.dumps(document_fn()), headers)
+        return _send(
+            (key, "html", lang, _base()), HTML_PAGE, lambda: render_template(template, doc=document_fn(), title=title)
+        )
+    return _send((key, "json", _base()), media_type, lambda: orjson.dumps(document_fn()), headers)
 
 
 @bp.before_app_request
 def _landing_at_root():
-    """``/`` is the map page; API clients asking for JSON there get the landing page."""
-    if request.path == "/" and request.method == "GET":
-        if request.args.get("f") == "json" or request.accept_mimetypes.best_match([d.HTML, d.JSON]) == d.JSON:
-            return landing()
+    """``/`` is the landing page (JSON) for clients that do not prefer HTML, as in pygeoapi;
+    browsers (``Accept`` preferring text/html) and ``f=html`` get the map page."""
+    if (
+        request.path == "/"
+        and request.method in ("GET", "HEAD")
+        and request.args.get("f") != "html"
+        and _format() == "json"
+    ):
+        return landing()
     return None
-
-
-@bp.errorhandler(GeoServiceError)
-def _problem(exc: GeoServiceError):
-    """Errors of the API are JSON problems whatever format was asked (as OGC API clients expect)."""
-    body = {"code": exc.code, "description": exc.message}
-    if exc.details:
-        body["details"] = exc.details
-    return Response(orjson.dumps(body), status=exc.status, content_type=d.JSON)
-
-
-API_PREFIXES = ("/ogc", "/conformance", "/api", "/collections", "/downloads")
 
 
 @bp.after_app_request
 def _cors(response):
-    if response.status_code == 405 and "Allow" not in response.headers and request.path.startswith(API_PREFIXES):
-        response.headers["Allow"] = "GET, HEAD, OPTIONS"
     if request.blueprint == "api" or request.path == "/" and response.mimetype == d.JSON:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = EXPOSED
@@ -110,32 +89,41 @@ def _cors(response):
 
 
 @bp.get("/ogc")
+@bp.get("/ogc/")
 def landing():
     check_known(request.args, COMMON)
-    api = _current_api()
-    return _json(api, "landing", lambda: d.landing(_base()), title=d.TITLE)
+    return _json("landing", lambda: d.landing(_base()), title=d.TITLE)
 
 
 @bp.get("/conformance")
 def conformance():
     check_known(request.args, COMMON)
-    return _json(_current_api(), "conformance", d.conformance, title="Conformance")
+    return _json("conformance", d.conformance, title="Conformance")
 
 
 @bp.get("/api")
 def openapi():
     check_known(request.args, COMMON)
     api = _current_api()
-    return _json(api, "openapi", lambda: build_openapi(api, _base()), media_type=d.OPENAPI,
-                 template="api/openapi.html", title="API definition")
+    return _json(
+        "openapi",
+        lambda: build_openapi(api, _base()),
+        media_type=d.OPENAPI,
+        template="api/openapi.html",
+        title="API definition",
+    )
 
 
 @bp.get("/collections")
 def collections():
     check_known(request.args, COMMON)
     api = _current_api()
-    return _json(api, "collections", lambda: d.collections_doc(api.collections, api.stores, _base()),
-                 template="api/collections.html", title="Collections")
+    return _json(
+        "collections",
+        lambda: d.collections_doc(api.collections, api.stores, _base()),
+        template="api/collections.html",
+        title="Collections",
+    )
 
 
 @bp.get("/collections/<cid>")
@@ -143,7 +131,7 @@ def collection(cid: str):
     check_known(request.args, COMMON)
     api = _current_api()
     c, store = api.collection(cid)
-    return _json(api, ("collection", cid), lambda: d.collection_doc(c, store, _base()), title=c.title)
+    return _json(("collection", cid), lambda: d.collection_doc(c, store, _base()), title=c.title)
 
 
 @bp.get("/collections/<cid>/queryables")
@@ -151,8 +139,12 @@ def queryables(cid: str):
     check_known(request.args, COMMON)
     api = _current_api()
     c, store = api.collection(cid)
-    return _json(api, ("queryables", cid), lambda: d.queryables_doc(c, store, _base()),
-                 media_type="application/schema+json", title=f"Queryables: {c.title}")
+    return _json(
+        ("queryables", cid),
+        lambda: d.queryables_doc(c, store, _base()),
+        media_type="application/schema+json",
+        title=f"Queryables: {c.title}",
+    )
 
 
 @bp.get("/collections/<cid>/items")
@@ -163,14 +155,26 @@ def items(cid: str):
     args = _args()
     key = ("items", cid, query.key(), tuple(sorted(args.items())), _base())
     if _format((d.GEOJSON, d.JSON)) == "html":
-        def page():
-            chosen = store.select(query)[query.offset: query.offset + query.limit]
-            return render_template("api/items.html", collection=c, query=query, matched=len(store.select(query)),
-                                   rows=[c.properties[i] for i in chosen], args=args).encode()
 
-        return _send(api, (key, "html", request.args.get("lang", "")), "text/html; charset=utf-8", page)
-    return _send(api, key, d.GEOJSON, lambda: api.items(cid, query, args, _base()),
-                 headers=(("Content-Crs", f"<{query.crs}>"),))
+        def page():
+            chosen = store.select(query)[query.offset : query.offset + query.limit]
+            return render_template(
+                "api/items.html",
+                collection=c,
+                query=query,
+                matched=len(store.select(query)),
+                rows=[c.properties[i] for i in chosen],
+                args=args,
+            )
+
+        return _send((key, "html", request.args.get("lang", "")), HTML_PAGE, page, family=ITEMS_FAMILY)
+    return _send(
+        key,
+        d.GEOJSON,
+        lambda: api.items(cid, query, args, _base()),
+        headers=(("Content-Crs", f"<{query.crs}>"),),
+        family=ITEMS_FAMILY,
+    )
 
 
 @bp.get("/collections/<cid>/items/<fid>")
@@ -183,10 +187,19 @@ def item(cid: str, fid: str):
         raise NotFound(f"No feature '{fid}' in collection '{cid}'")
     if _format((d.GEOJSON, d.JSON)) == "html":
         props = c.properties[store.position[fid]]
-        return _send(api, ("item-html", cid, fid, request.args.get("lang", "")), "text/html; charset=utf-8",
-                     lambda: render_template("api/item.html", collection=c, fid=fid, props=props).encode())
-    return _send(api, ("item", cid, fid, crs, _base()), d.GEOJSON, lambda: api.item(cid, fid, crs, _base()),
-                 headers=(("Content-Crs", f"<{crs}>"),))
+        return _send(
+            ("item-html", cid, fid, request.args.get("lang", "")),
+            HTML_PAGE,
+            lambda: render_template("api/item.html", collection=c, fid=fid, props=props),
+            family=ITEMS_FAMILY,
+        )
+    return _send(
+        ("item", cid, fid, crs, _base()),
+        d.GEOJSON,
+        lambda: api.item(cid, fid, crs, _base()),
+        headers=(("Content-Crs", f"<{crs}>"),),
+        family=ITEMS_FAMILY,
+    )
 
 
 @bp.get("/downloads/<name>")
@@ -195,12 +208,14 @@ def download(name: str):
     api = _current_api()
     if name.endswith(".sources.json"):
         c, _ = api.collection(name.removesuffix(".sources.json"))
-        return _send(api, ("sources", c.id), d.JSON, lambda: orjson.dumps(sidecar(c)))
+        return _send(("sources", c.id), d.JSON, lambda: orjson.dumps(sidecar(c)))
     cid, _, ext = name.rpartition(".")
     if ext not in EXPORTERS:
         raise NotFound(f"No download '{name}': use <collection>.geojson, .csv, .gpkg or .sources.json")
     c, _ = api.collection(cid)
-    headers = (("Content-Disposition", f'attachment; filename="{cid}.{ext}"'),
-               ("Link", f'<{_base()}/downloads/{cid}.sources.json>; rel="describedby"'))
+    headers = (
+        ("Content-Disposition", f'attachment; filename="{cid}.{ext}"'),
+        ("Link", f'<{_base()}/downloads/{cid}.sources.json>; rel="describedby"'),
+    )
     media = d.DOWNLOADS[ext] + ("; charset=utf-8" if ext == "csv" else "")
-    return _send(api, ("download", cid, ext), media, lambda: EXPORTERS[ext](c), headers)
+    return _send(("download", cid, ext), media, lambda: EXPORTERS[ext](c), headers)

@@ -1,0 +1,319 @@
+"""The one way a response leaves the app: one body cache, one ETag rule, one 304/gzip/sendfile
+path (pages, maps, downloads and the API), the JSON-or-HTML rule and the error handler (every
+error, from any blueprint, is answered here).
+
+Bodies are built once per snapshot: through ``snapshot.derived`` for finite sets of responses,
+through a bounded :class:`ResponseCache` (kept by ``snapshot.derived``) for families with
+unbounded keys. The ETag is the data version plus the sha256 of the bytes sent, so it changes
+with the data and with anything else that changes the bytes (templates, code).
+
+JSON or HTML: the API's paths (:data:`API_PREFIXES`) always answer errors as JSON problems, as
+OGC API clients expect; ``/`` answers JSON to clients that do not prefer HTML (it is the API's
+landing page for them); elsewhere ``f=json`` or an ``Accept`` header preferring
+``application/json`` over ``text/html`` asks for JSON, anything else gets the HTML error page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import orjson
+from flask import Flask, Response, redirect, render_template, request, send_file, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..errors import GeoServiceError
+from ..security import allow_scripts, inline_script_hashes, render_cacheable
+
+API_PREFIXES = ("/ogc", "/conformance", "/api", "/collections", "/downloads")
+JSON = "application/json"
+HTML = "text/html"
+
+
+def is_api_path(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in API_PREFIXES)
+
+
+def prefers_html() -> bool:
+    """``Accept`` ranks text/html above application/json (a browser; not ``*/*`` nor no header)."""
+    accept = request.accept_mimetypes
+    return accept[HTML] > accept[JSON]
+
+
+def wants_json() -> bool:
+    """The one JSON-or-HTML rule for errors (see the module's docstring)."""
+    asked = request.args.get("f")
+    if is_api_path(request.path) or asked == "json":
+        return True
+    if asked == "html":
+        return False
+    if request.path == "/":
+        return not prefers_html()
+    return request.accept_mimetypes.best_match([HTML, JSON]) == JSON
+
+
+def problem(status: int, code: str, message: str, details: dict | None = None, headers=()) -> Response:
+    """An error response: ``{"code", "description", "details"}`` as JSON, or the error page;
+    ``details['parameter']`` names the query parameter at fault when there is one."""
+    if wants_json():
+        body = {"code": code, "description": message}
+        if details:
+            body["details"] = details
+        response = Response(orjson.dumps(body), status=status, content_type=JSON)
+    else:
+        html = render_template("error.html", status=status, code=code, message=message, details=details or {})
+        response = Response(html, status=status, mimetype=HTML)
+    response.headers.extend(headers)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(GeoServiceError)
+    def _core_error(exc: GeoServiceError):
+        retry = exc.details.get("retry_after")
+        headers = [("Retry-After", str(retry))] if retry is not None else []
+        return problem(exc.status, exc.code, exc.message, exc.details or None, headers=headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        # keep what the exception says about itself (405: Allow; 401: WWW-Authenticate), not its body
+        kept = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return problem(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name, headers=kept)
+
+
+# --- the one response path: body cache, ETag, 304, gzip, sendfile ---------------------------------
+
+GZIP_MIN_BYTES = 1024
+SPILL_MIN_BYTES = 256 * 1024  # bodies at least this large are sent from a file (sendfile)
+CACHE_BYTES = 256 * 1024 * 1024  # bound on the bodies one bounded cache keeps in memory
+SPILL_BYTES = 1024 * 1024 * 1024  # bound on the spilled files of this process
+
+
+@dataclass(frozen=True)
+class Body:
+    """A finished response body: raw and gzip bytes, its media type, the sha256 of the raw bytes
+    and, for cached HTML, the CSP hashes of its inline scripts. Plain data (picklable)."""
+
+    raw: bytes
+    gzipped: bytes | None
+    media_type: str
+    digest: str
+    script_hashes: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.raw) + len(self.gzipped or b"")
+
+
+def make_body(data: bytes | str, media_type: str, script_hashes: tuple[str, ...] = ()) -> Body:
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    packed = gzip.compress(raw, 6, mtime=0) if len(raw) >= GZIP_MIN_BYTES else None
+    return Body(raw, packed, media_type, hashlib.sha256(raw).hexdigest(), tuple(script_hashes))
+
+
+class ResponseCache:
+    """Least-recently-used bodies bounded by count and bytes, for families of responses with
+    unbounded keys (items queries, commune pages); ``get`` builds a missing body once."""
+
+    def __init__(self, max_items: int, max_bytes: int = CACHE_BYTES):
+        self.max_items, self.max_bytes = max_items, max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key, build: Callable[[], Body]) -> Body:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        made = build()
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = made
+                self.bytes += made.size
+            while len(self._items) > 1 and (len(self._items) > self.max_items or self.bytes > self.max_bytes):
+                self.bytes -= self._items.popitem(last=False)[1].size
+            return self._items.get(key, made)
+
+
+class _Spill:
+    """Large bodies as files named by their sha256 (shared by every snapshot and cache of this
+    process), so the WSGI server can sendfile() them; the oldest files go beyond a byte bound."""
+
+    def __init__(self, max_bytes: int = SPILL_BYTES):
+        self.max_bytes, self._files, self._lock, self._folder = max_bytes, OrderedDict(), threading.Lock(), None
+
+    def path(self, name: str, data: bytes) -> str | None:
+        with self._lock:
+            if self._folder is None:
+                self._folder = tempfile.mkdtemp(prefix="geo_service-responses-")
+                weakref.finalize(self, shutil.rmtree, self._folder, True)
+            path = os.path.join(self._folder, name)
+            if name in self._files and os.path.exists(path):
+                self._files.move_to_end(name)
+                return path
+            fd, tmp = tempfile.mkstemp(dir=self._folder)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+            self._files[name] = len(data)
+            while sum(self._files.values()) > self.max_bytes and len(self._files) > 1:
+                old, _ = self._files.popitem(last=False)
+                with contextlib.suppress(OSError):  # a response still sending it keeps its descriptor
+                    os.unlink(os.path.join(self._folder, old))
+            return path
+
+
+SPILL = _Spill()
+
+
+def _snapshot():
+    from ..app import current_snapshot
+
+    return current_snapshot()
+
+
+def cached_body(
+    key, media_type: str, build: Callable[[], bytes | str], family=None, size: int = 256, html_page: bool = False,
+    guard=None,
+) -> Body:
+    """The body for ``key`` in the current snapshot, built once. Without ``family`` it is kept by
+    the snapshot's memo (``snapshot.derived``: finite sets of responses, e.g. documents, maps,
+    downloads); with one, in that family's bounded :class:`ResponseCache` (itself kept by the
+    memo). ``html_page``: rendered with per-request nonces refused, its inline scripts' CSP
+    hashes kept with it (a shared body cannot carry a nonce; see :mod:`geo_service.security`).
+    ``guard``: a :class:`geo_service.web.throttle.RenderGuard` that bounds the builds (cache misses)."""
+    snap = _snapshot()
+
+    def made() -> Body:
+        from .throttle import client_address
+
+        client = client_address() if guard is not None else None
+        if client is None:
+            return build_body()
+        with guard.render(client):
+            return build_body()
+
+    def build_body() -> Body:
+        if html_page:
+            html = render_cacheable(build)
+            return make_body(html, media_type, inline_script_hashes(html))
+        return make_body(build(), media_type)
+
+    if family is None:
+        return snap.derived(("response", key), made)
+    return snap.derived(family, lambda: ResponseCache(size)).get(key, made)
+
+
+def etag_of(body: Body, version: str) -> str:
+    """The one ETag rule: the data version and the body's content (so a change of template or
+    code that changes the bytes changes the ETag, and new data always do)."""
+    return f'"{version[:12]}-{body.digest[:20]}"'
+
+
+def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 200) -> Response:
+    """The response for ``body``: 304 when ``If-None-Match`` holds its ETag, gzip when accepted,
+    sendfile for a large body; one ``Content-Type`` exactly as the body's media type."""
+    snap = _snapshot()
+    allow_scripts(body.script_hashes)
+    common = {
+        "ETag": etag_of(body, snap.version),
+        "Cache-Control": cache_control,
+        "Vary": vary,
+        "Last-Modified": snap.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        **dict(headers),
+    }
+    if request.if_none_match.contains_weak(common["ETag"].strip('"')):  # werkzeug parses the header
+        return Response(status=304, headers=common)
+    data, name = body.raw, body.digest
+    if body.gzipped is not None and request.accept_encodings["gzip"]:
+        data, name = body.gzipped, body.digest + ".gz"
+        common["Content-Encoding"] = "gzip"
+    path = SPILL.path(name, data) if len(data) >= SPILL_MIN_BYTES else None
+    if path is not None:
+        try:
+            response = send_file(path, mimetype=body.media_type, conditional=False, etag=False, max_age=None)
+        except FileNotFoundError:  # removed meanwhile: the bytes are still in hand
+            response = Response(data, status=status)
+        response.headers.pop("Content-Disposition", None)
+    else:
+        response = Response(data, status=status)
+    response.headers.update(common)
+    response.headers["Content-Type"] = body.media_type  # as given: send_file would add a charset
+    return response
+
+
+# --- cached pages ------------------------------------------------------------------------------
+
+PAGE_MEDIA_TYPE = "text/html; charset=utf-8"
+PAGE_VARY = "Accept, Accept-Encoding, Accept-Language, Cookie"
+
+
+def current_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def canonical(allowed: Iterable[str]):
+    """Redirect to the same URL without unknown or empty parameters and with a valid ``lang``;
+    returns None when the URL is already canonical. Keeps cache keys few and meaningful."""
+    from ..names import LANGUAGES
+
+    allowed = set(allowed) | {"lang"}
+    kept = {k: v for k, v in request.args.items() if k in allowed and v.strip()}
+    if kept.get("lang") not in (None, *LANGUAGES):
+        kept.pop("lang")
+    if kept != request.args.to_dict() or len(request.args.getlist("lang")) > 1:
+        return redirect(url_for(request.endpoint, **(request.view_args or {}), **kept), code=302)
+    return None
+
+
+def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response:
+    """Serve the page of this URL and language from the snapshot's cache of ``kind`` pages; a map
+    page that is not cached yet is built under the map render bounds (``web.throttle.MAPS``)."""
+    from .throttle import MAPS
+
+    key = (
+        request.endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        current_language(),
+        tuple(sorted((k, v) for k, v in request.args.items() if k != "lang")),
+    )  # language: just above
+    body = cached_body(key, PAGE_MEDIA_TYPE, build, family=("pages.cache", kind), size=size, html_page=True,
+                       guard=MAPS if kind.startswith("map.") else None)
+    return send(body, "no-cache", PAGE_VARY)
+
+
+def cached_view(kind: str, params: Iterable[str] = (), size: int = 32):
+    """Decorate a view whose page is rendered once per snapshot, language and canonical URL: the
+    view returns the function that renders the HTML (or a response of its own, e.g. a redirect);
+    a URL with unknown parameters is first redirected to its canonical form."""
+
+    def wrap(view: Callable):
+        @functools.wraps(view)
+        def handler(**kwargs):
+            redirect_to = canonical(params)
+            if redirect_to:
+                return redirect_to
+            built = view(**kwargs)
+            return built if isinstance(built, BaseResponse) else cached_page(kind, built, size)
+
+        return handler
+
+    return wrap

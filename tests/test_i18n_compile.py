@@ -1,0 +1,35 @@
+"""Compiled translations follow the catalogues' content, not their dates (two checkouts sharing
+one cache folder used to keep each other's stale .mo)."""
+
+from __future__ import annotations
+
+import os
+
+from babel.messages.mofile import read_mo
+
+from geo_service import i18n
+
+
+def _po(text: str) -> str:
+    return f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\nmsgid "Map"\nmsgstr "{text}"\n'
+
+
+def test_a_changed_catalogue_is_recompiled_even_when_it_looks_older(tmp_path, monkeypatch):
+    source = tmp_path / "src" / "fr"
+    source.mkdir(parents=True)
+    po = source / "part.po"
+    po.write_text(_po("Carte"), encoding="utf-8")
+    monkeypatch.setattr(i18n, "TRANSLATIONS_SRC", tmp_path / "src")
+    target = tmp_path / "compiled"
+    mo = target / "fr" / "LC_MESSAGES" / "messages.mo"
+
+    def compiled() -> str:
+        with open(mo, "rb") as fh:
+            return read_mo(fh).get("Map").string
+
+    i18n.compile_catalogues(target)
+    assert compiled() == "Carte"
+    po.write_text(_po("Plan"), encoding="utf-8")
+    os.utime(po, (1, 1))  # older than the compiled file, as after a checkout of another branch
+    i18n.compile_catalogues(target)
+    assert compiled() == "Plan"

@@ -1,0 +1,36 @@
+"""The API says what the catalogue knows: the completeness register and the status counts in
+every collection's metadata, and each commune's statuses among its properties (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("cid", ["communes", "provinces", "initiatives", "sites"])
+def test_collection_metadata_carries_the_register_and_status_counts(client, cid):
+    doc = client.get(f"/collections/{cid}?f=json").get_json()
+    known = doc["completeness"]
+    networks = {n["id"]: n for n in known["networks"]}
+    assert {"vdab", "le-forem", "actiris", "adg", "cri-wallonie", "cpas-ocmw", "fedasil-network"} <= set(networks)
+    for network in networks.values():
+        assert network["sources"] and all(s.get("url") or s.get("seed") for s in network["sources"])
+        assert network["status"] in ("complete", "partial", "unknown")
+        if network["status"] == "complete":
+            assert network["known_sites"] >= network["expected_sites"]
+    assert networks["vdab"]["status"] == "partial" and networks["vdab"]["expected_sites"] == 138
+    assert networks["cri-wallonie"]["status"] == "complete"
+    counts = known["statusCounts"]
+    assert all(sum(c.values()) == 565 for c in counts.values())
+    assert counts["social_welfare"]["served"] == 565
+
+
+def test_commune_items_give_status_reason_and_networks(app, client):
+    feature = client.get("/collections/communes/items/84016?f=json").get_json()  # Daverdisse
+    p = feature["properties"]
+    assert p["status_civic_integration_office"] == "gap" and p["networks_civic_integration_office"] == "cri-wallonie"
+    assert "complete (8 of 8 sites)" in p["status_reason_civic_integration_office"]
+    assert p["status_public_employment_service"] == "unknown"
+    gaps = client.get("/collections/communes/items?f=json&limit=1000").get_json()["features"]
+    statuses = [f["properties"]["status_public_employment_service"] for f in gaps]
+    counts = client.get("/collections/communes?f=json").get_json()["completeness"]["statusCounts"]
+    assert statuses.count("gap") == counts["public_employment_service"]["gap"]
