@@ -317,3 +317,38 @@ class DataMarkers(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DataMarkers"
         self.data = rows
+
+
+def feature_map(feature: dict, asset_urls: Mapping[str, str], name: str) -> MapFragments:
+    """A small map of one GeoJSON feature (WGS84), zoomed to it: an outline for an area, a
+    marker for a point (the API's item pages)."""
+    import shapely.geometry
+
+    fmap = offline_map(asset_urls)
+    add_online_basemap(fmap)
+    geometry = feature.get("geometry")
+    if geometry:
+        shape = shapely.geometry.shape(geometry)
+        if shape.geom_type == "Point":
+            DataMarkers([[shape.y, shape.x, "site-marker kind-" + str((feature.get("properties") or {}).get("kind", "")),
+                          str(escape(name)), name]], name).add_to(fmap)
+            bounds = [[shape.y - 0.01, shape.x - 0.015], [shape.y + 0.01, shape.x + 0.015]]
+        else:
+            folium.GeoJson({"type": "Feature", "geometry": geometry, "properties": {}}, name=name,
+                           style_function=lambda _: {"color": "#08519c", "weight": 2, "fillColor": "#9ecae1",
+                                                     "fillOpacity": 0.5}).add_to(fmap)
+            minx, miny, maxx, maxy = shape.bounds
+            bounds = [[miny, minx], [maxy, maxx]]
+        fit_only(fmap, bounds, max_zoom=15)
+    return render_fragments(fmap)
+
+
+def fit_only(fmap: folium.Map, bounds, max_zoom: int = 16) -> None:
+    """Fit ``bounds`` instead of Belgium's (set by ``offline_map``): two fitBounds in a row make
+    Leaflet start an animated zoom to the first, which lands after the second and wins, so a
+    commune was shown at zoom 7 (all of Belgium)."""
+    from folium.map import FitBounds
+
+    for key in [k for k, child in fmap._children.items() if isinstance(child, FitBounds)]:
+        del fmap._children[key]
+    fmap.fit_bounds(bounds, max_zoom=max_zoom)

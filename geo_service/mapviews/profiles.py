@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..names import display_name, name_in
-from .base import DataMarkers, MapFragments, add_online_basemap, add_site_clusters, choropleth, identity, offline_map, popup_html, \
-    render_fragments, text, with_properties
+from .base import DataMarkers, MapFragments, add_online_basemap, add_site_clusters, choropleth, fit_only, identity, offline_map, \
+    popup_html, render_fragments, text, with_properties
 from ..indicators import status as rules
 from .knowledge import network_rows
 from .labels import KIND_LABELS
@@ -138,19 +138,8 @@ def small_map(collection: dict, nis_list: list[str], names: Mapping[str, str], s
             DataMarkers([[*r[:2], f"site-marker kind-{r[2]}", *r[3:]] for r in rows], t("Sites")).add_to(fmap)
     bounds = _bounds(features)
     if bounds:
-        _fit_only(fmap, bounds)
+        fit_only(fmap, bounds)
     return render_fragments(fmap)
-
-
-def _fit_only(fmap, bounds) -> None:
-    """Fit ``bounds`` instead of Belgium's (set by ``offline_map``): two fitBounds in a row make
-    Leaflet start an animated zoom to the first, which lands after the second and wins, so the
-    commune was shown at zoom 7 (all of Belgium)."""
-    from folium.map import FitBounds
-
-    for key in [k for k, child in fmap._children.items() if isinstance(child, FitBounds)]:
-        del fmap._children[key]
-    fmap.fit_bounds(bounds, max_zoom=16)
 
 
 def _bounds(features: dict):
