@@ -112,7 +112,9 @@ ENGLISH = ["the", "nearest", "available", "without", "which", "these", "those", 
            "loaded", "unknown", "and", "with", "from", "this", "see", "inhabitants", "residents", "people"]
 ENGLISH_RE = re.compile(r"\b(" + "|".join(ENGLISH) + r")\b", re.I)
 PAGES = ["/", "/map/coverage", "/map/employment", "/map/gaps", "/commune/21012", "/commune/73028",
-         "/initiative/civic-platform-for-refugees", "/search?q=Li%C3%A8ge", "/nominate", "/moderation/login"]
+         "/initiative/civic-platform-for-refugees", "/search?q=Li%C3%A8ge", "/nominate", "/moderation/login",
+         "/ogc?f=html", "/collections?f=html", "/collections/communes?f=html", "/collections/communes/items?f=html",
+         "/collections/communes/items/21012?f=html", "/collections/sites/items?f=html", "/no-such-page"]
 # Visible text and the attributes read aloud, leaving out scripts, code, the map tiles' licence
 # notice (Leaflet/OpenStreetMap attribution, kept as the licence asks), text marked with another
 # language (lang="...") and citations: verbatim quotes (<q>, <blockquote>) and the publishers and

@@ -60,12 +60,12 @@ def _vocabulary() -> dict[str, list[str]]:
     from geo_service.api import fields
 
     from geo_service.api.collections import CATALOGUE_COLLECTIONS, LEVEL_COLLECTIONS
-    from geo_service.api.documents import TITLE
+    from geo_service.api.documents import TITLE, landing
 
     shown_by_api = [text for _level, *texts in LEVEL_COLLECTIONS.values() for text in texts]
-    shown_by_api += [text for texts in CATALOGUE_COLLECTIONS.values() for text in texts] + [TITLE]
+    shown_by_api += [text for texts in CATALOGUE_COLLECTIONS.values() for text in texts] + [TITLE, landing("")["description"]]
     for text in [*fields.TITLES.values(), *(t for _p, t in fields.PATTERNS), *fields.UNITS.values(),
-                 *fields.LINK_TITLES, *fields.DOCUMENT_KEYS.values(), *shown_by_api]:
+                 *fields.LINK_TITLES, *fields.DOCUMENT_KEYS.values(), *fields.REASONS, *shown_by_api]:
         out.setdefault(text, []).append("api/fields.py")
     from geo_service.indicators.status import KIND_NOUNS
 

@@ -32,6 +32,10 @@ TITLES = {
     "target_groups": "Target groups", "status": "Status", "scope": "Scope", "operator": "Operator",
     "description": "Description", "website": "Website", "start_year": "Start year", "initiative_id": "Initiative",
     "precision": "Location precision", "address": "Address", "postcode": "Postcode", "place": "Place",
+    "gaps_count": "Kinds of service with a gap", "unknown_count": "Kinds of service with an unknown status",
+    "employment_gap_concept": "Concept of the employment gap", "employment_gap_year": "Year of the employment gap",
+    "employment_gap_age_band": "Age band of the employment gap", "need_index": "Need index",
+    "support_index": "Support index",
     "basis": "Basis of the service area", "commune_count": "Communes in the service area", "id": "Identifier",
 }
 # per-kind and per-theme columns: (pattern, title template with %(kind)s or %(theme)s)
@@ -50,6 +54,8 @@ PATTERNS = [
     (r"network_complete_(?P<kind>\w+)", "Every competent network complete: %(kind)s"),
     (r"initiatives_theme_(?P<theme>\w+)", "Initiatives present with the theme: %(theme)s"),
 ]
+# reasons the indicators store (English) for a missing value, translated in the HTML views
+REASONS = ("no site of a network serving this commune in the catalogue",)
 UNITS = {"initiatives_per_10k": "per 10,000",
          "initiatives_per_1k_foreign": "per 1,000"}
 # property -> collection whose item it names (a code becomes a link to that item)
@@ -88,7 +94,10 @@ def shown(name: str, value, t: Translate, vocab: Mapping[str, Mapping[str, str]]
                 return vocab[labels][value]
         if name.startswith("status_") and not name.startswith("status_reason") and value in vocab.get("service_statuses", {}):
             return vocab["service_statuses"][value]
-        return value
+        concept = value.replace("_", " ")  # country_of_birth -> "country of birth" (a msgid of the maps)
+        if name.endswith("_concept") and concept in ("country of birth", "citizenship"):
+            return t(concept)
+        return t(value) if value in REASONS else value
     if isinstance(value, int):
         return f"{value:,}".replace(",", "\u202f") if abs(value) >= 10000 else str(value)
     if isinstance(value, float):
@@ -140,4 +149,8 @@ DOCUMENT_KEYS = {"id": "Identifier", "itemType": "Type of item", "crs": "Coordin
                  "conformsTo": "Conformance classes", "properties": "Fields", "type": "Type",
                  "additionalProperties": "Other fields allowed", "$schema": "JSON Schema", "$id": "Address",
                  "spatial": "Spatial extent", "bbox": "Bounding box", "temporal": "Temporal extent",
-                 "interval": "Interval", "numberOfFeatures": "Number of features"}
+                 "interval": "Interval", "numberOfFeatures": "Number of features", "sources": "Sources",
+                 "formulas": "How the fields are computed", "completeness": "What the catalogue knows of each network"}
+# keys whose content is cited as published (sources, register notes, formulas): kept in the
+# language of the source, marked as citations in the HTML views
+CITED_KEYS = ("sources", "formulas", "completeness")

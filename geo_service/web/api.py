@@ -230,8 +230,31 @@ def _item_page(c, store, fid: str, props: dict) -> str:
     name = next((props.get(k) for k in (f"name_{lang}", "name", *(f"name_{x}" for x in LANGUAGES)) if props.get(k)), fid)
     feature = orjson.loads(store.feature(fid, CRS84))
     return render_template("api/item.html", collection=c, fid=fid, name=name,
-                           rows=fields.rows(props, gettext, labels()),
+                           rows=fields.rows(_explained(props), gettext, labels()),
                            fragments=feature_map(feature, asset_urls(), str(name)))
+
+
+def _explained(props: dict) -> dict:
+    """A commune's ``status_reason_<kind>`` (stored in English for the JSON) in the page's language,
+    from the same facts and template as the commune page (``indicators.status.explain``)."""
+    from flask_babel import gettext
+
+    from ..app import current_snapshot
+    from ..indicators import status as rules
+    from .pages import labels
+
+    reasons = [k for k in props if k.startswith("status_reason_") and props[k]]
+    indicators = current_snapshot().indicators
+    if not reasons or indicators is None or getattr(indicators, "networks", None) is None:
+        return props
+    lookup = rules.network_lookup(indicators.networks)
+    reach = float((getattr(indicators, "params", None) or {}).get("desert_km", 15.0))
+    nouns = labels()["kind_nouns"]
+    out = dict(props)
+    for key in reasons:
+        kind = key[len("status_reason_"):]
+        out[key] = rules.explain(rules.facts_of(props, kind, lookup, reach), gettext, nouns.get(kind))
+    return out
 
 
 @bp.get("/downloads/<name>")
