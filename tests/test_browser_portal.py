@@ -195,3 +195,19 @@ def test_phone_viewport_keeps_navigation_map_and_side_panel_usable(live_server, 
         if layout["side"]:
             assert layout["side"]["w"] >= 300 and layout["side"]["t"] >= m["b"] - 1  # legend and filters below the map
         assert not errors, errors
+
+
+def test_api_pages_for_people(client):
+    item = client.get("/collections/communes/items/21012?f=html&lang=fr").get_data(as_text=True)
+    share = client.get("/collections/communes/items/21012?f=json").get_json()["properties"]["foreign_share"]
+    assert "Part des habitants non belges" in item and f"{100 * share:.1f} %" in item  # titled, rounded, unit
+    assert repr(share) not in item  # no raw 0.2833347...
+    assert "folium-map" in item and "L.geoJson" in item  # a small map of the feature
+    items = client.get("/collections/communes/items?f=html&lang=nl&limit=5").get_data(as_text=True)
+    assert items.count('<th scope="col"') <= 7  # a table that fits the screen
+    landing = client.get("/ogc?f=html&lang=fr").get_data(as_text=True)
+    hrefs = re.findall(r'<li><a href="([^"]+)"', landing)
+    assert hrefs and len(hrefs) == len(set(hrefs))  # each link once
+    schema = client.get("/collections/communes/queryables?f=json").get_json()["properties"]
+    assert schema["nis"]["title"] == "NIS code" and schema["name_fr"]["title"] == "Name in French"
+    assert all(p.get("title") and p["title"] != name for name, p in schema.items())
