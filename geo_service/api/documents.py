@@ -114,6 +114,16 @@ def queryables_doc(c: Collection, store: FeatureStore, base: str) -> dict:
         "title": c.title,
         "description": "Properties usable as name=value filters on items. Free text over names in every "
         "language, operators and places: the q parameter (see the OpenAPI document).",
-        "properties": store.queryables,
+        "properties": titled(store.queryables),
         "additionalProperties": False,
     }
+
+
+def titled(queryables: dict[str, dict]) -> dict[str, dict]:
+    """Each queryable's schema with a ``title`` for people (api/fields.py; English, as the JSON)."""
+    from ..indicators.status import KIND_NOUNS
+    from ..mapviews.labels import THEME_LABELS
+    from .fields import title
+
+    return {name: {**schema, "title": title(name, lambda s: s, KIND_NOUNS, THEME_LABELS)}
+            for name, schema in queryables.items()}

@@ -90,6 +90,41 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: 
     return Classes(codes=codes, colours=colours, legend=legend)
 
 
+def classify_diverging(values: pd.Series, k: int = 3, scheme: str = "RdBu", t: Translate = identity,
+                       fmt: str = "{:+.1f}", missing_label: str | None = None) -> Classes:
+    """Classes centred on 0 for signed values such as gaps: negative and positive values are
+    classed apart (quantiles on each side, at most ``k`` classes a side) and coloured from the two
+    arms of a diverging ColorBrewer scheme (``RdBu``: positive red, negative blue), so a sign is
+    never hidden in a class that straddles 0. Legend rows ascend from the most negative class."""
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    codes = pd.Series(-1, index=values.index, dtype="int64")
+    known = values.dropna()
+    sides = []  # (members' index, classes) of the negative then the positive side
+    for side in (known[known < 0], known[known >= 0]):
+        if not len(side):
+            sides.append([])
+            continue
+        bins_k = max(1, min(k, int(side.nunique())))
+        yb = np.zeros(len(side), dtype=int) if bins_k == 1 else \
+            np.asarray(_mapclassify().Quantiles(side.values, k=bins_k).yb)
+        sides.append([side[yb == code] for code in sorted(set(yb.tolist()))])
+    arm = max(3, len(sides[0]), len(sides[1]))
+    palette = color_brewer(scheme, 2 * arm + 1)  # [dark positive ... neutral ... dark negative]
+    # the class nearest 0 on each side gets the lightest colour of its arm
+    negative = palette[arm + 1:arm + 1 + len(sides[0])][::-1]
+    positive = palette[:arm][::-1][:len(sides[1])]
+    colours, legend = [], []
+    for members, colour in zip(sides[0] + sides[1], negative + positive):
+        codes[members.index] = len(colours)
+        colours.append(colour)
+        low, high = fmt.format(members.min()), fmt.format(members.max())
+        legend.append({"colour": colour, "label": low if low == high else f"{low} – {high}", "count": int(len(members))})
+    missing = int(values.isna().sum())
+    if missing:
+        legend.append({"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True})
+    return Classes(codes=codes, colours=colours, legend=legend)
+
+
 def colour_of(classes: Classes, key) -> str:
     code = int(classes.codes.get(key, -1))
     return MISSING_COLOUR if code < 0 else classes.colours[code]
@@ -135,8 +170,13 @@ def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[st
     marker) with Leaflet.markercluster served by the app instead of the plugin's CDN links."""
     from folium.plugins import FastMarkerCluster
 
+    from folium.utilities import JsCode
+
+    # a group of sites is drawn as a ring in the colours of the kinds it holds (static/clusters.js,
+    # loaded by every page: the colours of the "Kinds of site" legend, read from site.css)
     cluster = FastMarkerCluster(rows, callback=SITE_CALLBACK, name=name, showCoverageOnHover=False,
-                                maxClusterRadius=40, spiderfyOnMaxZoom=True)
+                                maxClusterRadius=40, spiderfyOnMaxZoom=True,
+                                iconCreateFunction=JsCode("function (c) { return kindClusterIcon(c); }"))
     cluster.default_js = [("markerclusterjs", asset_urls["markercluster_js"])]
     cluster.default_css = [("markerclustercss", asset_urls["markercluster_css"]),
                            ("markerclusterdefaultcss", asset_urls["markercluster_default_css"])]
@@ -218,6 +258,44 @@ def with_properties(collection: dict, properties: Mapping[str, Mapping[str, str]
     return {"type": "FeatureCollection", "features": features}
 
 
+class CompactPopup(folium.GeoJsonPopup):
+    """A GeoJSON layer's popup: the first field as title, then a row per other field that has a
+    value (no empty rows). Values and aliases must already be escaped HTML (built in Python).
+    ``constants`` holds the values every feature of the layer shares, written once for the layer
+    instead of once per feature (a smaller page)."""
+
+    from folium.template import Template as _T
+
+    _template = _T("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup(function (layer) {
+            var p = layer.feature.properties, fields = {{ this.fields|tojson }}, aliases = {{ this.aliases|tojson }};
+            var shared = {{ this.constants|tojson }};
+            var rows = fields.slice(1).map(function (f, i) { var v = p[f] || shared[f];
+                return v ? '<tr><th>' + aliases[i + 1] + '</th><td>' + v + '</td></tr>' : ''; }).join('');
+            return '<strong>' + p[fields[0]] + '</strong><table class="popup">' + rows + '</table>';
+        }, {{ this.popup_options|tojavascript }});
+        {% endmacro %}""")
+
+    def __init__(self, fields, aliases, constants: Mapping[str, str] | None = None, **kwargs):
+        super().__init__(fields=fields, aliases=aliases, **kwargs)
+        self.constants = dict(constants or {})
+
+    def render(self, **kwargs):
+        """Without GeoJsonDetail's check that every field is in each feature (shared ones are not)
+        and its style block (site.css styles table.popup)."""
+        from branca.element import MacroElement
+
+        MacroElement.render(self, **kwargs)
+
+    @staticmethod
+    def split(props: Mapping[str, Mapping[str, str]], fields: Iterable[str]) -> tuple[dict, dict]:
+        """(per-feature properties without the shared values, the shared values) of ``props``."""
+        shared = {f: v for f in fields
+                  if len({row.get(f, "") for row in props.values()}) == 1 and (v := next(iter(props.values())).get(f, ""))}
+        return {code: {k: v for k, v in row.items() if k not in shared} for code, row in props.items()}, shared
+
+
 class DataMarkers(folium.map.Layer):
     """Unclustered markers from rows [lat, lon, css class, escaped popup HTML, plain title]:
     folium's own Popup needs jQuery, which these pages do not load."""
@@ -239,3 +317,38 @@ class DataMarkers(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DataMarkers"
         self.data = rows
+
+
+def feature_map(feature: dict, asset_urls: Mapping[str, str], name: str) -> MapFragments:
+    """A small map of one GeoJSON feature (WGS84), zoomed to it: an outline for an area, a
+    marker for a point (the API's item pages)."""
+    import shapely.geometry
+
+    fmap = offline_map(asset_urls)
+    add_online_basemap(fmap)
+    geometry = feature.get("geometry")
+    if geometry:
+        shape = shapely.geometry.shape(geometry)
+        if shape.geom_type == "Point":
+            DataMarkers([[shape.y, shape.x, "site-marker kind-" + str((feature.get("properties") or {}).get("kind", "")),
+                          str(escape(name)), name]], name).add_to(fmap)
+            bounds = [[shape.y - 0.01, shape.x - 0.015], [shape.y + 0.01, shape.x + 0.015]]
+        else:
+            folium.GeoJson({"type": "Feature", "geometry": geometry, "properties": {}}, name=name,
+                           style_function=lambda _: {"color": "#08519c", "weight": 2, "fillColor": "#9ecae1",
+                                                     "fillOpacity": 0.5}).add_to(fmap)
+            minx, miny, maxx, maxy = shape.bounds
+            bounds = [[miny, minx], [maxy, maxx]]
+        fit_only(fmap, bounds, max_zoom=15)
+    return render_fragments(fmap)
+
+
+def fit_only(fmap: folium.Map, bounds, max_zoom: int = 16) -> None:
+    """Fit ``bounds`` instead of Belgium's (set by ``offline_map``): two fitBounds in a row make
+    Leaflet start an animated zoom to the first, which lands after the second and wins, so a
+    commune was shown at zoom 7 (all of Belgium)."""
+    from folium.map import FitBounds
+
+    for key in [k for k, child in fmap._children.items() if isinstance(child, FitBounds)]:
+        del fmap._children[key]
+    fmap.fit_bounds(bounds, max_zoom=max_zoom)

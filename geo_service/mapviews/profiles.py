@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..names import display_name, name_in
-from .base import DataMarkers, MapFragments, add_online_basemap, add_site_clusters, choropleth, identity, offline_map, popup_html, \
-    render_fragments, text, with_properties
+from .base import DataMarkers, MapFragments, add_online_basemap, add_site_clusters, choropleth, fit_only, identity, offline_map, \
+    popup_html, render_fragments, text, with_properties
 from ..indicators import status as rules
 from .knowledge import network_rows
 from .labels import KIND_LABELS
@@ -138,7 +138,7 @@ def small_map(collection: dict, nis_list: list[str], names: Mapping[str, str], s
             DataMarkers([[*r[:2], f"site-marker kind-{r[2]}", *r[3:]] for r in rows], t("Sites")).add_to(fmap)
     bounds = _bounds(features)
     if bounds:
-        fmap.fit_bounds(bounds)
+        fit_only(fmap, bounds)
     return render_fragments(fmap)
 
 

@@ -47,9 +47,10 @@ def _format(json_types=(d.JSON, d.GEOJSON)) -> str:
     return "html" if best == d.HTML and html_q > request.accept_mimetypes[json_types[0]] else "json"
 
 
-def _send(key, media_type: str, build, headers=(), family=None) -> Response:
-    """Through the one response path; ``family``: a bounded cache for unbounded keys (queries)."""
-    body = cached_body(key, media_type, build, family=family)
+def _send(key, media_type: str, build, headers=(), family=None, html_page: bool = False) -> Response:
+    """Through the one response path; ``family``: a bounded cache for unbounded keys (queries);
+    ``html_page``: a page with inline scripts (their CSP hashes kept with the body)."""
+    body = cached_body(key, media_type, build, family=family, html_page=html_page)
     return send(body, CACHE_CONTROL, "Accept, Accept-Encoding", headers)
 
 
@@ -157,13 +158,25 @@ def items(cid: str):
     if _format((d.GEOJSON, d.JSON)) == "html":
 
         def page():
+            from flask_babel import gettext
+
+            from ..api import fields
+            from .pages import current_language, labels
+
             chosen = store.select(query)[query.offset : query.offset + query.limit]
+            rows = [c.properties[i] for i in chosen]
+            columns = fields.table_columns(list(rows[0]) if rows else [], c.id_property, current_language())
+            vocab = labels()
+            kinds, themes = vocab["kind_nouns"], vocab["themes"]
             return render_template(
                 "api/items.html",
                 collection=c,
                 query=query,
                 matched=len(store.select(query)),
-                rows=[c.properties[i] for i in chosen],
+                columns=[{"name": n, "title": fields.title(n, gettext, kinds, themes)} for n in columns],
+                rows=[{"id": r.get(c.id_property), "cells": [fields.shown(n, r.get(n), gettext, vocab) for n in columns]}
+                      for r in rows],
+                hidden=max(0, len(rows[0]) - len(columns)) if rows else 0,
                 args=args,
             )
 
@@ -190,8 +203,9 @@ def item(cid: str, fid: str):
         return _send(
             ("item-html", cid, fid, request.args.get("lang", "")),
             HTML_PAGE,
-            lambda: render_template("api/item.html", collection=c, fid=fid, props=props),
+            lambda: _item_page(c, store, fid, props),
             family=ITEMS_FAMILY,
+            html_page=True,
         )
     return _send(
         ("item", cid, fid, crs, _base()),
@@ -200,6 +214,47 @@ def item(cid: str, fid: str):
         headers=(("Content-Crs", f"<{crs}>"),),
         family=ITEMS_FAMILY,
     )
+
+
+def _item_page(c, store, fid: str, props: dict) -> str:
+    """An item for people: its name in the page's language, a small map, labelled values."""
+    from flask_babel import gettext
+
+    from ..api import fields
+    from ..api.crs import CRS84
+    from ..mapviews.base import feature_map
+    from ..names import LANGUAGES
+    from .pages import asset_urls, current_language, labels
+
+    lang = current_language()
+    name = next((props.get(k) for k in (f"name_{lang}", "name", *(f"name_{x}" for x in LANGUAGES)) if props.get(k)), fid)
+    feature = orjson.loads(store.feature(fid, CRS84))
+    return render_template("api/item.html", collection=c, fid=fid, name=name,
+                           rows=fields.rows(_explained(props), gettext, labels()),
+                           fragments=feature_map(feature, asset_urls(), str(name)))
+
+
+def _explained(props: dict) -> dict:
+    """A commune's ``status_reason_<kind>`` (stored in English for the JSON) in the page's language,
+    from the same facts and template as the commune page (``indicators.status.explain``)."""
+    from flask_babel import gettext
+
+    from ..app import current_snapshot
+    from ..indicators import status as rules
+    from .pages import labels
+
+    reasons = [k for k in props if k.startswith("status_reason_") and props[k]]
+    indicators = current_snapshot().indicators
+    if not reasons or indicators is None or getattr(indicators, "networks", None) is None:
+        return props
+    lookup = rules.network_lookup(indicators.networks)
+    reach = float((getattr(indicators, "params", None) or {}).get("desert_km", 15.0))
+    nouns = labels()["kind_nouns"]
+    out = dict(props)
+    for key in reasons:
+        kind = key[len("status_reason_"):]
+        out[key] = rules.explain(rules.facts_of(props, kind, lookup, reach), gettext, nouns.get(kind))
+    return out
 
 
 @bp.get("/downloads/<name>")
@@ -219,3 +274,11 @@ def download(name: str):
     )
     media = d.DOWNLOADS[ext] + ("; charset=utf-8" if ext == "csv" else "")
     return _send(("download", cid, ext), media, lambda: EXPORTERS[ext](c), headers)
+
+
+@bp.app_template_global()
+def document_keys() -> dict[str, str]:
+    """Titles of the JSON documents' keys for the HTML views (english msgids, see api/fields.py)."""
+    from ..api.fields import DOCUMENT_KEYS
+
+    return DOCUMENT_KEYS

@@ -1,0 +1,53 @@
+"""axe-core on every page type in French, Dutch and English: no serious or critical violation.
+
+axe-core comes from the ``axe-playwright-python`` package (its bundled ``axe.min.js``, read from
+the installed package and evaluated in the page, never fetched from a CDN); the pages are served
+offline with their real Content-Security-Policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from browser import offline_page
+from browser_support import open_map, wait_until
+
+PAGES = ["/", "/map/coverage", "/map/employment", "/map/gaps", "/commune/21012",
+         "/initiative/civic-platform-for-refugees", "/search?q=Gent", "/nominate", "/moderation/login",
+         "/collections", "/collections/communes", "/collections/communes/items?limit=5",
+         "/collections/communes/items/21012", "/no-such-page"]
+BLOCKING = {"serious", "critical"}
+
+
+def axe_source() -> str:
+    axe = pytest.importorskip("axe_playwright_python", reason="pip install -e .[test] (axe-playwright-python)")
+    return (Path(axe.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def run_axe(page, source: str) -> list[dict]:
+    page.evaluate(source)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v.get("impact") in BLOCKING]
+
+
+def summary(violations: list[dict]) -> str:
+    return json.dumps([{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                        "nodes": [n["target"] for n in v["nodes"][:3]]} for v in violations], indent=1)
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_no_serious_or_critical_axe_violation(live_server, lang):
+    source = axe_source()
+    failures = {}
+    with offline_page() as (page, _errors, _):
+        for path in PAGES:
+            url = f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}"
+            page.goto(url, wait_until="load")
+            if page.locator(".leaflet-container").count():
+                open_map(page, url)
+                wait_until(page, "document.querySelectorAll('.leaflet-overlay-pane path').length > 0")
+            violations = run_axe(page, source)
+            if violations:
+                failures[path] = summary(violations)
+    assert not failures, "\n".join(f"{path}: {text}" for path, text in failures.items())
