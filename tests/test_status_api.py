@@ -34,3 +34,9 @@ def test_commune_items_give_status_reason_and_networks(app, client):
     statuses = [f["properties"]["status_public_employment_service"] for f in gaps]
     counts = client.get("/collections/communes?f=json").get_json()["completeness"]["statusCounts"]
     assert statuses.count("gap") == counts["public_employment_service"]["gap"]
+
+
+def test_favicon_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/static/icon.svg")
+    assert client.get("/static/icon.svg").status_code == 200

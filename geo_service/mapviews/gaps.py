@@ -44,7 +44,7 @@ def bivariate_legend(counts: Mapping[str, int], t: Callable[[str], str]) -> list
 
 
 STATUS_STYLE = {  # outlines only: the fill stays the need-support class
-    "gap": {"color": GAP_COLOUR, "weight": 2.0},
+    "gap": {"color": GAP_COLOUR, "weight": 1.4},
     "unknown": {"color": "#636363", "weight": 1.0, "dashArray": "3 3"},
     "served": {"color": "#4d4d4d", "weight": 0.3},
 }

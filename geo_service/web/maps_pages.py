@@ -120,6 +120,12 @@ def gaps_page():
 
 
 @bp.app_template_global()
+def employment_source(source: str | None):
+    """The original statistics and the intermediary they were read from, as the employment map says."""
+    return emp.source_html(source, _) if source else ""
+
+
+@bp.app_template_global()
 def explain_status(facts) -> str:
     """Why a commune has its status for one kind, in the page's language (commune page, gaps map)."""
     return status_rules.explain(facts, _, labels()["kind_nouns"].get(facts.kind))

@@ -61,6 +61,12 @@ def labels() -> dict:
     return vocab(_)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers that do not read the pages' <link rel=icon> ask here: the same drawn icon."""
+    return redirect(url_for("static", filename="icon.svg"), code=301)
+
+
 @bp.get("/")
 @cached_view("home", params=("f",), size=6)
 def home():
