@@ -68,13 +68,34 @@ def wait_up(port: int, path: str, timeout: float = 120.0) -> None:
 def gunicorn(python: Path, target: str, port: int, env: dict, workers: int, chdir: Path | None = None):
     config = Path(tempfile.gettempdir()) / "bench_api_gunicorn_empty.py"  # not the project's gunicorn.conf.py
     config.write_text("# same plain settings for every server in the benchmark\n")
-    cmd = [str(python), "-m", "gunicorn", "-c", str(config), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--timeout", "120", "--preload", "--log-level", "warning", target]
+    cmd = [
+        str(python),
+        "-m",
+        "gunicorn",
+        "-c",
+        str(config),
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+        "--preload",
+        "--log-level",
+        "warning",
+        target,
+    ]
     if chdir:
         cmd[3:3] = ["--chdir", str(chdir)]
-    log = open(Path(tempfile.gettempdir()) / f"bench_api_{port}.log", "wb")
-    return subprocess.Popen(cmd, env={**os.environ, **env}, start_new_session=True, stdout=log, stderr=log,
-                            cwd=str(chdir or tempfile.gettempdir()))
+    log = open(Path(tempfile.gettempdir()) / f"bench_api_{port}.log", "wb")  # noqa: SIM115 (the server writes to it)
+    return subprocess.Popen(
+        cmd,
+        env={**os.environ, **env},
+        start_new_session=True,
+        stdout=log,
+        stderr=log,
+        cwd=str(chdir or tempfile.gettempdir()),
+    )
 
 
 def ensure_pygeoapi() -> Path:
@@ -83,7 +104,9 @@ def ensure_pygeoapi() -> Path:
         subprocess.run(["python3", "-m", "venv", str(PYGEOAPI_VENV)], check=True, timeout=120)
     probe = subprocess.run([str(python), "-c", "import pygeoapi, gunicorn"], capture_output=True)
     if probe.returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "pygeoapi>=0.18", "gunicorn"], check=True, timeout=900)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "pygeoapi>=0.18", "gunicorn"], check=True, timeout=900
+        )
     return python
 
 
@@ -91,22 +114,45 @@ def pygeoapi_config(folder: Path, port: int, data: Path) -> Path:
     import yaml
 
     config = {
-        "server": {"bind": {"host": "127.0.0.1", "port": port}, "url": f"http://127.0.0.1:{port}",
-                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "language": "en-US",
-                   "cors": False, "pretty_print": False, "limit": 1000,
-                   "limits": {"default_items": 1000, "max_items": 1000},
-                   "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OSM"}},
+        "server": {
+            "bind": {"host": "127.0.0.1", "port": port},
+            "url": f"http://127.0.0.1:{port}",
+            "mimetype": "application/json; charset=UTF-8",
+            "encoding": "utf-8",
+            "language": "en-US",
+            "cors": False,
+            "pretty_print": False,
+            "limit": 1000,
+            "limits": {"default_items": 1000, "max_items": 1000},
+            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OSM"},
+        },
         "logging": {"level": "ERROR"},
-        "metadata": {"identification": {"title": "bench", "description": "bench", "keywords": ["bench"],
-                                        "keywords_type": "theme", "terms_of_service": "none", "url": "http://127.0.0.1"},
-                     "license": {"name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
-                     "provider": {"name": "bench", "url": "http://127.0.0.1"},
-                     "contact": {"name": "bench", "email": "bench@example.org"}},
-        "resources": {"communes": {
-            "type": "collection", "title": "Communes", "description": "Communes", "keywords": ["communes"],
-            "links": [], "extents": {"spatial": {"bbox": [2.5, 49.4, 6.5, 51.6],
-                                                 "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
-            "providers": [{"type": "feature", "name": "GeoJSON", "data": str(data), "id_field": "nis"}]}},
+        "metadata": {
+            "identification": {
+                "title": "bench",
+                "description": "bench",
+                "keywords": ["bench"],
+                "keywords_type": "theme",
+                "terms_of_service": "none",
+                "url": "http://127.0.0.1",
+            },
+            "license": {"name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+            "provider": {"name": "bench", "url": "http://127.0.0.1"},
+            "contact": {"name": "bench", "email": "bench@example.org"},
+        },
+        "resources": {
+            "communes": {
+                "type": "collection",
+                "title": "Communes",
+                "description": "Communes",
+                "keywords": ["communes"],
+                "links": [],
+                "extents": {
+                    "spatial": {"bbox": [2.5, 49.4, 6.5, 51.6], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+                },
+                "providers": [{"type": "feature", "name": "GeoJSON", "data": str(data), "id_field": "nis"}],
+            }
+        },
     }
     path = folder / "pygeoapi.yml"
     path.write_text(yaml.safe_dump(config))
@@ -147,9 +193,13 @@ def measure(port: int, path: str, seconds: float, clients: int, headers: dict | 
         results = list(pool.map(_worker, [(port, path, seconds, headers)] * clients))
     latencies = sorted(x for _, lat, _ in results for x in lat)
     count = len(latencies)
-    return {"rps": count / seconds, "p95_ms": 1000 * latencies[int(0.95 * (count - 1))] if count else float("nan"),
-            "requests": count, "bytes": max(size for size, _, _ in results),
-            "errors": sum(e for _, _, e in results)}
+    return {
+        "rps": count / seconds,
+        "p95_ms": 1000 * latencies[int(0.95 * (count - 1))] if count else float("nan"),
+        "requests": count,
+        "bytes": max(size for size, _, _ in results),
+        "errors": sum(e for _, _, e in results),
+    }
 
 
 def main() -> int:
@@ -178,18 +228,46 @@ def main() -> int:
         data.write_text(json.dumps({"type": "FeatureCollection", "features": collection["features"]}))
 
         static = free_port()
-        procs.append(gunicorn(Path(sys.executable), "bench_api:static_app", static, {"BENCH_STATIC_DIR": str(static_dir)},
-                              opts.workers, ROOT / "benchmarks"))
+        procs.append(
+            gunicorn(
+                Path(sys.executable),
+                "bench_api:static_app",
+                static,
+                {"BENCH_STATIC_DIR": str(static_dir)},
+                opts.workers,
+                ROOT / "benchmarks",
+            )
+        )
         pgport = free_port()
         config = pygeoapi_config(work, pgport, data)
         openapi = work / "pygeoapi-openapi.yml"
-        subprocess.run([str(pygeoapi_python.parent / "pygeoapi"), "openapi", "generate", str(config),
-                        "--output-file", str(openapi)], check=True, timeout=120, capture_output=True)
-        procs.append(gunicorn(pygeoapi_python, "pygeoapi.flask_app:APP", pgport,
-                              {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}, opts.workers))
+        subprocess.run(
+            [
+                str(pygeoapi_python.parent / "pygeoapi"),
+                "openapi",
+                "generate",
+                str(config),
+                "--output-file",
+                str(openapi),
+            ],
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
+        procs.append(
+            gunicorn(
+                pygeoapi_python,
+                "pygeoapi.flask_app:APP",
+                pgport,
+                {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)},
+                opts.workers,
+            )
+        )
         wait_up(static, "/communes.json")
         wait_up(pgport, "/collections/communes/items?limit=1&f=json")
-        print(f"communes layer: {len(collection['features'])} features, {len(body) / 1e6:.2f} MB per whole-layer response")
+        print(
+            f"communes layer: {len(collection['features'])} features, {len(body) / 1e6:.2f} MB per whole-layer response"
+        )
         print(f"{opts.clients} client processes, {opts.workers} gunicorn workers each, {opts.seconds:.0f} s per case\n")
         cases = [
             ("whole layer", "geo_service", ours, whole),
@@ -203,14 +281,22 @@ def main() -> int:
         for label, server, port, path in cases:
             r = measure(port, path, opts.seconds, opts.clients)
             results[(label, server)] = r
-            print(f"{label:12} {server:12} {r['rps']:9.1f} {r['p95_ms']:9.1f} {r['bytes'] / 1e6:6.2f} {r['requests']:6d} {r['errors']:4d}")
+            print(
+                f"{label:12} {server:12} {r['rps']:9.1f} {r['p95_ms']:9.1f} {r['bytes'] / 1e6:6.2f} {r['requests']:6d} {r['errors']:4d}"
+            )
         gz = measure(ours, whole, opts.seconds, opts.clients, {"Accept-Encoding": "gzip"})
-        print(f"{'whole (gzip)':12} {'geo_service':12} {gz['rps']:9.1f} {gz['p95_ms']:9.1f} {gz['bytes'] / 1e6:6.2f} {gz['requests']:6d} {gz['errors']:4d}")
+        print(
+            f"{'whole (gzip)':12} {'geo_service':12} {gz['rps']:9.1f} {gz['p95_ms']:9.1f} {gz['bytes'] / 1e6:6.2f} {gz['requests']:6d} {gz['errors']:4d}"
+        )
         w = {s: results[("whole layer", s)]["rps"] for s in ("geo_service", "static file", "pygeoapi")}
         b = {s: results[("bbox", s)]["rps"] for s in ("geo_service", "pygeoapi")}
         vs_pg, vs_static = w["geo_service"] / w["pygeoapi"], w["geo_service"] / w["static file"]
-        print(f"\nwhole layer: geo_service / pygeoapi = {vs_pg:.1f}x (target >= 50x: {'PASS' if vs_pg >= 50 else 'FAIL'})")
-        print(f"whole layer: geo_service / static file = {vs_static:.2f}x (target >= 0.5x: {'PASS' if vs_static >= 0.5 else 'FAIL'})")
+        print(
+            f"\nwhole layer: geo_service / pygeoapi = {vs_pg:.1f}x (target >= 50x: {'PASS' if vs_pg >= 50 else 'FAIL'})"
+        )
+        print(
+            f"whole layer: geo_service / static file = {vs_static:.2f}x (target >= 0.5x: {'PASS' if vs_static >= 0.5 else 'FAIL'})"
+        )
         print(f"bbox: geo_service / pygeoapi = {b['geo_service'] / b['pygeoapi']:.1f}x")
         return 0 if vs_pg >= 50 and vs_static >= 0.5 else 1
     finally:

@@ -66,10 +66,10 @@ def main() -> None:
     from geo_service.catalogue import load_catalogue
     from geo_service.catalogue.register import build_register, read_register
     from geo_service.indicators import compute, emp, load_population
-    from geo_service.indicators.status import competence
-    from geo_service.indicators.tables import _active
     from geo_service.indicators.distances import commune_points, site_points
     from geo_service.indicators.params import IndicatorParams
+    from geo_service.indicators.status import competence
+    from geo_service.indicators.tables import _active
     from geo_service.settings import Settings
     from geo_service.state import build_base_layers
 
@@ -89,26 +89,42 @@ def main() -> None:
     runs = []
     for _ in range(5):
         started = time.perf_counter()
-        result = compute(b.communes, struct, year, catalogue, employment, params, b.provinces, b.regions,
-                         register_entries=entries)
+        result = compute(
+            b.communes, struct, year, catalogue, employment, params, b.provinces, b.regions, register_entries=entries
+        )
         runs.append(time.perf_counter() - started)
     fast = statistics.median(runs)
 
     kinds = result.params["kinds"]
     demand = result.communes["foreign_residents"].to_numpy(float)
     register = build_register(entries, catalogue, b.communes)
-    usable = {kind: competence(kind, register, sites[sites["kind"] == kind], len(b.communes), catalogue.service_areas,
-                               b.communes.index).usable for kind in kinds}
+    usable = {
+        kind: competence(
+            kind, register, sites[sites["kind"] == kind], len(b.communes), catalogue.service_areas, b.communes.index
+        ).usable
+        for kind in kinds
+    }
     started = time.perf_counter()
-    slow = naive(commune_points(b.communes).tolist(), site_points(sites).tolist(), sites["kind"].tolist(), demand, kinds,
-                 params, usable)
+    slow = naive(
+        commune_points(b.communes).tolist(),
+        site_points(sites).tolist(),
+        sites["kind"].tolist(),
+        demand,
+        kinds,
+        params,
+        usable,
+    )
     baseline = time.perf_counter() - started
 
     for kind in kinds:  # the two must agree, or the timing means nothing
         nearest, two, enhanced = slow[kind]
         c = result.communes
-        assert np.allclose(np.array(nearest, dtype=float), c[f"nearest_km_{kind}"].fillna(np.inf), atol=0.01, equal_nan=True)
-        assert np.allclose(two * 1e4, c[f"access_2sfca_{kind}"]) and np.allclose(enhanced * 1e4, c[f"access_e2sfca_{kind}"])
+        assert np.allclose(
+            np.array(nearest, dtype=float), c[f"nearest_km_{kind}"].fillna(np.inf), atol=0.01, equal_nan=True
+        )
+        assert np.allclose(two * 1e4, c[f"access_2sfca_{kind}"]) and np.allclose(
+            enhanced * 1e4, c[f"access_e2sfca_{kind}"]
+        )
 
     xy, sxy, skinds = commune_points(b.communes), site_points(sites), sites["kind"].to_numpy()
     core_runs = []
@@ -125,9 +141,13 @@ def main() -> None:
     print(f"full recompute (median of {len(runs)}): {fast:.3f} s   target < 1 s: {'met' if fast < 1 else 'NOT met'}")
     print(f"naive per-commune loop (distances, nearest, 2SFCA, E2SFCA only): {baseline:.3f} s")
     print(f"ratio naive loop / full recompute: {baseline / fast:.1f}x")
-    print(f"same parts vectorised (median of {len(core_runs)}): {core:.4f} s; ratio naive / vectorised: {baseline / core:.0f}x")
-    print(f"location suggestions (MCLP, k=5, civic-integration offices): {locate_s:.2f} s, "
-          f"gain {suggestion['total_gain'].iloc[0]:,.0f} foreign residents")
+    print(
+        f"same parts vectorised (median of {len(core_runs)}): {core:.4f} s; ratio naive / vectorised: {baseline / core:.0f}x"
+    )
+    print(
+        f"location suggestions (MCLP, k=5, civic-integration offices): {locate_s:.2f} s, "
+        f"gain {suggestion['total_gain'].iloc[0]:,.0f} foreign residents"
+    )
 
 
 if __name__ == "__main__":

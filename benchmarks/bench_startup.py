@@ -30,8 +30,9 @@ print(json.dumps({"import": imported - started, "create": done - imported, "tota
 
 def start_once(cache_dir: str, instance_dir: str) -> dict:
     env = dict(os.environ, GEO_SERVICE_CACHE_DIR=cache_dir, GEO_SERVICE_INSTANCE_DIR=instance_dir)
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -46,10 +47,14 @@ def main() -> None:
         warm = [start_once(cache, instance) for _ in range(args.warm)]
     median = {k: statistics.median(w[k] for w in warm) for k in ("import", "create", "total")}
     print(f"cold start: import {cold['import']:.2f} s + create_app {cold['create']:.2f} s = {cold['total']:.2f} s")
-    print(f"warm start (median of {args.warm}): import {median['import']:.2f} s + create_app "
-          f"{median['create']:.2f} s = {median['total']:.2f} s")
-    print(f"cold / warm: {cold['total'] / median['total']:.1f}x; target warm < 3 s: "
-          f"{'met' if median['total'] < 3 else 'NOT met'}")
+    print(
+        f"warm start (median of {args.warm}): import {median['import']:.2f} s + create_app "
+        f"{median['create']:.2f} s = {median['total']:.2f} s"
+    )
+    print(
+        f"cold / warm: {cold['total'] / median['total']:.1f}x; target warm < 3 s: "
+        f"{'met' if median['total'] < 3 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -78,18 +78,33 @@ def families(base: str) -> dict[str, list[str]]:
         "maps": ["/", "/map/coverage", "/map/employment", "/map/gaps", "/?lang=fr", "/map/coverage?lang=nl"],
         "commune_pages": [f"/commune/{nis}" for nis in sample],
         "api_items": [f"/collections/communes/items?limit=50&offset={i * 50}" for i in range(11)]
-        + ["/collections/sites/items?limit=100", "/collections/initiatives/items",
-           "/collections/provinces/items", "/collections/communes/items?bbox=4.2,50.7,4.5,50.95"]
+        + [
+            "/collections/sites/items?limit=100",
+            "/collections/initiatives/items",
+            "/collections/provinces/items",
+            "/collections/communes/items?bbox=4.2,50.7,4.5,50.95",
+        ]
         + [f"/collections/communes/items/{nis}" for nis in sample[:10]],
-        "downloads": ["/downloads/communes.geojson", "/downloads/sites.csv", "/downloads/initiatives.geojson",
-                      "/downloads/provinces.csv"],
+        "downloads": [
+            "/downloads/communes.geojson",
+            "/downloads/sites.csv",
+            "/downloads/initiatives.geojson",
+            "/downloads/provinces.csv",
+        ],
     }
 
 
 FORM = {  # a throw-away nomination of the benchmark's temporary instance
-    "name": "Load test nomination", "description": "Entry made by benchmarks/load_test.py in a temporary instance.",
-    "place": ["Luik"], "themes": ["language"], "target_groups": ["newcomers"], "scope": "local",
-    "start_year": "2020", "consent": "yes", "homepage": "", "contact_name": "Load test",
+    "name": "Load test nomination",
+    "description": "Entry made by benchmarks/load_test.py in a temporary instance.",
+    "place": ["Luik"],
+    "themes": ["language"],
+    "target_groups": ["newcomers"],
+    "scope": "local",
+    "start_year": "2020",
+    "consent": "yes",
+    "homepage": "",
+    "contact_name": "Load test",
     "contact_email": "load-test@example.org",
 }
 
@@ -99,8 +114,10 @@ def submit_nominations(base: str, count: int) -> None:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     for i in range(count):
         page = opener.open(base + "/nominate?lang=en", timeout=30).read().decode()
-        tokens = {name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
-                  for name in ("csrf_token", "submission_token")}
+        tokens = {
+            name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
+            for name in ("csrf_token", "submission_token")
+        }
         body = urllib.parse.urlencode({**FORM, "name": f"{FORM['name']} {i + 1}", **tokens}, doseq=True).encode()
         opener.open(base + "/nominate?lang=en", data=body, timeout=30).read()
 
@@ -113,12 +130,26 @@ def run_wrk(wrk: str, base: str, urls: dict[str, list[str]], work: Path, seconds
         listing = work / f"{name}.txt"
         listing.write_text("\n".join(paths) + "\n")
         runs[name] = subprocess.Popen(
-            [wrk, "-t1", f"-c{per_family}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base,
-             "--", str(listing)], stdout=subprocess.PIPE, text=True)
+            [
+                wrk,
+                "-t1",
+                f"-c{per_family}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                base,
+                "--",
+                str(listing),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
     results = {}
     for name, proc in runs.items():
         out, _ = proc.communicate(timeout=seconds + 60)
-        line = [l for l in out.splitlines() if l.startswith("{")][-1]
+        line = [row for row in out.splitlines() if row.startswith("{")][-1]
         results[name] = json.loads(line)
     return results
 
@@ -134,18 +165,23 @@ def print_table(title: str, results: dict, seconds: int) -> None:
     for name, r in results.items():
         errors = errors_of(r)
         if errors:
-            print(f"  {name} errors: " + ", ".join(f"{k[7:]} {v}" for k, v in r.items() if k.startswith("errors_") and v))
+            print(
+                f"  {name} errors: " + ", ".join(f"{k[7:]} {v}" for k, v in r.items() if k.startswith("errors_") and v)
+            )
         total_req += r["requests"]
         total_err += errors
-        print(f"{name:<15}{r['requests'] / (r['duration_us'] / 1e6):>10.1f}{r['p50_us'] / 1000:>10.1f}"
-              f"{r['p95_us'] / 1000:>10.1f}{r['p99_us'] / 1000:>10.1f}{r['max_us'] / 1000:>10.1f}{errors:>8}")
+        print(
+            f"{name:<15}{r['requests'] / (r['duration_us'] / 1e6):>10.1f}{r['p50_us'] / 1000:>10.1f}"
+            f"{r['p95_us'] / 1000:>10.1f}{r['p99_us'] / 1000:>10.1f}{r['max_us'] / 1000:>10.1f}{errors:>8}"
+        )
     print(f"{'total':<15}{total_req / seconds:>10.1f}{'':>40}{total_err:>8}")
 
 
 def visible(base: str, nomination_id: int) -> bool:
     try:
-        with urllib.request.urlopen(f"{base}/collections/initiatives/items/nomination-{nomination_id}?f=json",
-                                    timeout=30) as r:
+        with urllib.request.urlopen(
+            f"{base}/collections/initiatives/items/nomination-{nomination_id}?f=json", timeout=30
+        ) as r:
             return r.status == 200
     except urllib.error.HTTPError:
         return False
@@ -195,8 +231,14 @@ def quiet_case(base: str, urls: dict[str, list[str]], store, nomination_id: int)
                     visible_after = None
         if time.monotonic() - started > 300:
             break
-    return {"reads": reads, "slowest_ms": slowest * 1000, "slowest_path": slowest_path, "slow": slow,
-            "visible_after_s": visible_after, "seconds": time.monotonic() - started}
+    return {
+        "reads": reads,
+        "slowest_ms": slowest * 1000,
+        "slowest_path": slowest_path,
+        "slow": slow,
+        "visible_after_s": visible_after,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def main() -> None:
@@ -210,12 +252,24 @@ def main() -> None:
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="geo_load_"))
     instance = work / "instance"
-    env = dict(os.environ, GEO_SERVICE_BIND=f"127.0.0.1:{port}", GEO_SERVICE_WORKERS="2",
-               GEO_SERVICE_INSTANCE_DIR=str(instance), GEO_SERVICE_JSON_LOGS="1",
-               GEO_SERVICE_LOG_LEVEL="WARNING", GEO_SERVICE_SECRET_KEY="load-test")
+    env = dict(
+        os.environ,
+        GEO_SERVICE_BIND=f"127.0.0.1:{port}",
+        GEO_SERVICE_WORKERS="2",
+        GEO_SERVICE_INSTANCE_DIR=str(instance),
+        GEO_SERVICE_JSON_LOGS="1",
+        GEO_SERVICE_LOG_LEVEL="WARNING",
+        GEO_SERVICE_SECRET_KEY="load-test",
+    )
     env.setdefault("GEO_SERVICE_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "geo_service:create_app()"]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
+    server = subprocess.Popen(
+        gunicorn,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "server.log", "w"),  # noqa: SIM115
+    )
     base = f"http://127.0.0.1:{port}"
     cases, approvals, quiet = {}, [], None
     try:
@@ -247,29 +301,41 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"load test: gunicorn 2 workers (gthread), {per_family * len(urls)} connections, {args.seconds} s, "
-          f"machine: {os.cpu_count()} cores")
+    print(
+        f"load test: gunicorn 2 workers (gthread), {per_family * len(urls)} connections, {args.seconds} s, "
+        f"machine: {os.cpu_count()} cores"
+    )
     for name, results in cases.items():
         print_table(f"case {name}", results, args.seconds)
     plain = cases.get("plain")
     if plain:
-        target_ok = errors_of_all(plain) == 0 and all(plain[f]["p95_us"] < 200_000 for f in ("api_items", "commune_pages"))
+        target_ok = errors_of_all(plain) == 0 and all(
+            plain[f]["p95_us"] < 200_000 for f in ("api_items", "commune_pages")
+        )
         print(f"\nplain target (0 errors, p95 < 200 ms for API and commune pages): {'met' if target_ok else 'NOT met'}")
     if "publish" in cases:
         publish = cases["publish"]
-        print("approvals at " + ", ".join(f"{at:.1f} s" for _, at in approvals)
-              + f"; the last one served by both workers {published_after:.1f} s after it was approved")
+        print(
+            "approvals at "
+            + ", ".join(f"{at:.1f} s" for _, at in approvals)
+            + f"; the last one served by both workers {published_after:.1f} s after it was approved"
+        )
         ratios = {f: publish[f]["p99_us"] / max(1, plain[f]["p99_us"]) for f in publish}
         worst = max(r["max_us"] for r in publish.values()) / 1000
-        print("p99 publish / plain: " + ", ".join(f"{f} {ratio:.2f}x" for f, ratio in ratios.items())
-              + f"; slowest request {worst:.0f} ms")
+        print(
+            "p99 publish / plain: "
+            + ", ".join(f"{f} {ratio:.2f}x" for f, ratio in ratios.items())
+            + f"; slowest request {worst:.0f} ms"
+        )
         ok = errors_of_all(publish) == 0 and max(ratios.values()) <= 2 and worst <= 1000
         print(f"publish target (0 errors, p99 <= 2x plain, no request over 1 s): {'met' if ok else 'NOT met'}")
     if quiet:
-        print(f"quiet: {quiet['reads']} reads one at a time over {quiet['seconds']:.1f} s after an approval, "
-              f"slowest {quiet['slowest_ms']:.0f} ms ({quiet['slowest_path']}); new data served by both workers "
-              f"{quiet['visible_after_s'] if quiet['visible_after_s'] is None else round(quiet['visible_after_s'], 1)} s "
-              f"after the approval; target (no read over 300 ms): {'met' if quiet['slowest_ms'] <= 300 else 'NOT met'}")
+        print(
+            f"quiet: {quiet['reads']} reads one at a time over {quiet['seconds']:.1f} s after an approval, "
+            f"slowest {quiet['slowest_ms']:.0f} ms ({quiet['slowest_path']}); new data served by both workers "
+            f"{quiet['visible_after_s'] if quiet['visible_after_s'] is None else round(quiet['visible_after_s'], 1)} s "
+            f"after the approval; target (no read over 300 ms): {'met' if quiet['slowest_ms'] <= 300 else 'NOT met'}"
+        )
         if quiet["slow"]:
             print("reads over 300 ms: " + "; ".join(quiet["slow"][:10]))
 

@@ -59,9 +59,7 @@ def commune_tooltip_frame(display_communes: gpd.GeoDataFrame, provinces, lang: s
     province_records = provinces.drop(columns="geometry").to_dict("index")
     frame[labels["name"]] = [name_in(records[nis], lang) for nis in frame.index]
     frame[labels["nis"]] = frame.index
-    frame[labels["province"]] = [
-        name_in(province_records[records[nis]["province"]], lang) for nis in frame.index
-    ]
+    frame[labels["province"]] = [name_in(province_records[records[nis]["province"]], lang) for nis in frame.index]
     frame[labels["population"]] = [f"{records[nis]['pop_2025_total']:,}".replace(",", " ") for nis in frame.index]
     return frame
 

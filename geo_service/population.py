@@ -59,7 +59,9 @@ def read_population_2025(path: Path, communes_2025) -> pd.Series:
         raise DataSourceError(f"{path}: 'value' must hold counts of residents (0 or more)")
     series = pd.Series(values.to_numpy(), index=pd.Index(codes, name="nis"))
     if series.index.duplicated().any():
-        raise DataSourceError(f"{path}: commune codes appear more than once: {sorted(set(series.index[series.index.duplicated()]))[:5]}")
+        raise DataSourceError(
+            f"{path}: commune codes appear more than once: {sorted(set(series.index[series.index.duplicated()]))[:5]}"
+        )
     wanted = pd.Index(communes_2025)
     missing, extra = wanted.difference(series.index), series.index.difference(wanted)
     if len(missing) or len(extra):
@@ -105,9 +107,7 @@ def _normalise_struct(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         raise DataSourceError(f"{source}: MS_POPULATION has non-numeric values")
     if not values.between(0, 1e9).all():  # also refuses inf, which no count can be
         raise DataSourceError(f"{source}: MS_POPULATION must hold counts of people (0 or more)")
-    tidy = pd.DataFrame(
-        {"nis": _codes(frame["CD_REFNIS"], source), "nat": nationality, "n": values}
-    )
+    tidy = pd.DataFrame({"nis": _codes(frame["CD_REFNIS"], source), "nat": nationality, "n": values})
     wide = tidy.pivot_table(index="nis", columns="nat", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=["BEL", "ETR"], fill_value=0).rename(columns={"BEL": "belgian", "ETR": "foreign"})
     wide["total"] = wide["belgian"] + wide["foreign"]

@@ -68,7 +68,7 @@ class Settings:
         return None
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             data_dir=_env_path("GEO_SERVICE_DATA_DIR", None),
             cache_dir=_env_path("GEO_SERVICE_CACHE_DIR", _default_cache()),

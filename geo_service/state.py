@@ -19,7 +19,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
@@ -39,8 +39,12 @@ if TYPE_CHECKING:  # typed fields without importing the catalogue and indicators
 
 log = logging.getLogger(__name__)
 
-BASE_INPUTS = ["be-municip-lamberts.geo.json", "REFNIS_2019.csv", "bevolking_per_gemeente.csv",
-               "population_2025_by_commune.csv"]
+BASE_INPUTS = [
+    "be-municip-lamberts.geo.json",
+    "REFNIS_2019.csv",
+    "bevolking_per_gemeente.csv",
+    "population_2025_by_commune.csv",
+]
 LEVELS = ("commune", "arrondissement", "province", "region")
 REFRESH_SECONDS = 1.0
 
@@ -75,8 +79,11 @@ def build_base_layers(settings: Settings) -> BaseLayers:
 
     def build() -> BaseLayers:
         boundaries = build_boundaries(paths["be-municip-lamberts.geo.json"], paths["REFNIS_2019.csv"])
-        _attach_population(boundaries, pop.read_population_2020(paths["bevolking_per_gemeente.csv"]),
-                           pop.read_population_2025(paths["population_2025_by_commune.csv"], boundaries.communes.index))
+        _attach_population(
+            boundaries,
+            pop.read_population_2020(paths["bevolking_per_gemeente.csv"]),
+            pop.read_population_2025(paths["population_2025_by_commune.csv"], boundaries.communes.index),
+        )
         display = {level: simplify_coverage(boundaries.layer(level)) for level in LEVELS}
         return BaseLayers(boundaries=boundaries, display=display)
 
@@ -106,7 +113,7 @@ class Snapshot:
     catalogue: Catalogue | None = None
     indicators: Indicators | None = None
     version: str = ""
-    built_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    built_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _key_locks: dict = field(default_factory=dict, repr=False)
@@ -155,11 +162,20 @@ def build_snapshot(settings: Settings, base: BaseLayers, published: list[dict], 
 
     inputs_key = cache_key(BASE_INPUTS)
     catalogue_key = _catalogue_key(inputs_key, settings, published)
-    catalogue = cached(settings.cache_dir, "catalogue", catalogue_key,
-                       lambda: load_catalogue(base.boundaries, extra_records=published, settings=settings))
+    catalogue = cached(
+        settings.cache_dir,
+        "catalogue",
+        catalogue_key,
+        lambda: load_catalogue(base.boundaries, extra_records=published, settings=settings),
+    )
     indicators = compute_indicators(base, catalogue, settings)
-    return Snapshot(settings=settings, base=base, catalogue=catalogue, indicators=indicators,
-                    version=snapshot_version(inputs_key, catalogue_key, revision))
+    return Snapshot(
+        settings=settings,
+        base=base,
+        catalogue=catalogue,
+        indicators=indicators,
+        version=snapshot_version(inputs_key, catalogue_key, revision),
+    )
 
 
 class StateHolder:
@@ -179,8 +195,13 @@ class StateHolder:
     layers), so it would stall the requests of a worker that did it itself.
     """
 
-    def __init__(self, settings: Settings, base: BaseLayers, published: PublishedSource | None = None,
-                 refresh_seconds: float = REFRESH_SECONDS):
+    def __init__(
+        self,
+        settings: Settings,
+        base: BaseLayers,
+        published: PublishedSource | None = None,
+        refresh_seconds: float = REFRESH_SECONDS,
+    ):
         self.settings = settings
         self.base = base
         self.published = published
@@ -255,8 +276,11 @@ class StateHolder:
                 self.last_error = None
             except Exception as exc:  # database unreachable: keep serving the data in hand, retry later
                 if self.last_error is None:
-                    log.warning("published data could not be checked; serving snapshot %s",
-                                self._snapshot.version, exc_info=True)
+                    log.warning(
+                        "published data could not be checked; serving snapshot %s",
+                        self._snapshot.version,
+                        exc_info=True,
+                    )
                 self.last_error = f"{type(exc).__name__}: {exc}"[:300]
 
     def refresh(self, force: bool = False) -> Snapshot:
@@ -278,8 +302,13 @@ class StateHolder:
             built = time.perf_counter()
             self._prepare(snapshot)
             self._snapshot, self._revision = snapshot, revision  # readers see the old or the new, whole
-            log.info("snapshot %s (revision %s) built in %.1f s, prepared in %.1f s", snapshot.version, revision,
-                     built - started, time.perf_counter() - built)
+            log.info(
+                "snapshot %s (revision %s) built in %.1f s, prepared in %.1f s",
+                snapshot.version,
+                revision,
+                built - started,
+                time.perf_counter() - built,
+            )
         for callback in list(self.swapped):
             try:
                 callback(snapshot)

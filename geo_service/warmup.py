@@ -47,7 +47,9 @@ def warm_up(app: Flask, urls: list[str] | None = None) -> dict[str, float]:
     for url in warm_urls(app) if urls is None else urls:
         started = time.perf_counter()
         # the service warming itself is not a client: no render budget applies (web/throttle.py)
-        status = client.get(url, headers={"Accept-Encoding": "gzip", "Accept": "text/html"}, environ_base={WARM_UP_KEY: True}).status_code
+        status = client.get(
+            url, headers={"Accept-Encoding": "gzip", "Accept": "text/html"}, environ_base={WARM_UP_KEY: True}
+        ).status_code
         timings[url] = time.perf_counter() - started
         if status != 200:
             log.warning("warm-up: %s answered %s", url, status)

@@ -67,15 +67,17 @@ def shoot(base_url: str, out: Path, pages: dict[str, str], full_page: bool = Fal
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
         for size, (width, height) in SIZES.items():
             context = browser.new_context(viewport={"width": width, "height": height})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-                          else route.abort())
+            context.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith(base_url) else route.abort()
+            )
             page = context.new_page()
             for name, path in pages.items():
                 for lang in LANGUAGES:
                     page.goto(f"{base_url}{path}{'&' if '?' in path else '?'}lang={lang}", wait_until="load")
                     if page.locator(".leaflet-container").count():
-                        page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length > 0",
-                                               timeout=20000)
+                        page.wait_for_function(
+                            "() => document.querySelectorAll('.leaflet-overlay-pane path').length > 0", timeout=20000
+                        )
                     page.wait_for_timeout(400)  # zoom animations and legends settle
                     target = out / f"{name}_{lang}_{size}.png"
                     page.screenshot(path=str(target), full_page=full_page)

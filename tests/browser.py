@@ -51,9 +51,11 @@ def offline_page():
         page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
         page.on(
             "console",
-            lambda msg: errors.append(f"console: {msg.text}")
-            if msg.type == "error" and "net::ERR_FAILED" not in msg.text
-            else None,
+            lambda msg: (
+                errors.append(f"console: {msg.text}")
+                if msg.type == "error" and "net::ERR_FAILED" not in msg.text
+                else None
+            ),
         )
         try:
             yield page, errors, blocked

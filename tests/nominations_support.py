@@ -4,6 +4,7 @@ and form round trips through a client."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -64,11 +65,20 @@ def valid_form(**overrides) -> dict:
     form = {
         "name": "Repair café Nieuwkomers",
         "description": "Volunteers repair bikes with newcomers and teach Dutch on the way.",
-        "place": ["Luik", "", ""], "address": ["", "", ""], "postcode": ["", "", ""],
-        "themes": ["language", "social_contact"], "target_groups": ["newcomers"], "scope": "local",
-        "start_year": "2019", "website": "https://example.org/repair", "volunteers": "12",
-        "contact_name": "Private Person", "contact_email": CONTACT_EMAIL, "contact_phone": CONTACT_PHONE,
-        "consent": "yes", "homepage": "",
+        "place": ["Luik", "", ""],
+        "address": ["", "", ""],
+        "postcode": ["", "", ""],
+        "themes": ["language", "social_contact"],
+        "target_groups": ["newcomers"],
+        "scope": "local",
+        "start_year": "2019",
+        "website": "https://example.org/repair",
+        "volunteers": "12",
+        "contact_name": "Private Person",
+        "contact_email": CONTACT_EMAIL,
+        "contact_phone": CONTACT_PHONE,
+        "consent": "yes",
+        "homepage": "",
     }
     form.update(overrides)
     return form
@@ -76,7 +86,9 @@ def valid_form(**overrides) -> dict:
 
 def submit_form(client, lang="en", **overrides):
     page = client.get(f"/nominate?lang={lang}")
-    form = valid_form(csrf_token=hidden(page.data, "csrf_token"), submission_token=hidden(page.data, "submission_token"))
+    form = valid_form(
+        csrf_token=hidden(page.data, "csrf_token"), submission_token=hidden(page.data, "submission_token")
+    )
     form.update(overrides)
     return client.post(f"/nominate?lang={lang}", data=form)
 
@@ -84,13 +96,13 @@ def submit_form(client, lang="en", **overrides):
 def login(client, store, username="moderator1", password="a long enough password"):
     from geo_service.errors import GeoServiceError
 
-    try:
+    with contextlib.suppress(GeoServiceError):
         store.create_moderator(username, password)
-    except GeoServiceError:
-        pass
     page = client.get("/moderation/login")
-    return client.post("/moderation/login", data={"username": username, "password": password,
-                                                  "csrf_token": hidden(page.data, "csrf_token")})
+    return client.post(
+        "/moderation/login",
+        data={"username": username, "password": password, "csrf_token": hidden(page.data, "csrf_token")},
+    )
 
 
 def new_token() -> str:

@@ -13,10 +13,22 @@ import pytest
 from browser import offline_page
 from browser_support import open_map, wait_until
 
-PAGES = ["/", "/map/coverage", "/map/employment", "/map/gaps", "/commune/21012",
-         "/initiative/civic-platform-for-refugees", "/search?q=Gent", "/nominate", "/moderation/login",
-         "/collections", "/collections/communes", "/collections/communes/items?limit=5",
-         "/collections/communes/items/21012", "/no-such-page"]
+PAGES = [
+    "/",
+    "/map/coverage",
+    "/map/employment",
+    "/map/gaps",
+    "/commune/21012",
+    "/initiative/civic-platform-for-refugees",
+    "/search?q=Gent",
+    "/nominate",
+    "/moderation/login",
+    "/collections",
+    "/collections/communes",
+    "/collections/communes/items?limit=5",
+    "/collections/communes/items/21012",
+    "/no-such-page",
+]
 BLOCKING = {"serious", "critical"}
 
 
@@ -32,8 +44,13 @@ def run_axe(page, source: str) -> list[dict]:
 
 
 def summary(violations: list[dict]) -> str:
-    return json.dumps([{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                        "nodes": [n["target"] for n in v["nodes"][:3]]} for v in violations], indent=1)
+    return json.dumps(
+        [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+            for v in violations
+        ],
+        indent=1,
+    )
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])

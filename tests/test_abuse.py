@@ -12,13 +12,13 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from nominations_support import BACKENDS, backend_app, fresh_database_url, hidden, new_token, valid_form
 
 from geo_service.catalogue.vocab import THEMES
 from geo_service.errors import GeoServiceError
 from geo_service.nominations import EXTENSION
 from geo_service.nominations.store import NominationStore, RateLimit
 from geo_service.nominations.validation import MAX_PLACES
-from nominations_support import BACKENDS, backend_app, fresh_database_url, hidden, new_token, valid_form
 
 LIMIT = RateLimit(10_000, timedelta(hours=1))
 
@@ -39,8 +39,9 @@ def store(app):
 
 def _form(client, **overrides) -> dict:
     page = client.get("/nominate")
-    return valid_form(csrf_token=hidden(page.data, "csrf_token"), submission_token=hidden(page.data, "submission_token"),
-                      **overrides)
+    return valid_form(
+        csrf_token=hidden(page.data, "csrf_token"), submission_token=hidden(page.data, "submission_token"), **overrides
+    )
 
 
 def test_a_form_stuffed_with_100000_places_is_refused_fast_and_small(app, store):
@@ -58,8 +59,9 @@ def test_a_form_stuffed_with_100000_places_is_refused_fast_and_small(app, store)
     assert store.list("pending") == []
 
 
-@pytest.mark.parametrize("field, count", [("themes", len(THEMES) + 1), ("place", MAX_PLACES + 1), ("name", 2),
-                                          ("consent", 3)])
+@pytest.mark.parametrize(
+    "field, count", [("themes", len(THEMES) + 1), ("place", MAX_PLACES + 1), ("name", 2), ("consent", 3)]
+)
 def test_more_values_than_the_form_has_are_refused(app, store, field, count):
     client = app.test_client()
     response = client.post("/nominate", data=_form(client, **{field: ["x"] * count}))
@@ -82,9 +84,17 @@ def test_a_multipart_form_with_too_many_parts_gets_413(app, store):
 
 def test_the_422_page_draws_no_more_rows_than_the_form_has(app, store):
     client = app.test_client()
-    themes = list(THEMES[:MAX_PLACES + 2])  # more themes than places: each field keeps its own bound
-    response = client.post("/nominate", data=_form(client, place=["Atlantis"] * MAX_PLACES, address=[""] * MAX_PLACES,
-                                                   postcode=[""] * MAX_PLACES, themes=themes))
+    themes = list(THEMES[: MAX_PLACES + 2])  # more themes than places: each field keeps its own bound
+    response = client.post(
+        "/nominate",
+        data=_form(
+            client,
+            place=["Atlantis"] * MAX_PLACES,
+            address=[""] * MAX_PLACES,
+            postcode=[""] * MAX_PLACES,
+            themes=themes,
+        ),
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "Atlantis" in body
     assert body.count('name="place"') == MAX_PLACES
@@ -95,11 +105,13 @@ def test_refused_submissions_count_in_the_rate_limit(app, store):
     store.limits["submit"] = RateLimit(4, timedelta(hours=1))
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.41"
-    statuses = [client.post("/nominate", data=_form(client, name="")).status_code,
-                client.post("/nominate", data=_form(client, place=[""] * 5000)).status_code,
-                client.post("/nominate", data=_form(client, place=[""] * 11)).status_code,
-                client.post("/nominate", data=_form(client, homepage="http://spam.example")).status_code,
-                client.post("/nominate", data=_form(client)).status_code]  # valid, but the budget is spent
+    statuses = [
+        client.post("/nominate", data=_form(client, name="")).status_code,
+        client.post("/nominate", data=_form(client, place=[""] * 5000)).status_code,
+        client.post("/nominate", data=_form(client, place=[""] * 11)).status_code,
+        client.post("/nominate", data=_form(client, homepage="http://spam.example")).status_code,
+        client.post("/nominate", data=_form(client)).status_code,
+    ]  # valid, but the budget is spent
     assert statuses == [422, 413, 413, 400, 429]
     assert store.list("pending") == []
     other = app.test_client()

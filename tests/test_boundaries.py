@@ -113,6 +113,7 @@ def test_display_geometry_shares_borders_and_is_small(base):
     assert int((~shapely.is_empty(invalid_edges)).sum()) == 0  # edges of neighbours coincide
     union_area = shapely.union_all(metric.geometry.values).area
     assert abs(metric.area.sum() - union_area) / union_area < 1e-4  # no overlaps
+
     # no gaps: the union has no more interior rings than the exact layer (its enclaves)
     def holes(geom):
         polys = getattr(geom, "geoms", [geom])
@@ -134,7 +135,10 @@ def test_simplification_preserves_shared_borders_on_a_small_coverage():
     above = Polygon(zigzag + [(x0 + 1000, y0 + 1000), (x0, y0 + 1000)])
     frame = gpd.GeoDataFrame(geometry=[below, above], crs=31370)
     out = simplify_coverage(frame, tolerance=100).to_crs(31370)
-    assert shapely.get_num_coordinates(out.geometry.values).sum() < shapely.get_num_coordinates(frame.geometry.values).sum()
+    assert (
+        shapely.get_num_coordinates(out.geometry.values).sum()
+        < shapely.get_num_coordinates(frame.geometry.values).sum()
+    )
     union = shapely.union_all(out.geometry.values)
     assert len(union.interiors) == 0  # no gap opened between the two
     assert out.area.sum() == pytest.approx(union.area, rel=1e-6)  # no overlap

@@ -55,8 +55,10 @@ def test_employment_charts_with_tables_and_legend_counting_shown_layers(live_ser
         assert total(after) == shown + 3  # the three regions of the second series added
         page.locator(".leaflet-control-layers-overlays input").nth(1).uncheck()
         for index in range(shown):  # every province's popup: no empty row, clear of the controls
-            page.evaluate(f"document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')[{index}]"
-                          ".dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 700, clientY: 400}))")
+            page.evaluate(
+                f"document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')[{index}]"
+                ".dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 700, clientY: 400}))"
+            )
             page.wait_for_selector(".leaflet-popup-content table.popup")
             page.wait_for_timeout(350)  # auto-pan
             popup = page.evaluate("""() => { const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
@@ -65,7 +67,10 @@ def test_employment_charts_with_tables_and_legend_counting_shown_layers(live_ser
                 const cells = [...document.querySelectorAll('.leaflet-popup-content td')].map(td => td.textContent.trim());
                 return {overlaps, empty: cells.filter(c => !c).length, rows: cells.length,
                         link: !!document.querySelector('.leaflet-popup-content a[href^="https://"]')}; }""")
-            assert popup["overlaps"] == 0 and popup["empty"] == 0 and popup["rows"] >= 5 and popup["link"], (index, popup)
+            assert popup["overlaps"] == 0 and popup["empty"] == 0 and popup["rows"] >= 5 and popup["link"], (
+                index,
+                popup,
+            )
             page.evaluate(f"{MAP}.closePopup()")
         screenshot(page, "employment_charts_nl")
         assert not errors, errors
@@ -75,12 +80,14 @@ def test_coverage_clusters_are_coloured_by_kind(live_server):
     with offline_page() as (page, errors, _):
         open_map(page, f"{live_server.url}/map/coverage?lang=en")
         wait_until(page, "document.querySelectorAll('.kind-cluster .kind-ring').length > 0")
-        styles = page.evaluate("[...document.querySelectorAll('.kind-cluster .kind-ring')].map(e => e.getAttribute('style'))")
+        styles = page.evaluate(
+            "[...document.querySelectorAll('.kind-cluster .kind-ring')].map(e => e.getAttribute('style'))"
+        )
         assert all("conic-gradient(" in s for s in styles)
         legend = page.evaluate("""[...document.querySelectorAll('.legend.kinds .site-marker')]
                                   .map(e => getComputedStyle(e).backgroundColor)""")
         # every colour used in a ring is a colour of the "Kinds of site" legend
-        ring_colours = page.evaluate("""(() => { const d = document.createElement('div'); document.body.appendChild(d);
+        ring_colours = page.evaluate(r"""(() => { const d = document.createElement('div'); document.body.appendChild(d);
             const out = new Set(); document.querySelectorAll('.kind-cluster .kind-ring').forEach(e => {
               (e.getAttribute('style').match(/#[0-9a-f]{6}|rgba?\([^)]*\)/g) || []).forEach(c => { d.style.color = c; out.add(getComputedStyle(d).color); }); });
             d.remove(); return [...out]; })()""")
@@ -107,14 +114,58 @@ def test_header_fits_one_line_at_1280_and_names_the_service(live_server, lang):
 
 # Words of English UI text that never occur in French or Dutch UI text ("of", "is", "source"
 # and "per" are left out: Dutch or French words too).
-ENGLISH = ["the", "nearest", "available", "without", "which", "these", "those", "there", "where", "would",
-           "should", "shown", "missing", "because", "between", "within", "none", "click", "layer", "areas",
-           "loaded", "unknown", "and", "with", "from", "this", "see", "inhabitants", "residents", "people"]
+ENGLISH = [
+    "the",
+    "nearest",
+    "available",
+    "without",
+    "which",
+    "these",
+    "those",
+    "there",
+    "where",
+    "would",
+    "should",
+    "shown",
+    "missing",
+    "because",
+    "between",
+    "within",
+    "none",
+    "click",
+    "layer",
+    "areas",
+    "loaded",
+    "unknown",
+    "and",
+    "with",
+    "from",
+    "this",
+    "see",
+    "inhabitants",
+    "residents",
+    "people",
+]
 ENGLISH_RE = re.compile(r"\b(" + "|".join(ENGLISH) + r")\b", re.I)
-PAGES = ["/", "/map/coverage", "/map/employment", "/map/gaps", "/commune/21012", "/commune/73028",
-         "/initiative/civic-platform-for-refugees", "/search?q=Li%C3%A8ge", "/nominate", "/moderation/login",
-         "/ogc?f=html", "/collections?f=html", "/collections/communes?f=html", "/collections/communes/items?f=html",
-         "/collections/communes/items/21012?f=html", "/collections/sites/items?f=html", "/no-such-page"]
+PAGES = [
+    "/",
+    "/map/coverage",
+    "/map/employment",
+    "/map/gaps",
+    "/commune/21012",
+    "/commune/73028",
+    "/initiative/civic-platform-for-refugees",
+    "/search?q=Li%C3%A8ge",
+    "/nominate",
+    "/moderation/login",
+    "/ogc?f=html",
+    "/collections?f=html",
+    "/collections/communes?f=html",
+    "/collections/communes/items?f=html",
+    "/collections/communes/items/21012?f=html",
+    "/collections/sites/items?f=html",
+    "/no-such-page",
+]
 # Visible text and the attributes read aloud, leaving out scripts, code, the map tiles' licence
 # notice (Leaflet/OpenStreetMap attribution, kept as the licence asks), text marked with another
 # language (lang="...") and citations: verbatim quotes (<q>, <blockquote>) and the publishers and
@@ -143,8 +194,12 @@ def catalogue_texts(app) -> list[str]:
     with app.test_request_context():
         snap = current_snapshot()
     cat, texts = snap.catalogue, set()
-    for frame, columns in ((cat.initiatives, ("name", "description", "operator")), (cat.sites, ("name",)),
-                           (cat.service_areas, ("name",)), (getattr(snap.indicators, "networks", None), ("name",))):
+    for frame, columns in (
+        (cat.initiatives, ("name", "description", "operator")),
+        (cat.sites, ("name",)),
+        (cat.service_areas, ("name",)),
+        (getattr(snap.indicators, "networks", None), ("name",)),
+    ):
         if frame is None:
             continue
         for column in columns:
@@ -171,8 +226,9 @@ def test_no_english_left_on_french_and_dutch_pages(app, live_server, lang):
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("path", ["/map/coverage?lang=nl", "/map/employment?lang=fr", "/map/gaps?lang=en",
-                                  "/commune/21012?lang=fr"])
+@pytest.mark.parametrize(
+    "path", ["/map/coverage?lang=nl", "/map/employment?lang=fr", "/map/gaps?lang=en", "/commune/21012?lang=fr"]
+)
 def test_phone_viewport_keeps_navigation_map_and_side_panel_usable(live_server, path):
     with offline_page() as (page, errors, _):
         page.set_viewport_size({"width": 390, "height": 844})

@@ -8,8 +8,11 @@ from browser import offline_page, screenshot
 from browser_support import SHAPES, open_map, wait_until
 
 KNOWS = {"fr": "Ce que la carte sait", "nl": "Wat de kaart weet", "en": "What the map knows"}
-STATUS = {"fr": ("desservie", "lacune", "inconnu"), "nl": ("bediend", "leemte", "onbekend"),
-          "en": ("served", "gap", "unknown")}
+STATUS = {
+    "fr": ("desservie", "lacune", "inconnu"),
+    "nl": ("bediend", "leemte", "onbekend"),
+    "en": ("served", "gap", "unknown"),
+}
 
 
 def counts_in_page(page) -> dict[str, int]:

@@ -32,7 +32,10 @@ def test_every_initiative_has_a_source_and_quotes_are_short(catalogue):
 
 def test_a_misquoted_seed_is_reported(tmp_path, settings):
     seeds = settings.seeds
-    record = {"id": "x", "sources": [{"seed": "000_b4915499b11d7bf0.txt", "quote": "words that the survey never wrote"}]}
+    record = {
+        "id": "x",
+        "sources": [{"seed": "000_b4915499b11d7bf0.txt", "quote": "words that the survey never wrote"}],
+    }
     problems = quote_problems([record], seeds)
     assert len(problems) == 1 and "not found verbatim" in problems[0]["reason"]
     good = read_records()[0]
@@ -89,12 +92,37 @@ def test_multi_site_initiatives_have_one_site_per_place(catalogue, initiative, c
 def test_broken_records_are_reported_not_loaded(boundaries):
     good = read_records()[:1]
     bad = [
-        {"id": "no-source", "name": "Without source", "kind": "citizen_initiative", "themes": [], "target_groups": [],
-         "scope": "local", "status": "active", "sources": []},
-        {"id": "bad-kind", "name": "Bad kind", "kind": "spaceship", "themes": ["language"], "target_groups": [],
-         "scope": "local", "status": "active", "sources": [{"url": "https://example.org", "publisher": "Example publisher"}]},
-        {"id": "bad-place", "name": "Bad place", "kind": "ngo_service", "themes": [], "target_groups": [], "scope": "local",
-         "status": "active", "sources": [{"url": "https://example.org", "publisher": "Example publisher"}], "places": [{"place": "Atlantis"}]},
+        {
+            "id": "no-source",
+            "name": "Without source",
+            "kind": "citizen_initiative",
+            "themes": [],
+            "target_groups": [],
+            "scope": "local",
+            "status": "active",
+            "sources": [],
+        },
+        {
+            "id": "bad-kind",
+            "name": "Bad kind",
+            "kind": "spaceship",
+            "themes": ["language"],
+            "target_groups": [],
+            "scope": "local",
+            "status": "active",
+            "sources": [{"url": "https://example.org", "publisher": "Example publisher"}],
+        },
+        {
+            "id": "bad-place",
+            "name": "Bad place",
+            "kind": "ngo_service",
+            "themes": [],
+            "target_groups": [],
+            "scope": "local",
+            "status": "active",
+            "sources": [{"url": "https://example.org", "publisher": "Example publisher"}],
+            "places": [{"place": "Atlantis"}],
+        },
     ]
     catalogue, problems = build_catalogue(good + bad + good, [], boundaries)
     fields = {(p["record"], p["field"]) for p in problems}
@@ -107,23 +135,39 @@ def test_broken_records_are_reported_not_loaded(boundaries):
 
 def test_service_area_with_unknown_unit_is_reported(boundaries):
     records = read_records()
-    areas = [{"id": "x", "initiative": "actiris", "name": "x", "include": ["province:12345"], "exclude": [],
-              "basis": "test", "sources": [{"url": "https://example.org", "publisher": "Example publisher"}]}]
+    areas = [
+        {
+            "id": "x",
+            "initiative": "actiris",
+            "name": "x",
+            "include": ["province:12345"],
+            "exclude": [],
+            "basis": "test",
+            "sources": [{"url": "https://example.org", "publisher": "Example publisher"}],
+        }
+    ]
     _, problems = build_catalogue(records, areas, boundaries)
     assert problems and problems[0]["record"] == "x" and "12345" in problems[0]["reason"]
 
 
 def test_project_service_areas_all_resolve(catalogue):
     definitions = read_yaml(CATALOGUE_DIR / "service_areas.yaml")
-    assert set(d["id"] for d in definitions) <= set(catalogue.areas.index)
+    assert {d["id"] for d in definitions} <= set(catalogue.areas.index)
     assert (catalogue.areas["commune_count"] > 0).all()
 
 
 def test_an_invalid_published_record_is_left_out_not_fatal(boundaries):
-    good = {"id": "nomination-1", "name": "Language table", "kind": "citizen_initiative", "themes": ["language"],
-            "target_groups": ["refugees"], "scope": "local", "status": "active",
-            "sources": [{"url": None, "publisher": "geo_service nominations", "note": "nomination #1"}],
-            "places": [{"place": "Namur"}]}
+    good = {
+        "id": "nomination-1",
+        "name": "Language table",
+        "kind": "citizen_initiative",
+        "themes": ["language"],
+        "target_groups": ["refugees"],
+        "scope": "local",
+        "status": "active",
+        "sources": [{"url": None, "publisher": "geo_service nominations", "note": "nomination #1"}],
+        "places": [{"place": "Namur"}],
+    }
     bad = dict(good, id="nomination-2", places=[{"place": "Atlantis"}])
     catalogue = load_catalogue(boundaries, extra_records=[good, bad])
     assert "nomination-1" in catalogue.initiatives.index

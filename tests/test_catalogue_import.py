@@ -75,11 +75,22 @@ def test_geojson_import(boundaries):
     doc = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.5714, 50.6326]},
-             "properties": {"name": "Homework club", "place": "Luik", "themes": "education",
-                            "target_groups": "children", "source_publisher": "Liège city"}},
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
-             "properties": {"place": "Bruxelles", "source_publisher": "x y"}},
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [5.5714, 50.6326]},
+                "properties": {
+                    "name": "Homework club",
+                    "place": "Luik",
+                    "themes": "education",
+                    "target_groups": "children",
+                    "source_publisher": "Liège city",
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
+                "properties": {"place": "Bruxelles", "source_publisher": "x y"},
+            },
         ],
     }
     with pytest.raises(ValidationFailed) as info:
@@ -92,8 +103,14 @@ def test_geojson_import(boundaries):
 
 @pytest.mark.parametrize(
     "payload, name",
-    [(b"\xff\xfe\x00bad", "x.csv"), (b"{not json", "x.geojson"), (b'{"type": "Point"}', "x.geojson"),
-     (b"a,b\n1,2\n", "x.csv"), (b"name,place\n", "x.csv"), (b"whatever", "x.xlsx")],
+    [
+        (b"\xff\xfe\x00bad", "x.csv"),
+        (b"{not json", "x.geojson"),
+        (b'{"type": "Point"}', "x.geojson"),
+        (b"a,b\n1,2\n", "x.csv"),
+        (b"name,place\n", "x.csv"),
+        (b"whatever", "x.xlsx"),
+    ],
 )
 def test_malformed_files_give_clear_errors(boundaries, payload, name):
     with pytest.raises(ValidationFailed) as info:
@@ -123,8 +140,11 @@ def _imported(tmp_path):
 
 def test_import_command_is_all_or_nothing(tmp_path, settings, monkeypatch):
     bad = tmp_path / "bad.csv"
-    bad.write_text(HEADER + "A café,Mons,citizen_initiative,language,refugees,,,Mons city,\n"
-                   "B café,Atlantis,citizen_initiative,language,refugees,,,Someone,\n", encoding="utf-8")
+    bad.write_text(
+        HEADER + "A café,Mons,citizen_initiative,language,refugees,,,Mons city,\n"
+        "B café,Atlantis,citizen_initiative,language,refugees,,,Someone,\n",
+        encoding="utf-8",
+    )
     result = _run_import(bad, settings, tmp_path, monkeypatch)
     assert result.exit_code == 2 and "row 3: place" in result.output and "nothing was added" in result.output
     assert _imported(tmp_path) == ([], [])  # not even the good row
@@ -137,8 +157,9 @@ def test_import_command_keeps_every_list_and_says_what_it_stored(tmp_path, setti
     for folder, name in (("a", "Mons café"), ("b", "Namur café")):
         (tmp_path / folder).mkdir()
         path = tmp_path / folder / "list.csv"
-        path.write_text(HEADER + f"{name},{name.split()[0]},citizen_initiative,language,refugees,,,City,\n",
-                        encoding="utf-8")
+        path.write_text(
+            HEADER + f"{name},{name.split()[0]},citizen_initiative,language,refugees,,,City,\n", encoding="utf-8"
+        )
         paths.append(path)
     outputs = [_run_import(path, settings, tmp_path, monkeypatch) for path in paths]
     assert [r.exit_code for r in outputs] == [0, 0], [r.output for r in outputs]

@@ -11,8 +11,11 @@ from geo_service.catalogue import load_catalogue
 from geo_service.catalogue.quotes import _collapse
 
 EWSI, JRS, CEV, AHMAD_YAR, IMMERSE = (
-    "000_b4915499b11d7bf0.txt", "001_e7c5b0a545e291b1.txt", "002_c5dfc2d2c27511c8.txt",
-    "003_9afe29e294f90851.txt", "004_e4de3ffb1e72c9ce.txt",
+    "000_b4915499b11d7bf0.txt",
+    "001_e7c5b0a545e291b1.txt",
+    "002_c5dfc2d2c27511c8.txt",
+    "003_9afe29e294f90851.txt",
+    "004_e4de3ffb1e72c9ce.txt",
 )
 
 # (how a catalogue record names the organisation, seed file, a short phrase of that seed naming it)
@@ -132,8 +135,10 @@ def catalogue(boundaries, settings):
 
 @pytest.fixture(scope="module")
 def seed_texts(settings):
-    return {seed: _collapse((settings.seeds / seed).read_text(encoding="utf-8"))
-            for seed in (EWSI, JRS, CEV, AHMAD_YAR, IMMERSE)}
+    return {
+        seed: _collapse((settings.seeds / seed).read_text(encoding="utf-8"))
+        for seed in (EWSI, JRS, CEV, AHMAD_YAR, IMMERSE)
+    }
 
 
 def labels(record) -> str:

@@ -28,8 +28,9 @@ def test_diverging_classes_never_mix_signs_and_lighten_toward_zero():
 
 def test_bar_chart_is_an_accessible_escaped_svg_with_every_value_written():
     bars = [charts.Bar("Liège <b>", [70.0, 53.9], "+16.1 pp"), charts.Bar("Namur", [72.3, None])]
-    svg = str(charts.bar_chart("c1", "Rates & gaps", charts.describe(bars, ["A", "B"]), ["A", "B"], bars,
-                               missing="n/a"))
+    svg = str(
+        charts.bar_chart("c1", "Rates & gaps", charts.describe(bars, ["A", "B"]), ["A", "B"], bars, missing="n/a")
+    )
     root = ET.fromstring(svg)  # well-formed: the label's markup was escaped
     assert root.get("role") == "img" and root.get("aria-labelledby") == "c1-t c1-d"
     assert root.find(f"{SVG}title").text == "Rates & gaps"

@@ -144,8 +144,13 @@ def test_a_stopped_postgresql_does_not_freeze_reading(settings, tmp_path):
         connection.close()
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND pid <> pg_backend_pid()")).scalars().all()
+        pids = (
+            conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            )
+            .scalars()
+            .all()
+        )
     admin.dispose()
     assert pids, "no server process to stop"
     try:
@@ -168,12 +173,20 @@ def test_a_stopped_postgresql_does_not_freeze_reading(settings, tmp_path):
 
 # --- a damaged or locked database at start: one line naming the file, non-zero exit ----------------
 def _start(args: list[str], instance: Path, settings, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), GEO_SERVICE_INSTANCE_DIR=str(instance),
-               GEO_SERVICE_DATA_DIR=str(settings.data_dir), GEO_SERVICE_CACHE_DIR=str(settings.cache_dir),
-               GEO_SERVICE_WARM_UP="0", GEO_SERVICE_SECRET_KEY="test", GEO_SERVICE_OFFLINE="1")
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(PROJECT_ROOT),
+        GEO_SERVICE_INSTANCE_DIR=str(instance),
+        GEO_SERVICE_DATA_DIR=str(settings.data_dir),
+        GEO_SERVICE_CACHE_DIR=str(settings.cache_dir),
+        GEO_SERVICE_WARM_UP="0",
+        GEO_SERVICE_SECRET_KEY="test",
+        GEO_SERVICE_OFFLINE="1",
+    )
     env.pop("GEO_SERVICE_DATABASE_URL", None)
-    return subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _damaged(instance: Path) -> Path:
@@ -223,6 +236,17 @@ def test_run_names_a_damaged_database(settings, tmp_path):
 
 def test_gunicorn_names_a_damaged_database(settings, tmp_path):
     path = _damaged(tmp_path)
-    result = _start(["-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "--bind", "127.0.0.1:0",
-                     "geo_service:create_app()"], tmp_path, settings)
+    result = _start(
+        [
+            "-m",
+            "gunicorn",
+            "-c",
+            str(PROJECT_ROOT / "gunicorn.conf.py"),
+            "--bind",
+            "127.0.0.1:0",
+            "geo_service:create_app()",
+        ],
+        tmp_path,
+        settings,
+    )
     _assert_one_clear_line(result, path, "is damaged")

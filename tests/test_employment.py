@@ -22,7 +22,9 @@ def test_every_figure_has_a_source_url_concept_year_and_age_band(observations):
 
 def test_province_gaps_are_native_minus_foreign_born(observations, boundaries):
     provinces = boundaries.provinces
-    table = emp.gap_table(observations, provinces["nuts2"], "province", "country_of_birth", "native_born", "foreign_born", "g")
+    table = emp.gap_table(
+        observations, provinces["nuts2"], "province", "country_of_birth", "native_born", "foreign_born", "g"
+    )
     assert len(table) == 11 and table["g_pp"].notna().all()
     assert set(table["g_year"]) == {2025} and set(table["g_age_band"]) == {"20-64"}
     assert set(table["g_concept"]) == {"country_of_birth"}
@@ -38,7 +40,9 @@ def test_region_figures_published_gap_and_country_of_birth(observations, boundar
     wallonia = regions.index[regions["nuts1"] == "BE3"][0]
     assert cit.loc[wallonia, "c_pp"] == 38.8 and cit.loc[wallonia, "c_year"] == 2020
     assert np.isnan(cit.loc[wallonia, "rate_national"])  # only the gap was published
-    birth = emp.gap_table(observations, regions["nuts1"], "region", "country_of_birth", "native_born", "non_eu_born", "b")
+    birth = emp.gap_table(
+        observations, regions["nuts1"], "region", "country_of_birth", "native_born", "non_eu_born", "b"
+    )
     flanders = regions.index[regions["nuts1"] == "BE2"][0]
     assert birth.loc[flanders, "b_pp"] == pytest.approx(90.2 - 68.2)
     assert birth.loc[flanders, "b_age_band"] == "25-54"

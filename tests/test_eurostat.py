@@ -27,10 +27,21 @@ TSV = (
 
 def jsonstat_doc(index_as_list: bool = False) -> dict:
     c_birth = ["NAT", "FOR"] if index_as_list else {"NAT": 0, "FOR": 1}
-    dims = {"freq": ["A"], "unit": ["PC"], "sex": ["T"], "age": ["Y20-64"], "c_birth": c_birth,
-            "isced11": ["TOTAL"], "geo": {"BE10": 0, "BE21": 1}, "time": ["2025"]}
+    dims = {
+        "freq": ["A"],
+        "unit": ["PC"],
+        "sex": ["T"],
+        "age": ["Y20-64"],
+        "c_birth": c_birth,
+        "isced11": ["TOTAL"],
+        "geo": {"BE10": 0, "BE21": 1},
+        "time": ["2025"],
+    }
     return {
-        "version": "2.0", "class": "dataset", "id": list(dims), "size": [1, 1, 1, 1, 2, 1, 2, 1],
+        "version": "2.0",
+        "class": "dataset",
+        "id": list(dims),
+        "size": [1, 1, 1, 1, 2, 1, 2, 1],
         "dimension": {d: {"category": {"index": v if isinstance(v, dict | list) else v}} for d, v in dims.items()},
         # row-major: index = c_birth * 2 + geo
         "value": {"0": 63.8, "1": 78.8, "2": 63.9},
@@ -43,7 +54,9 @@ def test_tsv_reader_values_flags_and_missing(tmp_path):
     path.write_bytes(gzip.compress(TSV.encode()))
     frame = eurostat.read_file(path)
     assert len(frame) == 14
-    cell = frame[(frame.geo == "BE10") & (frame.citizen == "NEU27_2020_FOR") & (frame.sex == "T") & (frame.time == "2019")]
+    cell = frame[
+        (frame.geo == "BE10") & (frame.citizen == "NEU27_2020_FOR") & (frame.sex == "T") & (frame.time == "2019")
+    ]
     assert cell["value"].item() == 42.3 and cell["flag"].item() == "b"
     missing = frame[(frame.geo == "BE34") & (frame.citizen == "NEU27_2020_FOR") & (frame.time == "2019")]
     assert np.isnan(missing["value"].item()) and missing["flag"].item() == "u"

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 import yaml
+from nominations_support import hidden, login
 
 from geo_service.nominations import EXTENSION, move_instance_imports
 from geo_service.nominations.store import NominationStore
-from nominations_support import hidden, login
 
 ITEMS = "/collections/initiatives/items?f=json&limit=1000"
 
@@ -24,8 +24,10 @@ def two_servers(settings, tmp_path_factory):
     from geo_service.app import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('shared-db') / 'nominations.sqlite3'}"
-    apps = [create_app(replace(settings, database_url=url, instance_dir=tmp_path_factory.mktemp(f"server-{n}")))
-            for n in (1, 2)]
+    apps = [
+        create_app(replace(settings, database_url=url, instance_dir=tmp_path_factory.mktemp(f"server-{n}")))
+        for n in (1, 2)
+    ]
     for app in apps:
         app.config["TESTING"] = True
     yield apps
@@ -35,8 +37,11 @@ def two_servers(settings, tmp_path_factory):
 
 def _upload(client, text: str, name: str):
     token = hidden(client.get("/moderation/import").data, "csrf_token")
-    return client.post("/moderation/import", data={"csrf_token": token, "file": (io.BytesIO(text.encode()), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/moderation/import",
+        data={"csrf_token": token, "file": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_an_import_through_one_server_is_served_by_the_other(two_servers):
@@ -46,8 +51,9 @@ def test_an_import_through_one_server_is_served_by_the_other(two_servers):
     assert before.status_code == 200 and "Imported on server one" not in before.get_data(as_text=True)
     client = first.test_client()
     login(client, first.extensions[EXTENSION])
-    response = _upload(client, "name,place,themes,source_publisher\nImported on server one,Namur,language,Namur city\n",
-                       "list.csv")
+    response = _upload(
+        client, "name,place,themes,source_publisher\nImported on server one,Namur,language,Namur city\n", "list.csv"
+    )
     assert response.status_code == 200 and 'id="import-done"' in response.get_data(as_text=True)
     second.extensions["geo_service"].refresh()  # what its once-a-second poll does
     after = reader.get(ITEMS)
@@ -62,8 +68,12 @@ def test_a_second_list_of_the_same_name_keeps_the_first(two_servers):
     client = first.test_client()
     login(client, first.extensions[EXTENSION])
     for name in ("First list café", "Second list café"):
-        assert _upload(client, f"name,place,themes,source_publisher\n{name},Mons,language,Mons city\n",
-                       "same-name.csv").status_code == 200
+        assert (
+            _upload(
+                client, f"name,place,themes,source_publisher\n{name},Mons,language,Mons city\n", "same-name.csv"
+            ).status_code
+            == 200
+        )
     names = {r["name"] for r in second.extensions[EXTENSION].records()}
     assert {"First list café", "Second list café"} <= names
 
@@ -74,8 +84,9 @@ def test_a_failing_import_stores_nothing(two_servers):
     client = first.test_client()
     login(client, store)
     imports, records, revision = len(store.imports()), len(store.records()), store.revision()
-    response = _upload(client, "name,place,themes,source_publisher\nGood,Gent,language,x\nBad,Atlantis,language,x\n",
-                       "list.csv")
+    response = _upload(
+        client, "name,place,themes,source_publisher\nGood,Gent,language,x\nBad,Atlantis,language,x\n", "list.csv"
+    )
     assert response.status_code == 422
     assert (len(store.imports()), len(store.records()), store.revision()) == (imports, records, revision)
 
@@ -83,8 +94,11 @@ def test_a_failing_import_stores_nothing(two_servers):
 def test_instance_folder_lists_are_moved_into_the_database_once(tmp_path, boundaries):
     from geo_service.catalogue.importer import parse_import
 
-    records = parse_import("name,place,themes,source_publisher\nOld list café,Leuven,language,Leuven city\n".encode(),
-                           "old.csv", boundaries)
+    records = parse_import(
+        "name,place,themes,source_publisher\nOld list café,Leuven,language,Leuven city\n".encode(),
+        "old.csv",
+        boundaries,
+    )
     folder = tmp_path / "imports"
     folder.mkdir()
     (folder / "old.yaml").write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")

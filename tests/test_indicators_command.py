@@ -19,16 +19,20 @@ TSV = (
 
 @pytest.fixture()
 def env(settings):
-    return {"GEO_SERVICE_DATA_DIR": str(settings.data_dir), "GEO_SERVICE_CACHE_DIR": str(settings.cache_dir),
-            "GEO_SERVICE_OFFLINE": "1"}
+    return {
+        "GEO_SERVICE_DATA_DIR": str(settings.data_dir),
+        "GEO_SERVICE_CACHE_DIR": str(settings.cache_dir),
+        "GEO_SERVICE_OFFLINE": "1",
+    }
 
 
 def test_recompute_writes_tables_with_eurostat_citizenship(tmp_path, env):
     source = tmp_path / "estat_lfst_r_lfe2emprtn.tsv"
     source.write_text(TSV)
     out = tmp_path / "out"
-    result = CliRunner().invoke(indicators_group, ["recompute", "--out", str(out), "--eurostat", str(source),
-                                                   "--desert-km", "20"], env=env)
+    result = CliRunner().invoke(
+        indicators_group, ["recompute", "--out", str(out), "--eurostat", str(source), "--desert-km", "20"], env=env
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     communes = pd.read_csv(out / "communes.csv", dtype={"nis": str}).set_index("nis")
     assert len(communes) == 565

@@ -37,9 +37,14 @@ def synthetic_catalogue(communes: gpd.GeoDataFrame, placements: list[tuple[str, 
         index=pd.Index([p[0] for p in placements], name="id"),
         crs="EPSG:31370",
     )
-    initiatives = pd.DataFrame(
-        {"kind": [p[2] for p in placements], "status": "active"}, index=pd.Index([p[1] for p in placements], name="id")
-    ).groupby(level=0).first()
+    initiatives = (
+        pd.DataFrame(
+            {"kind": [p[2] for p in placements], "status": "active"},
+            index=pd.Index([p[1] for p in placements], name="id"),
+        )
+        .groupby(level=0)
+        .first()
+    )
     mandate = [n for n in communes.index if n != OOSTENDE] if mandate is None else mandate
     areas = pd.DataFrame({"area_id": "a1", "initiative_id": "office-liege", "site_id": None, "nis": mandate})
     return SimpleNamespace(initiatives=initiatives, sites=sites, service_areas=areas)
@@ -59,9 +64,17 @@ def synthetic(base, settings):
 
 
 # The synthetic office's network: complete (1 of 1 site) over all of Belgium.
-SYNTHETIC_REGISTER = [{"id": "office-network", "name": "Synthetic offices", "kind": "civic_integration_office",
-                       "initiatives": ["office-liege"], "stated_count": 1, "sources": [{"url": "https://example.org"}],
-                       "include": ["region:02000", "region:03000", "region:04000"]}]
+SYNTHETIC_REGISTER = [
+    {
+        "id": "office-network",
+        "name": "Synthetic offices",
+        "kind": "civic_integration_office",
+        "initiatives": ["office-liege"],
+        "stated_count": 1,
+        "sources": [{"url": "https://example.org"}],
+        "include": ["region:02000", "region:03000", "region:04000"],
+    }
+]
 
 
 def test_brussels_to_liege_is_metric_and_plausible(synthetic):
@@ -76,8 +89,9 @@ def test_nearest_site_matches_an_independent_distance(base, synthetic):
     target = points[communes.index.get_loc(LIEGE)]
     expected = np.hypot(*(points - target).T) / 1000
     mandated = synthetic.communes.index != OOSTENDE  # outside office-liege's mandate: no competent site
-    assert np.allclose(synthetic.communes["nearest_km_civic_integration_office"].to_numpy()[mandated], expected[mandated],
-                       atol=0.01)
+    assert np.allclose(
+        synthetic.communes["nearest_km_civic_integration_office"].to_numpy()[mandated], expected[mandated], atol=0.01
+    )
     assert (synthetic.communes.loc[mandated, "nearest_site_civic_integration_office"] == "s1").all()
     assert pd.isna(synthetic.communes.loc[OOSTENDE, "nearest_km_civic_integration_office"])
 
@@ -86,7 +100,10 @@ def test_closed_sites_are_ignored_and_coverage_counts(synthetic):
     c = synthetic.communes
     assert c.loc[BRUSSELS, "sites_present"] == 0
     assert c.loc[NAMUR, "initiatives_present"] == 1 and c.loc[NAMUR, "sites_present_citizen_initiative"] == 1
-    assert c.loc[NAMUR, "mandated_civic_integration_office"] == 1 and c.loc[OOSTENDE, "mandated_civic_integration_office"] == 0
+    assert (
+        c.loc[NAMUR, "mandated_civic_integration_office"] == 1
+        and c.loc[OOSTENDE, "mandated_civic_integration_office"] == 0
+    )
     assert c["sites_present"].sum() == 2
     assert c.loc[NAMUR, "initiatives_per_10k"] == pytest.approx(1e4 / c.loc[NAMUR, "pop_total"])
     assert c.loc[NAMUR, "initiatives_per_1k_foreign"] == pytest.approx(1e3 / c.loc[NAMUR, "foreign_residents"])
@@ -108,8 +125,13 @@ def test_statuses_follow_competence_and_completeness(base, settings, synthetic):
     assert c.loc[OOSTENDE, "status_civic_integration_office"] == "unknown"
     # the same office in a network that states 3 sites: "not within reach" is no longer a gap
     partial = [dict(SYNTHETIC_REGISTER[0], stated_count=3)]
-    catalogue = synthetic_catalogue(base.boundaries.communes, [("s1", "office-liege", "civic_integration_office", LIEGE),
-                                                              ("s3", "group-closed", "citizen_initiative", BRUSSELS)])
+    catalogue = synthetic_catalogue(
+        base.boundaries.communes,
+        [
+            ("s1", "office-liege", "civic_integration_office", LIEGE),
+            ("s3", "group-closed", "citizen_initiative", BRUSSELS),
+        ],
+    )
     p = compute_indicators(base, catalogue, settings, use_cache=False, register_entries=partial).communes
     assert p.loc[NAMUR, "status_civic_integration_office"] == "unknown"
     assert (p.loc[far, "status_civic_integration_office"] == "unknown").all()
@@ -127,7 +149,9 @@ def test_province_status_counts_add_up(base, synthetic):
     statuses = synthetic.communes["status_reception_centre"]
     for value in ("served", "gap", "unknown"):
         by_province = (statuses == value).groupby(base.boundaries.communes["province"]).sum()
-        assert (synthetic.provinces[f"{value}_reception_centre"] == by_province.reindex(synthetic.provinces.index)).all()
+        assert (
+            synthetic.provinces[f"{value}_reception_centre"] == by_province.reindex(synthetic.provinces.index)
+        ).all()
     # no reception network in the synthetic register: nothing can be called a gap
     assert synthetic.provinces["gap_reception_centre"].sum() == 0
     assert synthetic.provinces[[f"{v}_reception_centre" for v in ("served", "gap", "unknown")]].to_numpy().sum() == 565
@@ -182,14 +206,41 @@ def real(base, settings):
 
 
 def _contract_columns(kinds):
-    columns = ["pop_total", "pop_year", "foreign_residents", "belgian_residents", "foreign_share", "nationality_year",
-               "initiatives_present", "sites_present", "initiatives_mandated", "initiatives_per_10k",
-               "initiatives_per_1k_foreign", "employment_gap_pp", "employment_gap_concept", "employment_gap_year",
-               "employment_gap_age_band", "need_class", "support_class", "bivariate_class", "high_need_low_support"]
+    columns = [
+        "pop_total",
+        "pop_year",
+        "foreign_residents",
+        "belgian_residents",
+        "foreign_share",
+        "nationality_year",
+        "initiatives_present",
+        "sites_present",
+        "initiatives_mandated",
+        "initiatives_per_10k",
+        "initiatives_per_1k_foreign",
+        "employment_gap_pp",
+        "employment_gap_concept",
+        "employment_gap_year",
+        "employment_gap_age_band",
+        "need_class",
+        "support_class",
+        "bivariate_class",
+        "high_need_low_support",
+    ]
     for k in kinds:
-        columns += [f"sites_present_{k}", f"mandated_{k}", f"nearest_km_{k}", f"nearest_site_{k}", f"nearest_name_{k}",
-                    f"access_2sfca_{k}", f"access_e2sfca_{k}", f"status_{k}", f"status_reason_{k}",
-                    f"networks_{k}", f"network_complete_{k}"]
+        columns += [
+            f"sites_present_{k}",
+            f"mandated_{k}",
+            f"nearest_km_{k}",
+            f"nearest_site_{k}",
+            f"nearest_name_{k}",
+            f"access_2sfca_{k}",
+            f"access_e2sfca_{k}",
+            f"status_{k}",
+            f"status_reason_{k}",
+            f"networks_{k}",
+            f"network_complete_{k}",
+        ]
     return columns + [f"initiatives_theme_{t}" for t in THEMES]
 
 
@@ -215,7 +266,12 @@ def test_real_catalogue_tables_and_metadata(real):
     assert len(real.provinces) == 11 and real.provinces["employment_gap_pp"].notna().all()
     assert set(real.regions.index) == {"02000", "03000", "04000"}
     assert real.regions["gap_nationals_non_eu_pp"].notna().all()
-    for column in ("foreign_share", "nearest_km_civic_integration_office", "access_e2sfca_ngo_service", "status_reception_centre"):
+    for column in (
+        "foreign_share",
+        "nearest_km_civic_integration_office",
+        "access_e2sfca_ngo_service",
+        "status_reception_centre",
+    ):
         assert {"label", "unit", "year", "source", "method"} <= set(real.metadata[column])
     assert real.params["desert_km"] == IndicatorParams().desert_km
 

@@ -79,9 +79,14 @@ def test_status_rule():
 
 def test_explanations_in_words_and_figures():
     def facts(state, km, known=8, expected=8, lower=False, network="CRIs"):
-        return status.Facts("civic_integration_office", state, km, "Office X, Liège", network, known, expected, lower, 15)
+        return status.Facts(
+            "civic_integration_office", state, km, "Office X, Liège", network, known, expected, lower, 15
+        )
 
-    assert status.explain(facts("served", 3.04)) == "nearest civic-integration office: 3.0 km (Office X, Liège), within 15 km"
+    assert (
+        status.explain(facts("served", 3.04))
+        == "nearest civic-integration office: 3.0 km (Office X, Liège), within 15 km"
+    )
     gap = status.explain(facts("gap", 23.44))
     assert "23.4 km (Office X, Liège), beyond 15 km" in gap and "complete (8 of 8 sites)" in gap
     partial = status.explain(facts("unknown", 23.44, known=5, expected=138))
@@ -90,7 +95,9 @@ def test_explanations_in_words_and_figures():
     assert "is known to serve this commune" in status.explain(facts("unknown", None))
     assert "not known" in status.explain(facts("unknown", 40.0, expected=None))
     assert status.explain(facts("unknown", None, network="")).startswith("no network of civic-integration office")
-    french = {"nearest %(kind)s: %(km)s km (%(site)s), within %(reach)s km": "%(kind)s le plus proche : %(km)s km (%(site)s)"}
+    french = {
+        "nearest %(kind)s: %(km)s km (%(site)s), within %(reach)s km": "%(kind)s le plus proche : %(km)s km (%(site)s)"
+    }
     assert status.explain(facts("served", 3.04), t=lambda m: french.get(m, m)).endswith("3.0 km (Office X, Liège)")
 
 
@@ -128,7 +135,14 @@ def test_coverage_by_hand():
     )
     areas = pd.DataFrame({"area_id": ["a2"] * 3, "initiative_id": ["i2"] * 3, "nis": ["c1", "c2", "c3"]})
     kinds = pd.Series({"i1": "citizen_initiative", "i2": "ngo_service"})
-    out = commune_coverage(pd.Index(["c1", "c2", "c3"]), sites, areas, kinds, ("citizen_initiative", "ngo_service"), ("language", "housing", "legal"))
+    out = commune_coverage(
+        pd.Index(["c1", "c2", "c3"]),
+        sites,
+        areas,
+        kinds,
+        ("citizen_initiative", "ngo_service"),
+        ("language", "housing", "legal"),
+    )
     assert out["initiatives_present"].tolist() == [2, 1, 0]
     assert out["sites_present"].tolist() == [3, 1, 0]
     assert out["initiatives_mandated"].tolist() == [1, 1, 1]

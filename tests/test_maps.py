@@ -18,18 +18,26 @@ from geo_service.mapviews import gaps
 from geo_service.mapviews.labels import vocab
 from geo_service.names import display_name, local_name
 
-URLS = {k: f"/vendor/{k}" for k in ("leaflet_js", "leaflet_css", "markercluster_js", "markercluster_css",
-                                    "markercluster_default_css")}
+URLS = {
+    k: f"/vendor/{k}"
+    for k in ("leaflet_js", "leaflet_css", "markercluster_js", "markercluster_css", "markercluster_default_css")
+}
 EVIL = "<script>alert('x')</script> & Co"
 
 
 def communes_frame() -> gpd.GeoDataFrame:
     index = pd.Index(["10001", "10002", "10003"], name="nis")
     return gpd.GeoDataFrame(
-        {"name_nl": ["Aa", "Bee", "Cee"], "name_fr": ["A", "B", "C"], "name_de": [None, None, "Zeh"],
-         "region": ["02000", "02000", "03000"], "pop_2020_total": [10_000, 20_000, 0]},
+        {
+            "name_nl": ["Aa", "Bee", "Cee"],
+            "name_fr": ["A", "B", "C"],
+            "name_de": [None, None, "Zeh"],
+            "region": ["02000", "02000", "03000"],
+            "pop_2020_total": [10_000, 20_000, 0],
+        },
         geometry=[box(4.0, 50.0, 4.1, 50.1), box(4.1, 50.0, 4.2, 50.1), box(4.2, 50.0, 4.3, 50.1)],
-        index=index, crs=4326,
+        index=index,
+        crs=4326,
     )
 
 
@@ -38,23 +46,42 @@ class FakeCatalogue:
 
     def __init__(self):
         self.initiatives = pd.DataFrame(
-            {"name": [EVIL, "Language café", "Closed club"], "kind": ["citizen_initiative", "ngo_service", "citizen_initiative"],
-             "themes": [["language", "leisure"], ["language"], ["sport"]],
-             "target_groups": [["refugees"], ["newcomers"], ["youth"]], "status": ["active", "active", "closed"],
-             "site_count": [2, 1, 1], "commune_count": [1, 1, 1]},
-            index=pd.Index(["evil", "cafe", "closed"], name="id"))
+            {
+                "name": [EVIL, "Language café", "Closed club"],
+                "kind": ["citizen_initiative", "ngo_service", "citizen_initiative"],
+                "themes": [["language", "leisure"], ["language"], ["sport"]],
+                "target_groups": [["refugees"], ["newcomers"], ["youth"]],
+                "status": ["active", "active", "closed"],
+                "site_count": [2, 1, 1],
+                "commune_count": [1, 1, 1],
+            },
+            index=pd.Index(["evil", "cafe", "closed"], name="id"),
+        )
         points = [Point(4.05, 50.05), Point(4.06, 50.06), Point(4.15, 50.05), Point(4.25, 50.05)]
         self.sites = gpd.GeoDataFrame(
-            {"initiative_id": ["evil", "evil", "cafe", "closed"], "name": [EVIL, EVIL, "Language café", "Closed club"],
-             "kind": ["citizen_initiative", "citizen_initiative", "ngo_service", "citizen_initiative"],
-             "themes": [["language", "leisure"]] * 2 + [["language"], ["sport"]],
-             "target_groups": [["refugees"]] * 2 + [["newcomers"], ["youth"]],
-             "nis": ["10001", "10001", "10002", "10003"], "precision": ["exact", "street", "commune", "commune"],
-             "status": ["active", "active", "active", "closed"],
-             "sources": [[{"url": "https://example.org", "publisher": EVIL}]] * 4},
-            geometry=points, index=pd.Index(["s1", "s2", "s3", "s4"], name="id"), crs=4326)
-        self.service_areas = pd.DataFrame({"area_id": ["a1", "a1", "a1"], "initiative_id": ["cafe"] * 3,
-                                           "site_id": [None] * 3, "nis": ["10001", "10002", "10003"]})
+            {
+                "initiative_id": ["evil", "evil", "cafe", "closed"],
+                "name": [EVIL, EVIL, "Language café", "Closed club"],
+                "kind": ["citizen_initiative", "citizen_initiative", "ngo_service", "citizen_initiative"],
+                "themes": [["language", "leisure"]] * 2 + [["language"], ["sport"]],
+                "target_groups": [["refugees"]] * 2 + [["newcomers"], ["youth"]],
+                "nis": ["10001", "10001", "10002", "10003"],
+                "precision": ["exact", "street", "commune", "commune"],
+                "status": ["active", "active", "active", "closed"],
+                "sources": [[{"url": "https://example.org", "publisher": EVIL}]] * 4,
+            },
+            geometry=points,
+            index=pd.Index(["s1", "s2", "s3", "s4"], name="id"),
+            crs=4326,
+        )
+        self.service_areas = pd.DataFrame(
+            {
+                "area_id": ["a1", "a1", "a1"],
+                "initiative_id": ["cafe"] * 3,
+                "site_id": [None] * 3,
+                "nis": ["10001", "10002", "10003"],
+            }
+        )
 
 
 def render(view) -> str:
@@ -120,8 +147,18 @@ def test_networks_present_everywhere_by_law_are_mapped_apart():
     assert values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated")).tolist() == [0, 0, 0]
     chosen = values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated", kind="ngo_service"))
     assert chosen.tolist() == [1, 1, 1]
-    view = cov.coverage_map(communes, mb.geometry_collection(communes), {n: n for n in communes.index}, catalogue,
-                            None, cov.CoverageQuery(), URLS, vocab(lambda s: s), lambda n: n, lambda i: i)
+    view = cov.coverage_map(
+        communes,
+        mb.geometry_collection(communes),
+        {n: n for n in communes.index},
+        catalogue,
+        None,
+        cov.CoverageQuery(),
+        URLS,
+        vocab(lambda s: s),
+        lambda n: n,
+        lambda i: i,
+    )
     assert view.summary["left_out"] == ["Language café"]
 
 
@@ -166,8 +203,18 @@ def test_quantile_classes_spread_skewed_values():
 def coverage_view(query=cov.CoverageQuery()):
     communes = communes_frame()
     names = {nis: display_name(row, "fr") for nis, row in communes.drop(columns="geometry").iterrows()}
-    return cov.coverage_map(communes, mb.geometry_collection(communes), names, FakeCatalogue(), None, query, URLS,
-                            vocab(lambda s: s), lambda nis: f"/commune/{nis}", lambda i: f"/initiative/{i}")
+    return cov.coverage_map(
+        communes,
+        mb.geometry_collection(communes),
+        names,
+        FakeCatalogue(),
+        None,
+        query,
+        URLS,
+        vocab(lambda s: s),
+        lambda nis: f"/commune/{nis}",
+        lambda i: f"/initiative/{i}",
+    )
 
 
 def test_coverage_map_escapes_names_and_uses_only_local_assets():
@@ -189,28 +236,56 @@ def test_coverage_map_table_and_summary_match_the_values():
 
 
 def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
-    provinces = gpd.GeoDataFrame({"name_nl": ["P1", "Brussel"], "name_fr": ["P1", "Bruxelles"]},
-                                 geometry=[box(4, 50, 4.5, 50.5), box(4.5, 50, 5, 50.5)],
-                                 index=pd.Index(["10000", "04000"], name="nis"), crs=4326)
+    provinces = gpd.GeoDataFrame(
+        {"name_nl": ["P1", "Brussel"], "name_fr": ["P1", "Bruxelles"]},
+        geometry=[box(4, 50, 4.5, 50.5), box(4.5, 50, 5, 50.5)],
+        index=pd.Index(["10000", "04000"], name="nis"),
+        crs=4326,
+    )
     regions = provinces.loc[["04000"]]
-    figures = pd.DataFrame({"employment_gap_pp": [11.6, np.nan], "rate_native_born": [78.8, np.nan],
-                            "rate_foreign_born": [67.2, np.nan], "employment_concept": ["country_of_birth", None],
-                            "employment_year": [2025, None], "employment_age_band": ["20-64", None],
-                            "employment_source": ["Eurostat lfst_r_lfe2emprc", None],
-                            "employment_missing_reason": [None, "figure suppressed (low reliability)"]},
-                           index=provinces.index)
-    region_figures = pd.DataFrame({"gap_native_non_eu_born_pp": [20.0], "rate_native_born": [80.0],
-                                   "rate_non_eu_born": [60.0], "gap_native_non_eu_born_concept": ["country_of_birth"],
-                                   "gap_nationals_non_eu_pp": [np.nan]}, index=regions.index)
+    figures = pd.DataFrame(
+        {
+            "employment_gap_pp": [11.6, np.nan],
+            "rate_native_born": [78.8, np.nan],
+            "rate_foreign_born": [67.2, np.nan],
+            "employment_concept": ["country_of_birth", None],
+            "employment_year": [2025, None],
+            "employment_age_band": ["20-64", None],
+            "employment_source": ["Eurostat lfst_r_lfe2emprc", None],
+            "employment_missing_reason": [None, "figure suppressed (low reliability)"],
+        },
+        index=provinces.index,
+    )
+    region_figures = pd.DataFrame(
+        {
+            "gap_native_non_eu_born_pp": [20.0],
+            "rate_native_born": [80.0],
+            "rate_non_eu_born": [60.0],
+            "gap_native_non_eu_born_concept": ["country_of_birth"],
+            "gap_nationals_non_eu_pp": [np.nan],
+        },
+        index=regions.index,
+    )
     names = {"10000": "P1", "04000": "Bruxelles"}
-    view = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures,
-                              mb.geometry_collection(provinces), mb.geometry_collection(regions), URLS)
+    view = emp.employment_map(
+        provinces,
+        regions,
+        names,
+        {"04000": "Bruxelles"},
+        figures,
+        region_figures,
+        mb.geometry_collection(provinces),
+        mb.geometry_collection(regions),
+        URLS,
+    )
     by_key = {(r["series"], r["code"]): r for r in view.table}
     assert by_key[("employment", "04000")]["gap"] is None
     assert by_key[("gap_native_non_eu_born", "04000")]["gap"] == 20.0
     assert by_key[("gap_native_non_eu_born", "04000")]["rate_b_text"] == "60.0 %"
-    assert [r["missing_reason"] for r in view.summary["missing"]] == ["figure suppressed (low reliability)",
-                                                                      "no employment figures loaded"]
+    assert [r["missing_reason"] for r in view.summary["missing"]] == [
+        "figure suppressed (low reliability)",
+        "no employment figures loaded",
+    ]
     assert by_key[("employment", "10000")]["gap_text"] == "+11.6 pp"
     assert "67.2 %" in render(view) and "country of birth" in render(view)
 
@@ -218,18 +293,41 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
 def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
     communes = communes_frame()
     names = {nis: local_name(row) for nis, row in communes.drop(columns="geometry").iterrows()}
-    indicators = pd.DataFrame({"bivariate_class": ["3-1", "3-1", None],
-                               "status_civic_integration_office": ["gap", "served", "unknown"],
-                               "nearest_km_civic_integration_office": [23.4, 2.0, None],
-                               "nearest_name_civic_integration_office": [EVIL, "Office, Namur", None],
-                               "networks_civic_integration_office": ["net", "net", ""]},
-                              index=communes.index)
-    networks = pd.DataFrame({"name": ["Offices"], "known_sites": [2], "expected_sites": [2.0], "lower_bound": [False],
-                             "kind": ["civic_integration_office"], "status": ["complete"]}, index=["net"])
+    indicators = pd.DataFrame(
+        {
+            "bivariate_class": ["3-1", "3-1", None],
+            "status_civic_integration_office": ["gap", "served", "unknown"],
+            "nearest_km_civic_integration_office": [23.4, 2.0, None],
+            "nearest_name_civic_integration_office": [EVIL, "Office, Namur", None],
+            "networks_civic_integration_office": ["net", "net", ""],
+        },
+        index=communes.index,
+    )
+    networks = pd.DataFrame(
+        {
+            "name": ["Offices"],
+            "known_sites": [2],
+            "expected_sites": [2.0],
+            "lower_bound": [False],
+            "kind": ["civic_integration_office"],
+            "status": ["complete"],
+        },
+        index=["net"],
+    )
     suggested = pd.DataFrame({"nis": ["10002"], "covered_demand": [100.0], "gain": [100.0], "total_gain": [100.0]})
     points = {nis: (50.05, 4.05 + i / 10) for i, nis in enumerate(communes.index)}
-    view = gaps.gaps_map(indicators, mb.geometry_collection(communes), names, "civic_integration_office", suggested,
-                         points, URLS, lambda nis: f"/commune/{nis}", "Civic-integration office", networks=networks)
+    view = gaps.gaps_map(
+        indicators,
+        mb.geometry_collection(communes),
+        names,
+        "civic_integration_office",
+        suggested,
+        points,
+        URLS,
+        lambda nis: f"/commune/{nis}",
+        "Civic-integration office",
+        networks=networks,
+    )
     assert view.summary["statuses"] == {"served": 1, "gap": 1, "unknown": 1} and view.summary["missing"] == 1
     assert view.summary["high_need_low_support"] == 2
     top_left = view.summary["bivariate"][0][0]
@@ -250,8 +348,10 @@ def test_gaps_kind_is_validated():
 
 
 def test_suggestions_cover_the_uncovered_demand():
-    communes = pd.DataFrame({"foreign_residents": [1000, 10, 500], "nearest_km_ngo_service": [50.0, 1.0, 60.0]},
-                            index=pd.Index(["a", "b", "c"], name="nis"))
+    communes = pd.DataFrame(
+        {"foreign_residents": [1000, 10, 500], "nearest_km_ngo_service": [50.0, 1.0, 60.0]},
+        index=pd.Index(["a", "b", "c"], name="nis"),
+    )
     from scipy.spatial.distance import cdist
 
     from geo_service.indicators.location import suggest_sites
@@ -270,8 +370,12 @@ def test_display_names_follow_the_language_with_german_where_it_exists():
     assert display_name(row, "en") == "Saint-Vith (Sankt Vith)"
     walloon = {"name_nl": "Luik", "name_fr": "Liège", "name_de": float("nan"), "region": "03000"}
     assert local_name(walloon) == "Liège" and display_name(walloon, "nl") == "Luik"
-    province = {"name_nl": "Provincie Luik", "name_fr": "Province de Liège", "name_de": "Provinz Lüttich",
-                "region": "03000"}
+    province = {
+        "name_nl": "Provincie Luik",
+        "name_fr": "Province de Liège",
+        "name_de": "Provinz Lüttich",
+        "region": "03000",
+    }
     assert local_name(province) == "Province de Liège"
 
 

@@ -4,9 +4,10 @@ limits, validation and publishing, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
+from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, fresh_database_url, new_token, valid_form
 from sqlalchemy import func, select, text
 
 from geo_service.catalogue.placenames import PlaceResolver
@@ -16,7 +17,6 @@ from geo_service.nominations.errors import Conflict, NotAuthenticated, RateLimit
 from geo_service.nominations.models import AuditEvent, Nomination
 from geo_service.nominations.store import NominationStore, RateLimit
 from geo_service.nominations.validation import clean_submission
-from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, fresh_database_url, new_token, valid_form
 
 
 @pytest.fixture(params=BACKENDS)
@@ -59,8 +59,10 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 def test_resubmission_with_the_same_token_returns_the_same_nomination(store, resolver):
     data, contact, token = _data(resolver)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(store.submit(data, contact, token, "fr", "c1")))
-               for _ in range(6)]
+    threads = [
+        threading.Thread(target=lambda: results.append(store.submit(data, contact, token, "fr", "c1")))
+        for _ in range(6)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -70,7 +72,9 @@ def test_resubmission_with_the_same_token_returns_the_same_nomination(store, res
 
 
 def test_approval_publishes_a_valid_catalogue_record_without_the_contact(store, resolver):
-    data, contact, token = _data(resolver, place=["Liège", "Gent"], address=["Rue Léopold 1", ""], postcode=["4000", ""])
+    data, contact, token = _data(
+        resolver, place=["Liège", "Gent"], address=["Rue Léopold 1", ""], postcode=["4000", ""]
+    )
     nomination = store.submit(data, contact, token, "de", "c1")
     before = store.revision()
     assert store.records() == []
@@ -114,7 +118,9 @@ def test_edit_keeps_old_and_new_values_and_republishes(store, resolver):
     before = store.revision()
     store.edit(n.id, "mod", {**n.data, "name": "Repair café Liège"})
     [event] = [e for e in store.history(n.id) if e.action == "edited"]
-    assert event.actor == "mod" and event.details == {"name": {"old": "Repair café Nieuwkomers", "new": "Repair café Liège"}}
+    assert event.actor == "mod" and event.details == {
+        "name": {"old": "Repair café Nieuwkomers", "new": "Repair café Liège"}
+    }
     assert store.revision() != before
     assert store.records()[0]["name"] == "Repair café Liège"
 
@@ -147,12 +153,12 @@ def test_rate_limit_is_per_client_and_leaves_the_database_unchanged(store, resol
 
 
 def test_rate_hits_older_than_every_window_are_dropped(store, resolver):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from geo_service.nominations.models import RateHit
 
     with store.sessions.begin() as s:
-        s.add(RateHit(bucket="submit", client="client-old", at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
+        s.add(RateHit(bucket="submit", client="client-old", at=datetime(2020, 1, 1, tzinfo=UTC)))
     store.submit(*_data(resolver), "en", "client-new")
     with store.sessions() as s:
         clients = set(s.scalars(select(RateHit.client)))
@@ -160,15 +166,34 @@ def test_rate_hits_older_than_every_window_are_dropped(store, resolver):
 
 
 def test_validation_reports_each_field(resolver):
-    form = {k: v if isinstance(v, list) else [v] for k, v in valid_form(
-        name="", place=["Atlantis", "Luik"], themes=["astrology"], scope="galactic", website="javascript:alert(1)",
-        start_year="1066", contact_email="not-an-address", consent="").items()}
+    form = {
+        k: v if isinstance(v, list) else [v]
+        for k, v in valid_form(
+            name="",
+            place=["Atlantis", "Luik"],
+            themes=["astrology"],
+            scope="galactic",
+            website="javascript:alert(1)",
+            start_year="1066",
+            contact_email="not-an-address",
+            consent="",
+        ).items()
+    }
     form["submission_token"] = ["x"]
     with pytest.raises(ValidationFailed) as info:
         clean_submission(form, resolver.resolve)
     fields = {e["field"] for e in info.value.details["errors"]}
-    assert fields == {"name", "place[0]", "themes", "scope", "website", "start_year", "contact_email", "consent",
-                      "submission_token"}
+    assert fields == {
+        "name",
+        "place[0]",
+        "themes",
+        "scope",
+        "website",
+        "start_year",
+        "contact_email",
+        "consent",
+        "submission_token",
+    }
     [atlantis] = [e for e in info.value.details["errors"] if e["field"] == "place[0]"]
     assert "Atlantis" in atlantis["reason"]
 
@@ -193,6 +218,10 @@ def test_every_change_is_in_the_audit_trail(store, resolver):
     store.reveal_contact(n.id, "mod")
     store.approve(n.id, "mod")
     actions = [(e.actor, e.action) for e in reversed(store.audit())]
-    assert actions == [("public", "submitted"), ("command line", "moderator_created"), ("mod", "contact_viewed"),
-                       ("mod", "approved")]
+    assert actions == [
+        ("public", "submitted"),
+        ("command line", "moderator_created"),
+        ("mod", "contact_viewed"),
+        ("mod", "approved"),
+    ]
     assert _count(store, AuditEvent) == 4

@@ -4,7 +4,6 @@ approves; the initiative is then in /collections/initiatives/items and on /map/c
 from __future__ import annotations
 
 import pytest
-
 from browser import offline_page, screenshot
 from conftest import LiveServer
 from nominations_support import fresh_database_url, make_app

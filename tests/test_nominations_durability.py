@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from nominations_support import BACKENDS, fresh_database_url, hidden, new_token, valid_form
 
 from geo_service.nominations.store import NominationStore
-from nominations_support import BACKENDS, fresh_database_url, hidden, new_token, valid_form
 
 N = 12  # under the per-client limit of 20 an hour: every request comes from 127.0.0.1
 KILL_AFTER = 4
@@ -31,9 +31,25 @@ def _free_port() -> int:
 
 def _start(env: dict, port: int, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen([str(gunicorn), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120",
-                                os.environ.get("GEO_SERVICE_TEST_WSGI_APP", "geo_service:create_app()")], env=env, start_new_session=True, cwd=log.parent,
-                               stdout=subprocess.DEVNULL, stderr=open(log, "ab"))
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            os.environ.get("GEO_SERVICE_TEST_WSGI_APP", "geo_service:create_app()"),
+        ],
+        env=env,
+        start_new_session=True,
+        cwd=log.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "ab"),  # noqa: SIM115 (the server writes to it)
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -53,8 +69,9 @@ def _send(base: str, token: str) -> str | None:
     try:
         with requests.Session() as http:
             page = http.get(f"{base}/nominate", timeout=15)
-            form = valid_form(csrf_token=hidden(page.text, "csrf_token"), submission_token=token,
-                              name=f"Durability test {token[:8]}")
+            form = valid_form(
+                csrf_token=hidden(page.text, "csrf_token"), submission_token=token, name=f"Durability test {token[:8]}"
+            )
             response = http.post(f"{base}/nominate", data=form, allow_redirects=False, timeout=15)
     except requests.RequestException:
         return None
@@ -65,9 +82,15 @@ def _send(base: str, token: str) -> str | None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_confirmed_nominations_survive_sigkill_without_duplicates(backend, settings, tmp_path):
     url = fresh_database_url(backend, tmp_path)
-    env = {**os.environ, "GEO_SERVICE_DATA_DIR": str(settings.data_dir), "GEO_SERVICE_CACHE_DIR": str(settings.cache_dir),
-           "GEO_SERVICE_OFFLINE": "1", "GEO_SERVICE_INSTANCE_DIR": str(tmp_path),
-           "GEO_SERVICE_SECRET_KEY": "durability-test-secret", "GEO_SERVICE_DATABASE_URL": url}
+    env = {
+        **os.environ,
+        "GEO_SERVICE_DATA_DIR": str(settings.data_dir),
+        "GEO_SERVICE_CACHE_DIR": str(settings.cache_dir),
+        "GEO_SERVICE_OFFLINE": "1",
+        "GEO_SERVICE_INSTANCE_DIR": str(tmp_path),
+        "GEO_SERVICE_SECRET_KEY": "durability-test-secret",
+        "GEO_SERVICE_DATABASE_URL": url,
+    }
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = _start(env, port, tmp_path / "server.log")

@@ -7,18 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, backend_app, hidden, login, submit_form
 from sqlalchemy import func, select
 
 from geo_service.nominations import EXTENSION
 from geo_service.nominations.models import AuditEvent, Nomination
 from geo_service.nominations.store import RateLimit
-from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, backend_app, hidden, login, submit_form
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app(request, settings, tmp_path_factory):
-    application = backend_app(request, settings, tmp_path_factory, "nominations",
-                              submit=RateLimit(10_000, timedelta(hours=1)))
+    application = backend_app(
+        request, settings, tmp_path_factory, "nominations", submit=RateLimit(10_000, timedelta(hours=1))
+    )
     yield application
     application.extensions[EXTENSION].engine.dispose()
 
@@ -30,7 +31,9 @@ def store(app):
 
 def _rows(store) -> tuple[int, int]:
     with store.sessions() as s:
-        return s.scalar(select(func.count()).select_from(Nomination)), s.scalar(select(func.count()).select_from(AuditEvent))
+        return s.scalar(select(func.count()).select_from(Nomination)), s.scalar(
+            select(func.count()).select_from(AuditEvent)
+        )
 
 
 def test_round_trip_to_publication(app, client, store):
@@ -44,7 +47,9 @@ def test_round_trip_to_publication(app, client, store):
     queue = client.get("/moderation/")
     assert queue.status_code == 200 and "Taalcafé &lt;Buren&gt;" in queue.get_data(as_text=True)
     detail = client.get(f"/moderation/{nomination_id}")
-    approved = client.post(f"/moderation/{nomination_id}/approve", data={"csrf_token": hidden(detail.data, "csrf_token")})
+    approved = client.post(
+        f"/moderation/{nomination_id}/approve", data={"csrf_token": hidden(detail.data, "csrf_token")}
+    )
     assert approved.status_code == 303
     snapshot = app.extensions["geo_service"].refresh()
     if snapshot.catalogue is not None:
@@ -57,11 +62,14 @@ def test_round_trip_to_publication(app, client, store):
     assert f"nomination-{nomination_id}" in items.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("overrides, field_message", [
-    ({"name": ""}, "This field is required."),
-    ({"place": ["Atlantis"]}, "&#39;Atlantis&#39; is not a known Belgian commune"),
-    ({"consent": ""}, "Please agree"),
-])
+@pytest.mark.parametrize(
+    "overrides, field_message",
+    [
+        ({"name": ""}, "This field is required."),
+        ({"place": ["Atlantis"]}, "&#39;Atlantis&#39; is not a known Belgian commune"),
+        ({"consent": ""}, "Please agree"),
+    ],
+)
 def test_bad_fields_get_422_with_a_message_and_store_nothing(client, store, overrides, field_message):
     before = _rows(store)
     response = submit_form(client, **overrides)
@@ -78,8 +86,9 @@ def test_messages_follow_the_page_language(client, store):
 def test_oversized_body_gets_413_with_a_message(client, store):
     before = _rows(store)
     page = client.get("/nominate")
-    response = client.post("/nominate", data={"csrf_token": hidden(page.data, "csrf_token"),
-                                              "description": "x" * (10 * 1024 * 1024)})
+    response = client.post(
+        "/nominate", data={"csrf_token": hidden(page.data, "csrf_token"), "description": "x" * (10 * 1024 * 1024)}
+    )
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True).lower()
     assert _rows(store) == before
@@ -120,17 +129,28 @@ def test_resubmitting_the_same_form_does_not_duplicate(client, store):
     page = client.get("/nominate")
     from nominations_support import valid_form
 
-    form = valid_form(csrf_token=hidden(page.data, "csrf_token"), submission_token=hidden(page.data, "submission_token"))
+    form = valid_form(
+        csrf_token=hidden(page.data, "csrf_token"), submission_token=hidden(page.data, "submission_token")
+    )
     first, second = client.post("/nominate", data=form), client.post("/nominate", data=form)
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/moderation"), ("get", "/moderation/"), ("get", "/moderation/1"), ("get", "/moderation/1/contact"),
-    ("get", "/moderation/audit"), ("post", "/moderation/1/approve"), ("post", "/moderation/1/reject"),
-    ("get", "/moderation/import"), ("post", "/moderation/logout"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/moderation"),
+        ("get", "/moderation/"),
+        ("get", "/moderation/1"),
+        ("get", "/moderation/1/contact"),
+        ("get", "/moderation/audit"),
+        ("post", "/moderation/1/approve"),
+        ("post", "/moderation/1/reject"),
+        ("get", "/moderation/import"),
+        ("post", "/moderation/logout"),
+    ],
+)
 def test_anonymous_requests_to_moderation_change_nothing(app, method, path, store):
     """A page goes to the login form (with next=, issue 14); an action gets 401 with a message."""
     client = app.test_client()
@@ -139,7 +159,7 @@ def test_anonymous_requests_to_moderation_change_nothing(app, method, path, stor
     if method == "get":
         assert response.status_code == 303
         location = response.headers["Location"]
-        assert location.startswith("/moderation/login?next=") and "/moderation" in location[len("/moderation/login"):]
+        assert location.startswith("/moderation/login?next=") and "/moderation" in location[len("/moderation/login") :]
         assert client.get(location).status_code == 200
     else:
         assert response.status_code == 401
@@ -173,8 +193,14 @@ def test_wrong_password_gets_401(app, store):
     response = login(client, store, password="a long enough password")  # creates the account
     client = app.test_client()
     page = client.get("/moderation/login")
-    response = client.post("/moderation/login", data={"username": "moderator1", "password": "wrong password 123",
-                                                      "csrf_token": hidden(page.data, "csrf_token")})
+    response = client.post(
+        "/moderation/login",
+        data={
+            "username": "moderator1",
+            "password": "wrong password 123",
+            "csrf_token": hidden(page.data, "csrf_token"),
+        },
+    )
     assert response.status_code == 401 and "wrong password" in response.get_data(as_text=True)
 
 
@@ -187,7 +213,9 @@ def test_script_in_description_is_stored_as_text_and_shown_escaped(app, client, 
     for path in (f"/moderation/{nomination.id}", f"/moderation/{nomination.id}/edit", "/moderation/audit"):
         html = client.get(path).get_data(as_text=True)
         assert payload not in html, path
-    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in client.get(f"/moderation/{nomination.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in client.get(f"/moderation/{nomination.id}").get_data(
+        as_text=True
+    )
 
 
 def test_edit_and_reject_through_the_pages(app, client, store):
@@ -195,15 +223,22 @@ def test_edit_and_reject_through_the_pages(app, client, store):
     nomination = store.by_token(response.headers["Location"].rsplit("/", 1)[1])
     login(client, store)
     page = client.get(f"/moderation/{nomination.id}/edit")
-    form = {k: v for k, v in {"name": "Renamed café", "description": nomination.data["description"], "place": ["Gent"],
-                              "themes": ["language"], "scope": "regional"}.items()}
+    form = {
+        "name": "Renamed café",
+        "description": nomination.data["description"],
+        "place": ["Gent"],
+        "themes": ["language"],
+        "scope": "regional",
+    }
     form["csrf_token"] = hidden(page.data, "csrf_token")
     assert client.post(f"/moderation/{nomination.id}/edit", data=form).status_code == 303
     edited = store.get(nomination.id)
     assert edited.data["name"] == "Renamed café" and edited.data["places"][0]["nis"] == "44021"
     bad = client.post(f"/moderation/{nomination.id}/edit", data={**form, "place": ["Atlantis"]})
     assert bad.status_code == 422 and store.get(nomination.id).data["name"] == "Renamed café"
-    rejected = client.post(f"/moderation/{nomination.id}/reject", data={"csrf_token": form["csrf_token"], "reason": "Duplicate"})
+    rejected = client.post(
+        f"/moderation/{nomination.id}/reject", data={"csrf_token": form["csrf_token"], "reason": "Duplicate"}
+    )
     assert rejected.status_code == 303 and store.get(nomination.id).status == "rejected"
     again = client.post(f"/moderation/{nomination.id}/approve", data={"csrf_token": form["csrf_token"]})
     assert again.status_code == 409 and store.get(nomination.id).status == "rejected"
@@ -216,13 +251,19 @@ def test_bulk_import_is_all_or_nothing(app, client, store):
     token = hidden(client.get("/moderation/import").data, "csrf_token")
     bad = "name,place,themes,source_publisher\nGood one,Gent,language,Test list\nBad one,Atlantis,language,Test list\n"
     before = _rows(store)
-    response = client.post("/moderation/import", data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "list.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/moderation/import",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "list.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "Atlantis" in response.get_data(as_text=True)
     assert _rows(store) == before
     good = "name,place,themes,source_publisher\nImported café,Namur,language,Test list\n"
-    response = client.post("/moderation/import", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "list.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/moderation/import",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "list.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and 'id="import-done"' in response.get_data(as_text=True)
     assert any(r["name"] == "Imported café" for r in store.records())
 
@@ -242,10 +283,18 @@ def test_contact_never_leaves_the_moderation_contact_page(app, client, store):
     client.post(f"/moderation/{nomination.id}/approve", data={"csrf_token": token})
     app.extensions["geo_service"].refresh()
     assert CONTACT_EMAIL in client.get(f"/moderation/{nomination.id}/contact").get_data(as_text=True)
-    paths = {rule.rule for rule in app.url_map.iter_rules()
-             if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"}
-    paths |= {f"/moderation/{nomination.id}", f"/moderation/{nomination.id}/edit", "/collections/initiatives/items",
-              "/collections/initiatives/items?f=json&limit=1000", "/collections/sites/items?f=json&limit=5000"}
+    paths = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"
+    }
+    paths |= {
+        f"/moderation/{nomination.id}",
+        f"/moderation/{nomination.id}/edit",
+        "/collections/initiatives/items",
+        "/collections/initiatives/items?f=json&limit=1000",
+        "/collections/sites/items?f=json&limit=5000",
+    }
     checked = 0
     for path in sorted(paths):
         try:

@@ -22,10 +22,21 @@ from geo_service.errors import AmbiguousName, DataSourceError, ValidationFailed
 from geo_service.indicators import eurostat
 from geo_service.population import read_pop_struct, read_population_2020
 
-BOUNDED = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-GOOD_ROW = {"name": "Language café", "place": "Leuven", "themes": "language", "target_groups": "refugees",
-            "source_publisher": "Leuven city", "source_url": "https://example.org/a"}
+BOUNDED = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+GOOD_ROW = {
+    "name": "Language café",
+    "place": "Leuven",
+    "themes": "language",
+    "target_groups": "refugees",
+    "source_publisher": "Leuven city",
+    "source_url": "https://example.org/a",
+}
 
 # any JSON value, including non-finite and huge floats (Python's json writes NaN/Infinity)
 json_values = st.recursive(
@@ -33,8 +44,12 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
-numbers = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(10**30), 10**30) | \
-    st.floats(min_value=49.0, max_value=52.0) | st.text(max_size=8)
+numbers = (
+    st.floats(allow_nan=True, allow_infinity=True)
+    | st.integers(-(10**30), 10**30)
+    | st.floats(min_value=49.0, max_value=52.0)
+    | st.text(max_size=8)
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +86,11 @@ csv_cells = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_siz
 
 
 @BOUNDED
-@given(header=st.lists(st.sampled_from([*COLUMNS, "extra", ""]), min_size=1, max_size=8),
-       rows=st.lists(st.lists(csv_cells, max_size=9), max_size=4), quoting=st.booleans())
+@given(
+    header=st.lists(st.sampled_from([*COLUMNS, "extra", ""]), min_size=1, max_size=8),
+    rows=st.lists(st.lists(csv_cells, max_size=9), max_size=4),
+    quoting=st.booleans(),
+)
 def test_malformed_csv_is_refused_with_rows_and_fields(boundaries, resolver, header, rows, quoting):
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL if quoting else csv.QUOTE_MINIMAL)
@@ -83,15 +101,24 @@ def test_malformed_csv_is_refused_with_rows_and_fields(boundaries, resolver, hea
     _outcome(text.encode(), "list.csv", boundaries, resolver)
 
 
-features = st.fixed_dictionaries(
-    {"type": st.just("Feature") | json_values,
-     "properties": st.fixed_dictionaries({"name": st.just("Club") | json_values, "place": st.just("Gent") | json_values},
-                                         optional={"lat": numbers, "themes": json_values, "start_year": json_values})
-     | json_values,
-     "geometry": st.none() | st.fixed_dictionaries({"type": st.just("Point") | json_values,
-                                                    "coordinates": st.lists(numbers, max_size=3) | json_values})
-     | json_values},
-) | json_values
+features = (
+    st.fixed_dictionaries(
+        {
+            "type": st.just("Feature") | json_values,
+            "properties": st.fixed_dictionaries(
+                {"name": st.just("Club") | json_values, "place": st.just("Gent") | json_values},
+                optional={"lat": numbers, "themes": json_values, "start_year": json_values},
+            )
+            | json_values,
+            "geometry": st.none()
+            | st.fixed_dictionaries(
+                {"type": st.just("Point") | json_values, "coordinates": st.lists(numbers, max_size=3) | json_values}
+            )
+            | json_values,
+        },
+    )
+    | json_values
+)
 
 
 @BOUNDED
@@ -104,10 +131,16 @@ def test_geojson_with_wrong_types_is_refused(boundaries, resolver, feats, top):
 def test_geojson_features_of_the_wrong_type_are_row_errors(boundaries, resolver):
     """Regression: non-object properties raised TypeError/ValueError, a non-list Point crashed."""
     good = {"type": "Feature", "properties": {"name": "Club", "place": "Gent", "source_publisher": "Gent"}}
-    doc = {"type": "FeatureCollection", "features": [
-        5, {"properties": [1, 2]}, {"properties": True},
-        dict(good, geometry={"type": "Point", "coordinates": 7}), dict(good, geometry={"type": "Point", "coordinates": [float("nan"), 1e308]}),
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            5,
+            {"properties": [1, 2]},
+            {"properties": True},
+            dict(good, geometry={"type": "Point", "coordinates": 7}),
+            dict(good, geometry={"type": "Point", "coordinates": [float("nan"), 1e308]}),
+        ],
+    }
     with pytest.raises(ValidationFailed) as info:
         parse_import(json.dumps(doc).encode(), "list.geojson", boundaries, resolver=resolver)
     fields = {(e["row"], e["field"]) for e in info.value.details["errors"]}
@@ -192,9 +225,18 @@ def test_eurostat_tsv_truncated_or_corrupted(tmp_path_factory, cut, junk, where)
 
 
 def _jsonstat() -> dict:
-    return {"version": "2.0", "class": "dataset", "id": ["geo", "time"], "size": [2, 1],
-            "dimension": {"geo": {"category": {"index": {"BE10": 0, "BE21": 1}}}, "time": {"category": {"index": ["2025"]}}},
-            "value": {"0": 63.8, "1": 78.8}, "status": {"1": "b"}}
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "id": ["geo", "time"],
+        "size": [2, 1],
+        "dimension": {
+            "geo": {"category": {"index": {"BE10": 0, "BE21": 1}}},
+            "time": {"category": {"index": ["2025"]}},
+        },
+        "value": {"0": 63.8, "1": 78.8},
+        "status": {"1": "b"},
+    }
 
 
 jsonstat_keys = st.sampled_from(["id", "size", "dimension", "value", "status", "class"])
@@ -214,8 +256,11 @@ def test_eurostat_jsonstat_with_wrong_types(tmp_path_factory, key, replacement, 
 
 
 @BOUNDED
-@given(sizes=st.lists(st.integers(-3, 10**12), min_size=2, max_size=2),
-       index=json_values, values=st.dictionaries(st.text(max_size=4) | st.integers(-5, 9).map(str), json_values, max_size=3))
+@given(
+    sizes=st.lists(st.integers(-3, 10**12), min_size=2, max_size=2),
+    index=json_values,
+    values=st.dictionaries(st.text(max_size=4) | st.integers(-5, 9).map(str), json_values, max_size=3),
+)
 def test_eurostat_jsonstat_inconsistent_cube(tmp_path_factory, sizes, index, values):
     doc = _jsonstat()
     doc["size"], doc["value"] = sizes, values
@@ -252,8 +297,12 @@ def _struct_refusal(path) -> None:
 
 
 @BOUNDED
-@given(cut=st.integers(0, 120), junk=st.text(max_size=12), where=st.integers(0, 120),
-       suffix=st.sampled_from([".txt", ".csv", ".zip"]))
+@given(
+    cut=st.integers(0, 120),
+    junk=st.text(max_size=12),
+    where=st.integers(0, 120),
+    suffix=st.sampled_from([".txt", ".csv", ".zip"]),
+)
 def test_pop_struct_truncated_or_corrupted(tmp_path_factory, cut, junk, where, suffix):
     text = STRUCT[:cut]
     text = text[:where] + junk + text[where:]
@@ -284,7 +333,10 @@ def test_pop_struct_arbitrary_bytes(tmp_path_factory, data, suffix):
 
 
 @BOUNDED
-@given(data=st.binary(max_size=200) | st.text(max_size=100).map(lambda t: ("NIS code,Mannen,Vrouwen,Totaal\n" + t).encode()))
+@given(
+    data=st.binary(max_size=200)
+    | st.text(max_size=100).map(lambda t: ("NIS code,Mannen,Vrouwen,Totaal\n" + t).encode())
+)
 def test_population_2020_arbitrary_content(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("statbel") / "population_2020.csv"
     path.write_bytes(data)

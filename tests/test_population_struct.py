@@ -26,9 +26,12 @@ def _release(rows) -> str:
 
 ROWS = [
     # 23023 and 23024 merged in 2025; 11002 keeps its code; 'Étrangers' is written in cp1252 below
-    _row("23023", "Halle", "M", "BEL", 30, 100), _row("23023", "Halle", "F", "ETR", 31, 7),
-    _row("23024", "Hoeilaart", "F", "BEL", 40, 50), _row("23024", "Hoeilaart", "M", "ETR", 41, 3),
-    _row("11002", "Antwerpen", "M", "ETR", 25, 20), _row("11002", "Antwerpen", "F", "BEL", 26, 80),
+    _row("23023", "Halle", "M", "BEL", 30, 100),
+    _row("23023", "Halle", "F", "ETR", 31, 7),
+    _row("23024", "Hoeilaart", "F", "BEL", 40, 50),
+    _row("23024", "Hoeilaart", "M", "ETR", 41, 3),
+    _row("11002", "Antwerpen", "M", "ETR", 25, 20),
+    _row("11002", "Antwerpen", "F", "BEL", 26, 80),
 ]
 
 

@@ -76,8 +76,9 @@ def test_snapshot_answers_at_once_while_the_next_is_built(settings, gated_build)
         assert slowest < 0.01, f"snapshot() waited {slowest * 1000:.1f} ms during a build"
         gate.set()
         _wait_for(lambda: holder.snapshot().version == "v-r2")
-        assert threading.current_thread().name not in source.callers[1:], \
+        assert threading.current_thread().name not in source.callers[1:], (
             "only the background thread reads the revision after start-up"
+        )
     finally:
         gate.set()
         holder.stop()
@@ -239,8 +240,7 @@ def test_two_workers_build_a_persisted_value_once(tmp_path):
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     log = tmp_path / "builds.log"
-    workers = [context.Process(target=_derive_in_a_process, args=(str(tmp_path), str(log), results))
-               for _ in range(2)]
+    workers = [context.Process(target=_derive_in_a_process, args=(str(tmp_path), str(log), results)) for _ in range(2)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -328,14 +328,28 @@ def test_gunicorn_master_publishes_by_replacing_its_workers(settings, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), GEO_SERVICE_INSTANCE_DIR=str(tmp_path),
-               GEO_SERVICE_DATA_DIR=str(settings.data_dir), GEO_SERVICE_CACHE_DIR=str(settings.cache_dir),
-               GEO_SERVICE_WARM_UP="0", GEO_SERVICE_SECRET_KEY="test", GEO_SERVICE_OFFLINE="1",
-               GEO_SERVICE_BIND=f"127.0.0.1:{port}", GEO_SERVICE_WORKERS="2", GEO_SERVICE_LOG_LEVEL="INFO")
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(PROJECT_ROOT),
+        GEO_SERVICE_INSTANCE_DIR=str(tmp_path),
+        GEO_SERVICE_DATA_DIR=str(settings.data_dir),
+        GEO_SERVICE_CACHE_DIR=str(settings.cache_dir),
+        GEO_SERVICE_WARM_UP="0",
+        GEO_SERVICE_SECRET_KEY="test",
+        GEO_SERVICE_OFFLINE="1",
+        GEO_SERVICE_BIND=f"127.0.0.1:{port}",
+        GEO_SERVICE_WORKERS="2",
+        GEO_SERVICE_LOG_LEVEL="INFO",
+    )
     env.pop("GEO_SERVICE_DATABASE_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"),
-                               "geo_service:create_app()"], cwd=PROJECT_ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "geo_service:create_app()"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(lambda: _answers(base + "/healthz") == 200, 180)

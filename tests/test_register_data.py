@@ -13,15 +13,33 @@ REGISTER = CATALOGUE_DIR / "network_register.yaml"
 PES = {"vdab", "le-forem", "actiris", "adg"}
 CRIS = {"cri-cric", "cri-ceraic", "cri-cimb", "cri-cai", "cri-cripel", "cri-crvi", "cri-crilux", "cri-cribw"}
 CIVIC = CRIS | {
-    "agentschap-integratie-inburgering", "atlas-antwerpen", "in-gent", "bapa-bxl", "bapa-via", "bapa-convivial",
+    "agentschap-integratie-inburgering",
+    "atlas-antwerpen",
+    "in-gent",
+    "bapa-bxl",
+    "bapa-via",
+    "bapa-convivial",
     "info-integration",
 }
 BAPAS = {"bapa-bxl", "bapa-via", "bapa-convivial"}
 # French-language Walloon communes that no source attaches to a CRI: the 2015 ministerial answer says the Wallonie
 # picarde communes are split between CIMB and Ce.R.A.I.C. without giving the split (see service_areas.yaml).
 CRI_UNSOURCED = {
-    "Le Roeulx", "Antoing", "Ath", "Beloeil", "Bernissart", "Brugelette", "Brunehaut", "Chièvres", "Ellezelles",
-    "Estaimpuis", "Leuze-en-Hainaut", "Mont-de-l'Enclus", "Péruwelz", "Rumes", "Tournai",
+    "Le Roeulx",
+    "Antoing",
+    "Ath",
+    "Beloeil",
+    "Bernissart",
+    "Brugelette",
+    "Brunehaut",
+    "Chièvres",
+    "Ellezelles",
+    "Estaimpuis",
+    "Leuze-en-Hainaut",
+    "Mont-de-l'Enclus",
+    "Péruwelz",
+    "Rumes",
+    "Tournai",
 }
 
 
@@ -143,7 +161,10 @@ def test_every_offices_more_row_is_in_the_catalogue_with_its_status(settings):
     sites = listed_sites()
     by_name = {site.get("name"): site for site in sites}
     # rows that restate a catalogued site only add their source there; the Immigration Office is not a support service
-    merged = {"Maison de l'Emploi de Forest": "actiris-forest", "Fedasil arrival centre": "fedasil-arrival-centre-petit-chateau"}
+    merged = {
+        "Maison de l'Emploi de Forest": "actiris-forest",
+        "Fedasil arrival centre": "fedasil-arrival-centre-petit-chateau",
+    }
     skipped = ("Office des Étrangers",)
     for row in rows:
         if row["name"].startswith(skipped):
@@ -166,4 +187,7 @@ def test_every_offices_more_row_is_in_the_catalogue_with_its_status(settings):
 def test_the_arrival_centre_keeps_fedasils_own_address():
     site = next(s for s in listed_sites() if s.get("id") == "fedasil-arrival-centre-petit-chateau")
     assert site["address"] == "Rue de Passchendaele 2"
-    assert any(source.get("publisher") == "Fedasil" and "fedasilinfo.be" in (source.get("url") or "") for source in site["sources"])
+    assert any(
+        source.get("publisher") == "Fedasil" and "fedasilinfo.be" in (source.get("url") or "")
+        for source in site["sources"]
+    )

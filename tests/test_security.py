@@ -15,20 +15,29 @@ from html.parser import HTMLParser
 
 import pytest
 from flask import Flask, render_template_string
+from nominations_support import BACKENDS, fresh_database_url, hidden, login, make_app, submit_form, valid_form
 from sqlalchemy import func, select, text
+from test_pages import GZIP, html_of
 
 from geo_service.nominations import EXTENSION
 from geo_service.nominations.errors import NotAuthenticated, RateLimited
 from geo_service.nominations.models import Moderator, Nomination
 from geo_service.nominations.store import NominationStore, RateLimit
 from geo_service.security import init_security_headers, render_cacheable
-from nominations_support import BACKENDS, fresh_database_url, hidden, login, make_app, submit_form, valid_form
-from test_pages import GZIP, html_of
 
-HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin",
-           "X-Frame-Options": "DENY"}
-CACHED_PAGES = ["/?lang=en", "/map/coverage?lang=fr", "/map/employment?lang=nl", "/map/gaps?lang=en",
-                "/commune/21004?lang=fr", "/initiative/schola-ulb?lang=en"]
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+CACHED_PAGES = [
+    "/?lang=en",
+    "/map/coverage?lang=fr",
+    "/map/employment?lang=nl",
+    "/map/gaps?lang=en",
+    "/commune/21004?lang=fr",
+    "/initiative/schola-ulb?lang=en",
+]
 OTHER_PAGES = ["/nominate?lang=en", "/search?q=li&all=1", "/moderation/login", "/collections?f=html", "/api?f=html"]
 
 
@@ -56,8 +65,11 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.handlers += [f"{tag} {k}" for k in attrs if k.startswith("on")]
-        self.js_urls += [v for k, v in attrs.items() if k in ("href", "src", "action", "formaction")
-                         and (v or "").strip().lower().startswith("javascript:")]
+        self.js_urls += [
+            v
+            for k, v in attrs.items()
+            if k in ("href", "src", "action", "formaction") and (v or "").strip().lower().startswith("javascript:")
+        ]
         if tag == "script" and "src" not in attrs:
             self._inside = []
 
@@ -77,11 +89,24 @@ def sha256_source(script: str) -> str:
 
 # --- headers on every response ------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", CACHED_PAGES + OTHER_PAGES + [
-    "/collections?f=json", "/collections/communes/items?f=json&limit=2", "/static/site.css", "/static/print.js",
-    "/vendor/leaflet/leaflet.js", "/no-such-page", "/collections/no-such-collection", "/moderation/",
-    "/map/coverage?kind=astrology", "/commune/99999",
-])
+
+@pytest.mark.parametrize(
+    "path",
+    CACHED_PAGES
+    + OTHER_PAGES
+    + [
+        "/collections?f=json",
+        "/collections/communes/items?f=json&limit=2",
+        "/static/site.css",
+        "/static/print.js",
+        "/vendor/leaflet/leaflet.js",
+        "/no-such-page",
+        "/collections/no-such-collection",
+        "/moderation/",
+        "/map/coverage?kind=astrology",
+        "/commune/99999",
+    ],
+)
 def test_every_kind_of_response_carries_the_security_headers(client, path):
     response = client.get(path)
     assert response.status_code in (200, 303, 400, 401, 404)
@@ -126,6 +151,7 @@ def test_an_unhandled_error_500_carries_the_security_headers():
 
 
 # --- scripts: hashes for cached pages, nonces for the others ------------------------------------
+
 
 @pytest.mark.parametrize("path", CACHED_PAGES)
 def test_cached_page_csp_lists_exactly_the_hashes_of_its_inline_scripts(client, path):
@@ -182,6 +208,7 @@ def test_pages_have_no_inline_event_handlers_or_javascript_urls(client, path):
 
 # --- cookies, CSRF, rate limits, SQL ------------------------------------------------------------
 
+
 def test_session_cookie_has_no_secure_flag_unless_asked(client):
     cookie = client.get("/nominate").headers.get("Set-Cookie", "")
     assert "session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
@@ -192,8 +219,9 @@ def https_app(request, settings, tmp_path_factory):
     """The app as deployed behind one HTTPS proxy: GEO_SERVICE_SECURE_COOKIES and
     GEO_SERVICE_PROXY_HOPS=1 set."""
     folder = tmp_path_factory.mktemp(f"security-{request.param}")
-    application = make_app(replace(settings, secure_cookies=True, proxy_hops=1),
-                           fresh_database_url(request.param, folder), folder)
+    application = make_app(
+        replace(settings, secure_cookies=True, proxy_hops=1), fresh_database_url(request.param, folder), folder
+    )
     yield application
     application.extensions[EXTENSION].engine.dispose()
 
@@ -215,8 +243,11 @@ def test_login_starts_a_new_session_holding_only_the_moderator(https_app):
         session["planted"] = "by an attacker before login"
     assert login(client, https_app.extensions[EXTENSION], username="fresh-session").status_code == 303
     with client.session_transaction() as session:
-        assert set(session) <= {"moderator_id", "moderator_name", "moderator_version", "moderator_since", "_permanent",
-                                "csrf_token"} and "moderator_id" in session
+        assert (
+            set(session)
+            <= {"moderator_id", "moderator_name", "moderator_version", "moderator_since", "_permanent", "csrf_token"}
+            and "moderator_id" in session
+        )
 
 
 def test_login_form_needs_its_csrf_token(https_app):
@@ -287,8 +318,12 @@ def test_login_rate_limit_gets_429_over_http(https_app):
         statuses = []
         for _ in range(3):
             token = hidden(client.get("/moderation/login").data, "csrf_token")
-            statuses.append(client.post("/moderation/login", data={
-                "username": "nobody", "password": "wrong password 123", "csrf_token": token}).status_code)
+            statuses.append(
+                client.post(
+                    "/moderation/login",
+                    data={"username": "nobody", "password": "wrong password 123", "csrf_token": token},
+                ).status_code
+            )
         assert statuses == [401, 401, 429]
     finally:
         store.limits["login"] = RateLimit(10, timedelta(minutes=15))
@@ -316,13 +351,27 @@ def test_rate_limit_holds_across_workers(https_app):
 
 # --- file system: downloads and the secret key --------------------------------------------------
 
-@pytest.mark.parametrize("path", [
-    "/downloads/..", "/downloads/...", "/downloads/../secret_key", "/downloads/..%2F..%2Finstance%2Fsecret_key",
-    "/downloads/%2e%2e%2fsecret_key.geojson", "/downloads/..%5Csecret_key.csv", "/downloads/secret_key",
-    "/downloads/nominations.sqlite3", "/downloads/%2Fetc%2Fpasswd", "/downloads/communes.geojson%00.csv",
-    "/downloads/..%2Fcommunes.geojson", "/downloads/communes.gpkg%2F..%2F..%2Fsettings.py",
-    "/static/../geo_service/settings.py", "/static/..%2Fgeo_service%2Fsettings.py", "/static/%2Fetc%2Fpasswd",
-])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/downloads/..",
+        "/downloads/...",
+        "/downloads/../secret_key",
+        "/downloads/..%2F..%2Finstance%2Fsecret_key",
+        "/downloads/%2e%2e%2fsecret_key.geojson",
+        "/downloads/..%5Csecret_key.csv",
+        "/downloads/secret_key",
+        "/downloads/nominations.sqlite3",
+        "/downloads/%2Fetc%2Fpasswd",
+        "/downloads/communes.geojson%00.csv",
+        "/downloads/..%2Fcommunes.geojson",
+        "/downloads/communes.gpkg%2F..%2F..%2Fsettings.py",
+        "/static/../geo_service/settings.py",
+        "/static/..%2Fgeo_service%2Fsettings.py",
+        "/static/%2Fetc%2Fpasswd",
+    ],
+)
 def test_file_names_in_urls_that_are_not_offered_get_404(client, path):
     response = client.get(path, follow_redirects=True)  # Werkzeug may first merge slashes (308)
     assert response.status_code == 404
@@ -350,8 +399,7 @@ def test_hsts_is_sent_only_when_the_site_is_https_only(client, https_app):
 def test_forwarded_headers_are_trusted_only_when_proxies_are_declared(client, https_app):
     """Behind a declared proxy the API's links name the public host and scheme; without the
     setting a client cannot make the service believe another host or address."""
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org",
-                 "X-Forwarded-For": "203.0.113.7"}
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org", "X-Forwarded-For": "203.0.113.7"}
     behind = _https_client(https_app).get("/ogc?f=json", headers=forwarded).get_json()
     assert {link["href"].split("/")[2] for link in behind["links"]} == {"maps.example.org"}
     assert all(link["href"].startswith("https://") for link in behind["links"])
@@ -365,8 +413,11 @@ def test_rate_limits_count_the_forwarded_client_behind_a_proxy(https_app):
 
     def submit_from(address: str, name: str):
         page = client.get("/nominate?lang=en")
-        form = valid_form(csrf_token=hidden(page.data, "csrf_token"),
-                          submission_token=hidden(page.data, "submission_token"), name=name)
+        form = valid_form(
+            csrf_token=hidden(page.data, "csrf_token"),
+            submission_token=hidden(page.data, "submission_token"),
+            name=name,
+        )
         return client.post("/nominate?lang=en", data=form, headers={"X-Forwarded-For": address})
 
     before = dict(store.limits)
@@ -392,6 +443,7 @@ def test_access_log_keeps_a_hash_of_the_client_not_its_address(client, caplog):
 
 # --- issue 13, smaller items -------------------------------------------------------------------
 
+
 def test_the_client_hash_is_keyed_by_the_deployment_secret():
     from geo_service.nominations.store import client_key
 
@@ -415,8 +467,9 @@ def test_the_access_log_hash_uses_the_app_secret(client, caplog, app):
     assert record.client != hashlib.sha256(b"198.51.100.78").hexdigest()[:16]
 
 
-@pytest.mark.parametrize("path", ["/%5Cevil.example", "/%5C%5Cevil.example/x", "/%2F%2Fevil.example",
-                                  "/%5Cevil.example?lang=nl&x=1"])
+@pytest.mark.parametrize(
+    "path", ["/%5Cevil.example", "/%5C%5Cevil.example/x", "/%2F%2Fevil.example", "/%5Cevil.example?lang=nl&x=1"]
+)
 def test_language_links_never_leave_the_site(client, path):
     """Issue 13: GET /%5Cevil.example rendered href="/\\evil.example?lang=fr", which browsers
     resolve to https://evil.example/."""
@@ -438,8 +491,10 @@ def test_a_nul_byte_in_the_login_name_is_an_ordinary_failed_login(https_app):
     client = _https_client(https_app)
     client.environ_base["REMOTE_ADDR"] = "203.0.113.99"
     token = hidden(client.get("/moderation/login").data, "csrf_token")
-    response = client.post("/moderation/login", data={"username": "moder\x00ator1", "password": "a long enough password",
-                                                      "csrf_token": token})
+    response = client.post(
+        "/moderation/login",
+        data={"username": "moder\x00ator1", "password": "a long enough password", "csrf_token": token},
+    )
     assert response.status_code == 401 and "wrong password" in response.get_data(as_text=True)
 
 
@@ -453,4 +508,5 @@ def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     files = sorted(folder.iterdir())
     assert files and all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in files), [
-        (f.name, oct(os.stat(f).st_mode)) for f in files]
+        (f.name, oct(os.stat(f).st_mode)) for f in files
+    ]

@@ -7,16 +7,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from nominations_support import BACKENDS, backend_app, hidden, login, submit_form
 
 from geo_service.nominations import EXTENSION
 from geo_service.nominations.store import SESSION_LIFETIME, RateLimit
-from nominations_support import BACKENDS, backend_app, hidden, login, submit_form
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app(request, settings, tmp_path_factory):
-    application = backend_app(request, settings, tmp_path_factory, "sessions",
-                              login=RateLimit(10_000, timedelta(minutes=15)))
+    application = backend_app(
+        request, settings, tmp_path_factory, "sessions", login=RateLimit(10_000, timedelta(minutes=15))
+    )
     yield application
     application.extensions[EXTENSION].engine.dispose()
 
@@ -81,7 +82,12 @@ def test_private_pages_are_never_cached(app, store):
     paths = ["/moderation/login", "/nominate", receipt.headers["Location"]]
     login(client, store, username="cache-check")
     nomination = store.list("pending")[-1]
-    paths += ["/moderation/", f"/moderation/{nomination.id}", f"/moderation/{nomination.id}/contact", "/moderation/audit"]
+    paths += [
+        "/moderation/",
+        f"/moderation/{nomination.id}",
+        f"/moderation/{nomination.id}/contact",
+        "/moderation/audit",
+    ]
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", path
@@ -96,17 +102,32 @@ def test_the_page_asked_for_comes_back_after_the_login(app, store):
     page = client.get(asked.headers["Location"])
     action = page.get_data(as_text=True).split('<form method="post" action="')[1].split('"')[0]
     assert action == "/moderation/login?next=/moderation/audit"  # the form keeps where to go
-    response = client.post(action, data={
-        "username": "next-check", "password": "a long enough password", "csrf_token": hidden(page.data, "csrf_token")})
+    response = client.post(
+        action,
+        data={
+            "username": "next-check",
+            "password": "a long enough password",
+            "csrf_token": hidden(page.data, "csrf_token"),
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/moderation/audit"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/moderation/", "/\\evil.example",
-                                    "/nominate", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "https://evil.example/moderation/", "/\\evil.example", "/nominate", "javascript:alert(1)"],
+)
 def test_the_login_never_sends_elsewhere(app, store, target):
     login(app.test_client(), store, username="next-check")
     client = app.test_client()
     page = client.get("/moderation/login")
-    response = client.post("/moderation/login", query_string={"next": target}, data={
-        "username": "next-check", "password": "a long enough password", "csrf_token": hidden(page.data, "csrf_token")})
+    response = client.post(
+        "/moderation/login",
+        query_string={"next": target},
+        data={
+            "username": "next-check",
+            "password": "a long enough password",
+            "csrf_token": hidden(page.data, "csrf_token"),
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/moderation/"

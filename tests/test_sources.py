@@ -71,10 +71,15 @@ def test_cli_reports_missing_data_without_traceback(tmp_path):
     import subprocess
     import sys
 
-    env = dict(os.environ, GEO_SERVICE_DATA_DIR=str(tmp_path), GEO_SERVICE_CACHE_DIR=str(tmp_path / "c"),
-               GEO_SERVICE_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-m", "geo_service.cli", "build"], env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = dict(
+        os.environ,
+        GEO_SERVICE_DATA_DIR=str(tmp_path),
+        GEO_SERVICE_CACHE_DIR=str(tmp_path / "c"),
+        GEO_SERVICE_OFFLINE="1",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo_service.cli", "build"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "be-municip-lamberts.geo.json" in proc.stderr and "GEO_SERVICE_DATA_DIR" in proc.stderr

@@ -9,7 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from geo_service.catalogue.register import read_register
 from geo_service.indicators import compute, emp, load_population
@@ -59,14 +61,29 @@ def inputs(base, settings):
 
     catalogue = load_catalogue(base.boundaries, settings=settings)
     struct, year = load_population(base, settings)
-    return SimpleNamespace(base=base, catalogue=catalogue, struct=struct, year=year, register=read_register(),
-                           employment=emp.with_gaps(emp.read_project_file()))
+    return SimpleNamespace(
+        base=base,
+        catalogue=catalogue,
+        struct=struct,
+        year=year,
+        register=read_register(),
+        employment=emp.with_gaps(emp.read_project_file()),
+    )
 
 
 def run(inputs, catalogue=None, params=None):
     b = inputs.base.boundaries
-    return compute(b.communes, inputs.struct, inputs.year, catalogue or inputs.catalogue, inputs.employment,
-                   params or IndicatorParams(), b.provinces, b.regions, register_entries=inputs.register)
+    return compute(
+        b.communes,
+        inputs.struct,
+        inputs.year,
+        catalogue or inputs.catalogue,
+        inputs.employment,
+        params or IndicatorParams(),
+        b.provinces,
+        b.regions,
+        register_entries=inputs.register,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +125,9 @@ def test_no_gap_where_a_competent_network_is_incomplete(real):
             assert row[f"nearest_km_{kind}"] > real.params["desert_km"]
     # the catalogue's own partial lists: no employment gap in Flanders, Wallonia or Brussels
     employment = real.communes[f"status_{EMPLOYMENT}"]
-    assert not (employment[real.communes[f"networks_{EMPLOYMENT}"].isin(["vdab", "le-forem", "actiris"])] == "gap").any()
+    assert not (
+        employment[real.communes[f"networks_{EMPLOYMENT}"].isin(["vdab", "le-forem", "actiris"])] == "gap"
+    ).any()
     assert (real.communes["status_citizen_initiative"] != "gap").all()  # 31 of more than 1,000
 
 
@@ -135,16 +154,41 @@ def commune_codes(base):
 def with_local_initiative(catalogue, communes, nis, kind):
     """The catalogue plus one active initiative of ``kind`` with a site in ``nis``."""
     point = shapely.point_on_surface(communes.geometry.loc[nis])
-    site = gpd.GeoDataFrame({"initiative_id": ["new-cafe"], "name": ["New café"], "kind": [kind],
-                             "themes": [["social_contact"]], "target_groups": [["newcomers"]], "nis": [nis],
-                             "place": [None], "status": ["active"], "precision": ["commune"], "note": [None],
-                             "sources": [[{"url": "https://example.org", "publisher": "test"}]]},
-                            geometry=[point], index=pd.Index(["new-cafe-1"], name="id"), crs=catalogue.sites.crs)
-    initiative = pd.DataFrame({"name": ["New café"], "kind": [kind], "status": ["active"], "site_count": [1],
-                               "commune_count": [1], "themes": [["social_contact"]], "target_groups": [["newcomers"]]},
-                              index=pd.Index(["new-cafe"], name="id"))
-    return SimpleNamespace(initiatives=pd.concat([catalogue.initiatives, initiative]),
-                           sites=pd.concat([catalogue.sites, site]), service_areas=catalogue.service_areas)
+    site = gpd.GeoDataFrame(
+        {
+            "initiative_id": ["new-cafe"],
+            "name": ["New café"],
+            "kind": [kind],
+            "themes": [["social_contact"]],
+            "target_groups": [["newcomers"]],
+            "nis": [nis],
+            "place": [None],
+            "status": ["active"],
+            "precision": ["commune"],
+            "note": [None],
+            "sources": [[{"url": "https://example.org", "publisher": "test"}]],
+        },
+        geometry=[point],
+        index=pd.Index(["new-cafe-1"], name="id"),
+        crs=catalogue.sites.crs,
+    )
+    initiative = pd.DataFrame(
+        {
+            "name": ["New café"],
+            "kind": [kind],
+            "status": ["active"],
+            "site_count": [1],
+            "commune_count": [1],
+            "themes": [["social_contact"]],
+            "target_groups": [["newcomers"]],
+        },
+        index=pd.Index(["new-cafe"], name="id"),
+    )
+    return SimpleNamespace(
+        initiatives=pd.concat([catalogue.initiatives, initiative]),
+        sites=pd.concat([catalogue.sites, site]),
+        service_areas=catalogue.service_areas,
+    )
 
 
 @hsettings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -159,6 +203,7 @@ def test_a_local_initiative_never_changes_a_public_service_status(inputs, real, 
 
 
 # --- regressions: each case a new user reported ---------------------------------------------------
+
 
 def test_liege_and_bastogne_employment_offices_are_walloon_not_adg(inputs, real):
     for nis in ("62063", "82039"):  # Liège, Bastogne: Le Forem is competent, not the ADG (Kelmis, Sankt Vith)
@@ -175,8 +220,9 @@ def test_tongeren_borgloon_integration_office_is_flemish_not_cripel(inputs, real
 
 
 def test_daverdisse_keeps_its_gaps_when_a_cafe_opens(inputs, real):
-    cafe = run(inputs, with_local_initiative(inputs.catalogue, inputs.base.boundaries.communes, "84016",
-                                             "citizen_initiative"))
+    cafe = run(
+        inputs, with_local_initiative(inputs.catalogue, inputs.base.boundaries.communes, "84016", "citizen_initiative")
+    )
     for kind in (EMPLOYMENT, INTEGRATION):
         assert cafe.communes.loc["84016", f"status_{kind}"] == real.communes.loc["84016", f"status_{kind}"]
     assert real.communes.loc["84016", f"status_{INTEGRATION}"] == "gap"  # CRILUX (complete network) 27 km away
@@ -203,8 +249,9 @@ def test_herstappe_does_not_top_the_rate_per_foreign_resident(inputs, real):
     communes = inputs.base.boundaries.communes
     foreign = real.communes["foreign_residents"]
     for kind in ("social_welfare", ""):
-        values, small = coverage_values(communes, inputs.catalogue, foreign,
-                                        CoverageQuery(rate="per_1k_foreign", kind=kind))
+        values, small = coverage_values(
+            communes, inputs.catalogue, foreign, CoverageQuery(rate="per_1k_foreign", kind=kind)
+        )
         assert small["73028"] and pd.isna(values["73028"])  # 3 foreign residents (2015): not shown
         assert values.max() < 50
 

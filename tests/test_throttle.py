@@ -15,9 +15,8 @@ def test_a_client_spends_its_render_budget_then_waits():
     for _ in range(3):
         with guard.render("10.0.0.1"):
             pass
-    with pytest.raises(TooManyRequests) as refused:
-        with guard.render("10.0.0.1"):
-            pass
+    with pytest.raises(TooManyRequests) as refused, guard.render("10.0.0.1"):
+        pass
     assert 0 < refused.value.details["retry_after"] <= 61 and "at most 3 per 60 s" in refused.value.message
     with guard.render("10.0.0.2"):  # another client has its own budget
         pass
@@ -35,9 +34,8 @@ def test_renders_beyond_the_process_bound_wait_then_get_busy():
     worker = threading.Thread(target=hold)
     worker.start()
     inside.wait(5)
-    with pytest.raises(Busy) as busy:
-        with guard.render("b"):
-            pass
+    with pytest.raises(Busy) as busy, guard.render("b"):
+        pass
     release.set()
     worker.join()
     assert busy.value.details["retry_after"] >= 0

@@ -28,8 +28,12 @@ JINJA_OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.do,jinja2.ext.l
 def _extracted() -> dict[str | tuple, list[str]]:
     messages: dict[str | tuple, list[str]] = {}
     for folder, method in (("geo_service", "python"), ("templates", "jinja2")):
-        found = extract_from_dir(ROOT / folder, method_map=[("**.py", "python")] if method == "python" else
-                                 [("**.html", "jinja2")], keywords=KEYWORDS, strip_comment_tags=True)
+        found = extract_from_dir(
+            ROOT / folder,
+            method_map=[("**.py", "python")] if method == "python" else [("**.html", "jinja2")],
+            keywords=KEYWORDS,
+            strip_comment_tags=True,
+        )
         for filename, lineno, message, _comments, _context in found:
             if not message or (isinstance(message, tuple) and not message[0]):
                 continue
@@ -50,7 +54,7 @@ def _vocabulary() -> dict[str, list[str]]:
                 out.setdefault(text, []).append(f"mapviews/labels.py:{name}")
     for name in ("CONCEPTS", "GROUPS"):
         for value in getattr(employment, name).values():
-            for text in (value if isinstance(value, tuple) else (value,)):
+            for text in value if isinstance(value, tuple) else (value,):
                 out.setdefault(text, []).append(f"mapviews/employment.py:{name}")
     for original, intermediary in employment.SOURCES.values():
         for text in (original, intermediary):
@@ -58,14 +62,23 @@ def _vocabulary() -> dict[str, list[str]]:
     for _prefix, _rates, groups in employment.SERIES.values():
         out.setdefault(groups, []).append("mapviews/employment.py:SERIES")
     from geo_service.api import fields
-
     from geo_service.api.collections import CATALOGUE_COLLECTIONS, LEVEL_COLLECTIONS
     from geo_service.api.documents import TITLE, landing
 
     shown_by_api = [text for _level, *texts in LEVEL_COLLECTIONS.values() for text in texts]
-    shown_by_api += [text for texts in CATALOGUE_COLLECTIONS.values() for text in texts] + [TITLE, landing("")["description"]]
-    for text in [*fields.TITLES.values(), *(t for _p, t in fields.PATTERNS), *fields.UNITS.values(),
-                 *fields.LINK_TITLES, *fields.DOCUMENT_KEYS.values(), *fields.REASONS, *shown_by_api]:
+    shown_by_api += [text for texts in CATALOGUE_COLLECTIONS.values() for text in texts] + [
+        TITLE,
+        landing("")["description"],
+    ]
+    for text in [
+        *fields.TITLES.values(),
+        *(t for _p, t in fields.PATTERNS),
+        *fields.UNITS.values(),
+        *fields.LINK_TITLES,
+        *fields.DOCUMENT_KEYS.values(),
+        *fields.REASONS,
+        *shown_by_api,
+    ]:
         out.setdefault(text, []).append("api/fields.py")
     from geo_service.indicators.status import KIND_NOUNS
 

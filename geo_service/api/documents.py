@@ -125,5 +125,7 @@ def titled(queryables: dict[str, dict]) -> dict[str, dict]:
     from ..mapviews.labels import THEME_LABELS
     from .fields import title
 
-    return {name: {**schema, "title": title(name, lambda s: s, KIND_NOUNS, THEME_LABELS)}
-            for name, schema in queryables.items()}
+    return {
+        name: {**schema, "title": title(name, lambda s: s, KIND_NOUNS, THEME_LABELS)}
+        for name, schema in queryables.items()
+    }

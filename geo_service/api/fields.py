@@ -14,29 +14,61 @@ from collections.abc import Callable, Mapping
 Translate = Callable[[str], str]
 
 TITLES = {
-    "nis": "NIS code", "name": "Name", "name_nl": "Name in Dutch", "name_fr": "Name in French",
-    "name_de": "Name in German", "name_en": "Name in English", "arrondissement": "Arrondissement",
-    "province": "Province", "region": "Region", "nuts2": "NUTS 2 code", "nuts1": "NUTS 1 code",
-    "pop_2020_total": "Residents on 1 January 2020", "pop_2020_men": "Men on 1 January 2020",
-    "pop_2020_women": "Women on 1 January 2020", "pop_2025_total": "Residents on 1 January 2025",
-    "pop_total": "Residents", "pop_year": "Year of the population figure",
-    "foreign_residents": "Non-Belgian residents", "belgian_residents": "Belgian residents",
-    "foreign_share": "Share of non-Belgian residents", "nationality_year": "Year of the nationality figures",
-    "initiatives_present": "Initiatives with a site in the commune", "sites_present": "Sites in the commune",
+    "nis": "NIS code",
+    "name": "Name",
+    "name_nl": "Name in Dutch",
+    "name_fr": "Name in French",
+    "name_de": "Name in German",
+    "name_en": "Name in English",
+    "arrondissement": "Arrondissement",
+    "province": "Province",
+    "region": "Region",
+    "nuts2": "NUTS 2 code",
+    "nuts1": "NUTS 1 code",
+    "pop_2020_total": "Residents on 1 January 2020",
+    "pop_2020_men": "Men on 1 January 2020",
+    "pop_2020_women": "Women on 1 January 2020",
+    "pop_2025_total": "Residents on 1 January 2025",
+    "pop_total": "Residents",
+    "pop_year": "Year of the population figure",
+    "foreign_residents": "Non-Belgian residents",
+    "belgian_residents": "Belgian residents",
+    "foreign_share": "Share of non-Belgian residents",
+    "nationality_year": "Year of the nationality figures",
+    "initiatives_present": "Initiatives with a site in the commune",
+    "sites_present": "Sites in the commune",
     "initiatives_mandated": "Initiatives whose service area covers the commune",
     "initiatives_per_10k": "Initiatives present per 10,000 residents",
     "initiatives_per_1k_foreign": "Initiatives present per 1,000 non-Belgian residents",
-    "employment_gap_pp": "Employment gap of the province", "need_class": "Need class (1 low, 3 high)",
-    "support_class": "Support class (1 low, 3 high)", "bivariate_class": "Need and support class",
-    "high_need_low_support": "High need, low support", "kind": "Kind", "themes": "Themes",
-    "target_groups": "Target groups", "status": "Status", "scope": "Scope", "operator": "Operator",
-    "description": "Description", "website": "Website", "start_year": "Start year", "initiative_id": "Initiative",
-    "precision": "Location precision", "address": "Address", "postcode": "Postcode", "place": "Place",
-    "gaps_count": "Kinds of service with a gap", "unknown_count": "Kinds of service with an unknown status",
-    "employment_gap_concept": "Concept of the employment gap", "employment_gap_year": "Year of the employment gap",
-    "employment_gap_age_band": "Age band of the employment gap", "need_index": "Need index",
+    "employment_gap_pp": "Employment gap of the province",
+    "need_class": "Need class (1 low, 3 high)",
+    "support_class": "Support class (1 low, 3 high)",
+    "bivariate_class": "Need and support class",
+    "high_need_low_support": "High need, low support",
+    "kind": "Kind",
+    "themes": "Themes",
+    "target_groups": "Target groups",
+    "status": "Status",
+    "scope": "Scope",
+    "operator": "Operator",
+    "description": "Description",
+    "website": "Website",
+    "start_year": "Start year",
+    "initiative_id": "Initiative",
+    "precision": "Location precision",
+    "address": "Address",
+    "postcode": "Postcode",
+    "place": "Place",
+    "gaps_count": "Kinds of service with a gap",
+    "unknown_count": "Kinds of service with an unknown status",
+    "employment_gap_concept": "Concept of the employment gap",
+    "employment_gap_year": "Year of the employment gap",
+    "employment_gap_age_band": "Age band of the employment gap",
+    "need_index": "Need index",
     "support_index": "Support index",
-    "basis": "Basis of the service area", "commune_count": "Communes in the service area", "id": "Identifier",
+    "basis": "Basis of the service area",
+    "commune_count": "Communes in the service area",
+    "id": "Identifier",
 }
 # per-kind and per-theme columns: (pattern, title template with %(kind)s or %(theme)s)
 PATTERNS = [
@@ -56,17 +88,20 @@ PATTERNS = [
 ]
 # reasons the indicators store (English) for a missing value, translated in the HTML views
 REASONS = ("no site of a network serving this commune in the catalogue",)
-UNITS = {"initiatives_per_10k": "per 10,000",
-         "initiatives_per_1k_foreign": "per 1,000"}
+UNITS = {"initiatives_per_10k": "per 10,000", "initiatives_per_1k_foreign": "per 1,000"}
 # property -> collection whose item it names (a code becomes a link to that item)
-REFERENCES = {"arrondissement": "arrondissements", "province": "provinces", "region": "regions",
-              "initiative_id": "initiatives"}
+REFERENCES = {
+    "arrondissement": "arrondissements",
+    "province": "provinces",
+    "region": "regions",
+    "initiative_id": "initiatives",
+}
 
 
 def title(name: str, t: Translate, kinds: Mapping[str, str], themes: Mapping[str, str]) -> str:
     if name in TITLES:
         return t(TITLES[name])
-    base = name[:-len("_missing_reason")] if name.endswith("_missing_reason") else None
+    base = name[: -len("_missing_reason")] if name.endswith("_missing_reason") else None
     if base is not None:
         return t("Why missing: %(field)s") % {"field": title(base, t, kinds, themes)}
     for pattern, template in PATTERNS:
@@ -88,11 +123,21 @@ def shown(name: str, value, t: Translate, vocab: Mapping[str, Mapping[str, str]]
     if isinstance(value, (list, tuple)):
         return ", ".join(shown(name, v, t, vocab) for v in value)
     if isinstance(value, str):
-        for field, labels in (("kind", "kinds"), ("themes", "themes"), ("target_groups", "groups"),
-                              ("status", "statuses"), ("precision", "precisions"), ("scope", "scopes")):
+        for field, labels in (
+            ("kind", "kinds"),
+            ("themes", "themes"),
+            ("target_groups", "groups"),
+            ("status", "statuses"),
+            ("precision", "precisions"),
+            ("scope", "scopes"),
+        ):
             if name == field and value in vocab.get(labels, {}):
                 return vocab[labels][value]
-        if name.startswith("status_") and not name.startswith("status_reason") and value in vocab.get("service_statuses", {}):
+        if (
+            name.startswith("status_")
+            and not name.startswith("status_reason")
+            and value in vocab.get("service_statuses", {})
+        ):
             return vocab["service_statuses"][value]
         concept = value.replace("_", " ")  # country_of_birth -> "country of birth" (a msgid of the maps)
         if name.endswith("_concept") and concept in ("country of birth", "citizenship"):
@@ -121,15 +166,36 @@ def rows(props: Mapping, t: Translate, vocab: Mapping[str, Mapping[str, str]], s
         text = shown(name, value, t, vocab)
         if skip_empty and text == "":
             continue
-        out.append({"name": name, "title": title(name, t, kinds, themes), "value": text, "raw": value,
-                    "refers_to": REFERENCES.get(name)})
+        out.append(
+            {
+                "name": name,
+                "title": title(name, t, kinds, themes),
+                "value": text,
+                "raw": value,
+                "refers_to": REFERENCES.get(name),
+            }
+        )
     return out
 
 
 # the columns a collection's table shows (the rest is on each feature's page), in this order
-KEY_COLUMNS = ["name", "kind", "themes", "status", "pop_total", "foreign_share", "initiatives_present",
-               "initiatives_mandated", "employment_gap_pp", "bivariate_class", "nis", "province", "initiative_id",
-               "precision", "commune_count"]
+KEY_COLUMNS = [
+    "name",
+    "kind",
+    "themes",
+    "status",
+    "pop_total",
+    "foreign_share",
+    "initiatives_present",
+    "initiatives_mandated",
+    "employment_gap_pp",
+    "bivariate_class",
+    "nis",
+    "province",
+    "initiative_id",
+    "precision",
+    "commune_count",
+]
 
 
 def table_columns(names: list[str], id_property: str, lang: str, limit: int = 7) -> list[str]:
@@ -141,16 +207,37 @@ def table_columns(names: list[str], id_property: str, lang: str, limit: int = 7)
     chosen += [n for n in KEY_COLUMNS if n in present and n not in chosen]
     return chosen[:limit]
 
+
 # Titles documents.py gives links and keys of the JSON documents, as the HTML views show them
-LINK_TITLES = ("The OpenAPI 3.0 definition", "The API documentation", "Conformance classes", "The collections",
-               "Properties usable as filters", "Sources and licences")
-DOCUMENT_KEYS = {"id": "Identifier", "itemType": "Type of item", "crs": "Coordinate reference systems",
-                 "storageCrs": "Coordinate reference system of the data", "extent": "Extent",
-                 "conformsTo": "Conformance classes", "properties": "Fields", "type": "Type",
-                 "additionalProperties": "Other fields allowed", "$schema": "JSON Schema", "$id": "Address",
-                 "spatial": "Spatial extent", "bbox": "Bounding box", "temporal": "Temporal extent",
-                 "interval": "Interval", "numberOfFeatures": "Number of features", "sources": "Sources",
-                 "formulas": "How the fields are computed", "completeness": "What the catalogue knows of each network"}
+LINK_TITLES = (
+    "The OpenAPI 3.0 definition",
+    "The API documentation",
+    "Conformance classes",
+    "The collections",
+    "Properties usable as filters",
+    "Sources and licences",
+)
+DOCUMENT_KEYS = {
+    "id": "Identifier",
+    "itemType": "Type of item",
+    "crs": "Coordinate reference systems",
+    "storageCrs": "Coordinate reference system of the data",
+    "extent": "Extent",
+    "conformsTo": "Conformance classes",
+    "properties": "Fields",
+    "type": "Type",
+    "additionalProperties": "Other fields allowed",
+    "$schema": "JSON Schema",
+    "$id": "Address",
+    "spatial": "Spatial extent",
+    "bbox": "Bounding box",
+    "temporal": "Temporal extent",
+    "interval": "Interval",
+    "numberOfFeatures": "Number of features",
+    "sources": "Sources",
+    "formulas": "How the fields are computed",
+    "completeness": "What the catalogue knows of each network",
+}
 # keys whose content is cited as published (sources, register notes, formulas): kept in the
 # language of the source, marked as citations in the HTML views
 CITED_KEYS = ("sources", "formulas", "completeness")

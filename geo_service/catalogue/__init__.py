@@ -35,7 +35,7 @@ __all__ = ["Catalogue", "load_catalogue", "read_records", "KINDS", "THEMES", "TA
 @dataclass
 class Catalogue:
     initiatives: pd.DataFrame
-    sites: "pd.DataFrame"
+    sites: pd.DataFrame
     service_areas: pd.DataFrame
     areas: pd.DataFrame
     resolver: PlaceResolver = field(repr=False, default=None)
@@ -91,10 +91,20 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
             if nis in located:
                 continue
             rows.append(
-                dict(base, id=f"{record['id']}-{nis}", name=f"{record['name']} – {placer.resolver.label(nis)}",
-                     address=None, postcode=None, place=placer.resolver.label(nis), nis=nis,
-                     precision="commune", status=record["status"], note="one per commune (by law)",
-                     sources=record["sources"], geometry=point)
+                dict(
+                    base,
+                    id=f"{record['id']}-{nis}",
+                    name=f"{record['name']} – {placer.resolver.label(nis)}",
+                    address=None,
+                    postcode=None,
+                    place=placer.resolver.label(nis),
+                    nis=nis,
+                    precision="commune",
+                    status=record["status"],
+                    note="one per commune (by law)",
+                    sources=record["sources"],
+                    geometry=point,
+                )
             )
         return rows
     specs = list(record.get("sites") or []) + list(record.get("places") or [])
@@ -113,17 +123,39 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
             errors.append({"record": record["id"], "field": f"{key}[{index}].place", "reason": exc.message})
             continue
         rows.append(
-            dict(base, id=site_id, name=spec.get("name") or record["name"], address=spec.get("address"),
-                 postcode=spec.get("postcode"), place=spec["place"], nis=nis, precision=precision,
-                 status=spec.get("status") or record["status"], note=spec.get("note"),
-                 sources=spec.get("sources") or record["sources"], geometry=point)
+            dict(
+                base,
+                id=site_id,
+                name=spec.get("name") or record["name"],
+                address=spec.get("address"),
+                postcode=spec.get("postcode"),
+                place=spec["place"],
+                nis=nis,
+                precision=precision,
+                status=spec.get("status") or record["status"],
+                note=spec.get("note"),
+                sources=spec.get("sources") or record["sources"],
+                geometry=point,
+            )
         )
     return rows
 
 
 INITIATIVE_COLUMNS = [
-    "name", "names", "kind", "operator", "description", "themes", "target_groups", "scope", "start_year",
-    "figures", "website", "status", "sources", "origin",
+    "name",
+    "names",
+    "kind",
+    "operator",
+    "description",
+    "themes",
+    "target_groups",
+    "scope",
+    "start_year",
+    "figures",
+    "website",
+    "status",
+    "sources",
+    "origin",
 ]
 
 
@@ -149,12 +181,14 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
     duplicate_sites = pd.Series([r["id"] for r in site_rows]).duplicated()
     for row, dup in zip(site_rows, duplicate_sites):
         if dup:
-            errors.append({"record": row["initiative_id"], "field": "sites.id", "reason": f"duplicate site id '{row['id']}'"})
+            errors.append(
+                {"record": row["initiative_id"], "field": "sites.id", "reason": f"duplicate site id '{row['id']}'"}
+            )
     sites = to_frame([r for r, dup in zip(site_rows, duplicate_sites) if not dup], boundaries)
 
-    initiatives = pd.DataFrame(
-        [{"id": r["id"], **{c: r.get(c) for c in INITIATIVE_COLUMNS}} for r in kept]
-    ).set_index("id")
+    initiatives = pd.DataFrame([{"id": r["id"], **{c: r.get(c) for c in INITIATIVE_COLUMNS}} for r in kept]).set_index(
+        "id"
+    )
     initiatives["start_year"] = initiatives["start_year"].astype("Int64")
     initiatives["figures"] = [f or [] for f in initiatives["figures"]]
     initiatives["names"] = [n or {} for n in initiatives["names"]]
@@ -176,26 +210,43 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
         except ValueError as exc:
             errors.append({"record": definition["id"], "field": "include", "reason": str(exc)})
             continue
-        area_rows.append({"area_id": definition["id"], "initiative_id": definition["initiative"],
-                          "name": definition["name"], "basis": definition["basis"],
-                          "sources": definition["sources"], "commune_count": len(members)})
-        service_rows.extend({"area_id": definition["id"], "initiative_id": definition["initiative"],
-                             "site_id": None, "nis": nis} for nis in sorted(members))
+        area_rows.append(
+            {
+                "area_id": definition["id"],
+                "initiative_id": definition["initiative"],
+                "name": definition["name"],
+                "basis": definition["basis"],
+                "sources": definition["sources"],
+                "commune_count": len(members),
+            }
+        )
+        service_rows.extend(
+            {"area_id": definition["id"], "initiative_id": definition["initiative"], "site_id": None, "nis": nis}
+            for nis in sorted(members)
+        )
     per_commune = {r["id"] for r in kept if r.get("generated_sites") == "per_commune"}
     for site_id, site in sites[sites["initiative_id"].isin(per_commune)].iterrows():
         area_id = f"{site_id}-area"
-        area_rows.append({"area_id": area_id, "initiative_id": site["initiative_id"],
-                          "name": f"{site['name']} (its commune)",
-                          "basis": "Each commune is served by its own public centre for social welfare (organic law of 8 July 1976).",
-                          "sources": initiatives.at[site["initiative_id"], "sources"], "commune_count": 1})
-        service_rows.append({"area_id": area_id, "initiative_id": site["initiative_id"], "site_id": site_id,
-                             "nis": site["nis"]})
+        area_rows.append(
+            {
+                "area_id": area_id,
+                "initiative_id": site["initiative_id"],
+                "name": f"{site['name']} (its commune)",
+                "basis": "Each commune is served by its own public centre for social welfare (organic law of 8 July 1976).",
+                "sources": initiatives.at[site["initiative_id"], "sources"],
+                "commune_count": 1,
+            }
+        )
+        service_rows.append(
+            {"area_id": area_id, "initiative_id": site["initiative_id"], "site_id": site_id, "nis": site["nis"]}
+        )
     service_areas = pd.DataFrame(service_rows, columns=["area_id", "initiative_id", "site_id", "nis"])
     areas = pd.DataFrame(
         area_rows, columns=["area_id", "initiative_id", "name", "basis", "sources", "commune_count"]
     ).set_index("area_id")
-    catalogue = Catalogue(initiatives=initiatives, sites=sites, service_areas=service_areas, areas=areas,
-                          resolver=resolver)
+    catalogue = Catalogue(
+        initiatives=initiatives, sites=sites, service_areas=service_areas, areas=areas, resolver=resolver
+    )
     return catalogue, errors
 
 
@@ -210,8 +261,11 @@ def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
     extra_ids = {r.get("id") for r in extras}
     skipped = {e["record"] for e in errors if e["record"] in extra_ids}
     if skipped:
-        log.warning("published nominations left out of the catalogue: %s", sorted(skipped),
-                    extra={"problems": [e for e in errors if e["record"] in skipped]})
+        log.warning(
+            "published nominations left out of the catalogue: %s",
+            sorted(skipped),
+            extra={"problems": [e for e in errors if e["record"] in skipped]},
+        )
         kept = [r for r in extras if r.get("id") not in skipped]
         catalogue, errors = build_catalogue(records + kept, areas, boundaries)
     if errors:

@@ -21,8 +21,13 @@ def run_check(settings: Settings) -> tuple[dict, list[dict]]:
     catalogue, problems = build_catalogue(records, read_yaml(CATALOGUE_DIR / "service_areas.yaml"), base.boundaries)
     seeds = settings.seeds
     if seeds is None:
-        problems.append({"record": "(seeds)", "field": "GEO_SERVICE_SEEDS_DIR",
-                         "reason": "seed documents not found: set GEO_SERVICE_SEEDS_DIR to check quotes"})
+        problems.append(
+            {
+                "record": "(seeds)",
+                "field": "GEO_SERVICE_SEEDS_DIR",
+                "reason": "seed documents not found: set GEO_SERVICE_SEEDS_DIR to check quotes",
+            }
+        )
     else:
         problems.extend(quote_problems(records, seeds))
     for rid, row in catalogue.initiatives.iterrows():
@@ -48,9 +53,13 @@ def _register_problems(catalogue, seeds, problems: list[dict]) -> list[dict]:
     try:
         entries = read_register()
     except ValidationFailed as exc:
-        problems.extend({"record": REGISTER_FILE, "field": "-", "reason": str(e)} for e in exc.details.get("errors", [exc.message]))
+        problems.extend(
+            {"record": REGISTER_FILE, "field": "-", "reason": str(e)} for e in exc.details.get("errors", [exc.message])
+        )
         return []
-    problems.extend({"record": REGISTER_FILE, "field": "initiatives", "reason": p} for p in check_register(entries, catalogue))
+    problems.extend(
+        {"record": REGISTER_FILE, "field": "initiatives", "reason": p} for p in check_register(entries, catalogue)
+    )
     if seeds is not None:
         problems.extend(quote_problems(entries, seeds))
     return entries
@@ -89,8 +98,14 @@ def import_command(path: Path) -> None:
     settings = Settings.from_env()
     try:
         store = open_store(settings)
-        batch = import_file(store, path.read_bytes(), path.name, build_base_layers(settings).boundaries,
-                            actor="command line", via="command")
+        batch = import_file(
+            store,
+            path.read_bytes(),
+            path.name,
+            build_base_layers(settings).boundaries,
+            actor="command line",
+            via="command",
+        )
     except ValidationFailed as exc:
         click.echo(f"error: {exc.message}", err=True)
         for e in exc.details.get("errors", []):
@@ -99,9 +114,14 @@ def import_command(path: Path) -> None:
     except (GeoServiceError, OSError, SQLAlchemyError) as exc:  # e.g. the database cannot be opened
         click.echo(f"error: {path.name}: {getattr(exc, 'message', exc)}; nothing was stored", err=True)
         sys.exit(2)
-    click.echo(f"stored import {batch.reference} (id {batch.id}) from {batch.filename}: {batch.records} record(s), "
-               f"{batch.sites} site(s), in {store.engine.url.render_as_string(hide_password=True)}")
+    click.echo(
+        f"stored import {batch.reference} (id {batch.id}) from {batch.filename}: {batch.records} record(s), "
+        f"{batch.sites} site(s), in {store.engine.url.render_as_string(hide_password=True)}"
+    )
     earlier = [b.reference for b in store.imports() if b.digest == batch.digest and b.id != batch.id]
     if earlier:
-        click.echo(f"note: the same file content was imported before as {', '.join(earlier)}; "
-                   "its records are now in the catalogue more than once", err=True)
+        click.echo(
+            f"note: the same file content was imported before as {', '.join(earlier)}; "
+            "its records are now in the catalogue more than once",
+            err=True,
+        )

@@ -23,16 +23,30 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import GeoServiceError, ValidationFailed
-from .placenames import fold
+from .placenames import PlaceResolver, fold
 from .schema import schema_errors
 from .sites import SitePlacer
-from .placenames import PlaceResolver
 
 MAX_IMPORT_ROWS = 5000
 _ERROR = object()  # row key of a (field, reason) found while reading; no JSON key can collide
 COLUMNS = (
-    "name", "place", "kind", "description", "themes", "target_groups", "scope", "start_year", "website",
-    "operator", "status", "address", "postcode", "lat", "lon", "source_url", "source_publisher",
+    "name",
+    "place",
+    "kind",
+    "description",
+    "themes",
+    "target_groups",
+    "scope",
+    "start_year",
+    "website",
+    "operator",
+    "status",
+    "address",
+    "postcode",
+    "lat",
+    "lon",
+    "source_url",
+    "source_publisher",
 )
 
 
@@ -80,40 +94,69 @@ def _rows_from(data: bytes, filename: str) -> list[dict]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed("The file is not UTF-8 text", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]) from exc
+        raise ValidationFailed(
+            "The file is not UTF-8 text", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]
+        ) from exc
     if suffix in (".geojson", ".json"):
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValidationFailed("The file is not valid JSON", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]) from exc
+            raise ValidationFailed(
+                "The file is not valid JSON", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]
+            ) from exc
         except RecursionError:  # arrays or objects nested thousands deep: no list is shaped like that
-            raise ValidationFailed("The JSON is nested too deeply to be a list of initiatives", errors=[
-                {"row": 0, "field": "(file)", "reason": "nested too deeply (GeoJSON features are a few levels deep)"}]) from None
-        if not isinstance(document, dict) or document.get("type") != "FeatureCollection" or not isinstance(document.get("features"), list):
-            raise ValidationFailed("A GeoJSON import must be a FeatureCollection",
-                                   errors=[{"row": 0, "field": "type", "reason": "expected a FeatureCollection with features"}])
+            raise ValidationFailed(
+                "The JSON is nested too deeply to be a list of initiatives",
+                errors=[
+                    {
+                        "row": 0,
+                        "field": "(file)",
+                        "reason": "nested too deeply (GeoJSON features are a few levels deep)",
+                    }
+                ],
+            ) from None
+        if (
+            not isinstance(document, dict)
+            or document.get("type") != "FeatureCollection"
+            or not isinstance(document.get("features"), list)
+        ):
+            raise ValidationFailed(
+                "A GeoJSON import must be a FeatureCollection",
+                errors=[{"row": 0, "field": "type", "reason": "expected a FeatureCollection with features"}],
+            )
         return [_feature_row(feature) for feature in document["features"]]
     if suffix == ".csv":
         try:
             reader = csv.DictReader(io.StringIO(text))
             rows = [dict(r) for r in reader]
         except csv.Error as exc:
-            raise ValidationFailed("The CSV file cannot be parsed", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]) from exc
+            raise ValidationFailed(
+                "The CSV file cannot be parsed", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]
+            ) from exc
         if reader.fieldnames is None or "name" not in reader.fieldnames:
-            raise ValidationFailed("The CSV header must include at least 'name' and 'place'",
-                                   errors=[{"row": 1, "field": "(header)", "reason": f"columns found: {reader.fieldnames}"}])
+            raise ValidationFailed(
+                "The CSV header must include at least 'name' and 'place'",
+                errors=[{"row": 1, "field": "(header)", "reason": f"columns found: {reader.fieldnames}"}],
+            )
         return rows
-    raise ValidationFailed(f"Unsupported file type '{suffix}': use .csv or .geojson",
-                           errors=[{"row": 0, "field": "(file)", "reason": "use .csv or .geojson"}])
+    raise ValidationFailed(
+        f"Unsupported file type '{suffix}': use .csv or .geojson",
+        errors=[{"row": 0, "field": "(file)", "reason": "use .csv or .geojson"}],
+    )
 
 
-def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolver: PlaceResolver | None = None) -> list[dict]:
+def parse_import(
+    data: bytes, filename: str, boundaries, existing_ids=(), resolver: PlaceResolver | None = None
+) -> list[dict]:
     """Initiative records from an uploaded list; ValidationFailed lists every bad row/field."""
     rows = _rows_from(data, filename)
     if not rows:
         raise ValidationFailed("The file holds no rows", errors=[{"row": 0, "field": "(file)", "reason": "no rows"}])
     if len(rows) > MAX_IMPORT_ROWS:
-        raise ValidationFailed(f"At most {MAX_IMPORT_ROWS} rows per import", errors=[{"row": 0, "field": "(file)", "reason": f"{len(rows)} rows"}])
+        raise ValidationFailed(
+            f"At most {MAX_IMPORT_ROWS} rows per import",
+            errors=[{"row": 0, "field": "(file)", "reason": f"{len(rows)} rows"}],
+        )
     resolver = resolver or PlaceResolver(boundaries)
     placer = SitePlacer(boundaries, resolver)
     stem = re.sub(r"[^a-z0-9]+", "-", fold(Path(filename).stem)).strip("-") or "list"
@@ -121,7 +164,11 @@ def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolv
     records: list[dict] = []
     taken = set(existing_ids)
     for number, row in enumerate(rows, start=1 if filename.lower().endswith((".json", ".geojson")) else 2):
-        row = {k.strip() if isinstance(k, str) else k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+        row = {
+            k.strip() if isinstance(k, str) else k: (v.strip() if isinstance(v, str) else v)
+            for k, v in row.items()
+            if k
+        }
         unknown = sorted(k for k in row if k is not _ERROR and k not in COLUMNS)
         for column in unknown:
             errors.append({"row": number, "field": column, "reason": f"unknown column (known: {', '.join(COLUMNS)})"})
@@ -157,10 +204,25 @@ def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolv
             "figures": [],
             "website": row.get("website") or None,
             "status": row.get("status") or "active",
-            "sources": [{"url": row.get("source_url") or None, "publisher": publisher or "", "date": date.today().isoformat(),
-                         "licence": None, "note": f"imported from {Path(filename).name}, row {number}"}],
-            "places": [{"place": row["place"], "name": None, "address": row.get("address") or None,
-                        "postcode": row.get("postcode") or None, "lat": lat, "lon": lon}],
+            "sources": [
+                {
+                    "url": row.get("source_url") or None,
+                    "publisher": publisher or "",
+                    "date": date.today().isoformat(),
+                    "licence": None,
+                    "note": f"imported from {Path(filename).name}, row {number}",
+                }
+            ],
+            "places": [
+                {
+                    "place": row["place"],
+                    "name": None,
+                    "address": row.get("address") or None,
+                    "postcode": row.get("postcode") or None,
+                    "lat": lat,
+                    "lon": lon,
+                }
+            ],
         }
         for problem in schema_errors(record):
             field = problem["field"].replace("sources[0].publisher", "source_publisher").replace("places[0].", "")
@@ -180,8 +242,9 @@ def parse_import(data: bytes, filename: str, boundaries, existing_ids=(), resolv
     return records
 
 
-def import_file(store, data: bytes, filename: str, boundaries, actor: str, via: str,
-                resolver: PlaceResolver | None = None):
+def import_file(
+    store, data: bytes, filename: str, boundaries, actor: str, via: str, resolver: PlaceResolver | None = None
+):
     """Validate a list and store it in the nominations database (``store``), all or nothing; the
     one way every import goes, so every server on that database serves it. Returns the import
     (id, records, sites); ValidationFailed stores nothing."""

@@ -45,7 +45,9 @@ class PlaceResolver:
         self._labels: dict[str, str] = {}
         index: dict[str, set[str]] = defaultdict(set)
         for nis, row in boundaries.communes.iterrows():
-            self._labels[nis] = row["name_fr"] if row["name_fr"] == row["name_nl"] else f"{row['name_fr']} / {row['name_nl']}"
+            self._labels[nis] = (
+                row["name_fr"] if row["name_fr"] == row["name_nl"] else f"{row['name_fr']} / {row['name_nl']}"
+            )
             for column in ("name_nl", "name_fr", "name_de"):
                 if isinstance(row.get(column), str) and row.get(column):
                     index[fold(row[column])].add(nis)

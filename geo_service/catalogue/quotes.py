@@ -37,11 +37,29 @@ def quote_problems(records: list[dict], seeds_dir: Path) -> list[dict]:
             continue
         path = seeds_dir / source["seed"]
         if not path.is_file():
-            problems.append({"record": rid, "field": f"{field}.seed", "reason": f"seed file {source['seed']} not found in {seeds_dir}"})
+            problems.append(
+                {
+                    "record": rid,
+                    "field": f"{field}.seed",
+                    "reason": f"seed file {source['seed']} not found in {seeds_dir}",
+                }
+            )
             continue
         quote = _collapse(source.get("quote") or "")
         if len(quote.split()) > MAX_QUOTE_WORDS:
-            problems.append({"record": rid, "field": f"{field}.quote", "reason": f"quote has {len(quote.split())} words (at most {MAX_QUOTE_WORDS})"})
+            problems.append(
+                {
+                    "record": rid,
+                    "field": f"{field}.quote",
+                    "reason": f"quote has {len(quote.split())} words (at most {MAX_QUOTE_WORDS})",
+                }
+            )
         if quote not in _seed_text(str(path)):
-            problems.append({"record": rid, "field": f"{field}.quote", "reason": f"quote not found verbatim in {source['seed']}: '{quote[:60]}...'"})
+            problems.append(
+                {
+                    "record": rid,
+                    "field": f"{field}.quote",
+                    "reason": f"quote not found verbatim in {source['seed']}: '{quote[:60]}...'",
+                }
+            )
     return problems

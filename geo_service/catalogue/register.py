@@ -39,8 +39,9 @@ def _problems(entry, seen: set[str]) -> list[str]:
     if entry.get("kind") not in KINDS:
         problems.append(f"{rid}: kind {entry.get('kind')!r} is not one of {list(KINDS)}")
     initiatives = entry.get("initiatives")
-    if initiatives != ALL_OF_KIND and not (isinstance(initiatives, list) and initiatives
-                                           and all(isinstance(i, str) for i in initiatives)):
+    if initiatives != ALL_OF_KIND and not (
+        isinstance(initiatives, list) and initiatives and all(isinstance(i, str) for i in initiatives)
+    ):
         problems.append(f"{rid}: initiatives must be a list of ids or '*'")
     count, rule = entry.get("stated_count"), entry.get("stated_rule")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count <= 0):
@@ -87,7 +88,9 @@ def check_register(entries: list[dict], catalogue) -> list[str]:
             if iid not in initiatives.index:
                 problems.append(f"{entry['id']}: unknown initiative '{iid}'")
             elif initiatives.at[iid, "kind"] != entry["kind"]:
-                problems.append(f"{entry['id']}: initiative '{iid}' is of kind {initiatives.at[iid, 'kind']}, not {entry['kind']}")
+                problems.append(
+                    f"{entry['id']}: initiative '{iid}' is of kind {initiatives.at[iid, 'kind']}, not {entry['kind']}"
+                )
     return problems
 
 
@@ -129,18 +132,44 @@ class Register:
         """JSON-ready rows for the API, the maps and the pages."""
         rows = []
         for nid, row in self.networks.iterrows():
-            rows.append({"id": nid, "name": row["name"], "kind": row["kind"], "status": row["status"],
-                         "known_sites": int(row["known_sites"]),
-                         "expected_sites": None if pd.isna(row["expected_sites"]) else int(row["expected_sites"]),
-                         "lower_bound": bool(row["lower_bound"]), "what_is_counted": row["what_is_counted"],
-                         "as_of": row["as_of"], "communes": int(row["commune_count"]),
-                         "initiatives": list(row["initiatives"]), "sources": list(row["sources"]),
-                         "competent": bool(row["competent"]), "part_of": row["part_of"], "note": row["note"]})
+            rows.append(
+                {
+                    "id": nid,
+                    "name": row["name"],
+                    "kind": row["kind"],
+                    "status": row["status"],
+                    "known_sites": int(row["known_sites"]),
+                    "expected_sites": None if pd.isna(row["expected_sites"]) else int(row["expected_sites"]),
+                    "lower_bound": bool(row["lower_bound"]),
+                    "what_is_counted": row["what_is_counted"],
+                    "as_of": row["as_of"],
+                    "communes": int(row["commune_count"]),
+                    "initiatives": list(row["initiatives"]),
+                    "sources": list(row["sources"]),
+                    "competent": bool(row["competent"]),
+                    "part_of": row["part_of"],
+                    "note": row["note"],
+                }
+            )
         return rows
 
 
-NETWORK_COLUMNS = ["name", "kind", "initiatives", "known_sites", "expected_sites", "lower_bound", "status",
-                   "what_is_counted", "as_of", "sources", "note", "commune_count", "competent", "part_of"]
+NETWORK_COLUMNS = [
+    "name",
+    "kind",
+    "initiatives",
+    "known_sites",
+    "expected_sites",
+    "lower_bound",
+    "status",
+    "what_is_counted",
+    "as_of",
+    "sources",
+    "note",
+    "commune_count",
+    "competent",
+    "part_of",
+]
 
 
 def empty_networks() -> pd.DataFrame:
@@ -153,7 +182,9 @@ def _area(entry: dict, initiative_ids: list[str], catalogue, communes, sets) -> 
     areas = catalogue.service_areas
     members = set(areas.loc[areas["initiative_id"].isin(initiative_ids), "nis"])
     if members:
-        return members - (resolve_area({"include": entry["exclude"]}, communes, sets) if entry.get("exclude") else set())
+        return members - (
+            resolve_area({"include": entry["exclude"]}, communes, sets) if entry.get("exclude") else set()
+        )
     return set(communes.index)
 
 
@@ -192,14 +223,25 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
         known = int((sites["initiative_id"].isin(ids) & sites["nis"].isin(area)).sum())
         expected = len(area) if entry.get("stated_rule") == "one_per_commune" else entry.get("stated_count")
         lower = bool(entry.get("lower_bound"))
-        rows.append({"id": entry["id"], "name": entry.get("name") or entry["id"], "kind": entry["kind"],
-                     "initiatives": tuple(ids), "known_sites": known,
-                     "expected_sites": float("nan") if expected is None else float(expected),
-                     "lower_bound": lower, "status": _status(expected, lower, known),
-                     "what_is_counted": entry.get("what_is_counted"), "as_of": entry.get("as_of"),
-                     "sources": list(entry["sources"]), "note": entry.get("note"), "commune_count": len(area),
-                     "competent": entry.get("part_of") is None and entry.get("competent", True),
-                     "part_of": entry.get("part_of")})
+        rows.append(
+            {
+                "id": entry["id"],
+                "name": entry.get("name") or entry["id"],
+                "kind": entry["kind"],
+                "initiatives": tuple(ids),
+                "known_sites": known,
+                "expected_sites": float("nan") if expected is None else float(expected),
+                "lower_bound": lower,
+                "status": _status(expected, lower, known),
+                "what_is_counted": entry.get("what_is_counted"),
+                "as_of": entry.get("as_of"),
+                "sources": list(entry["sources"]),
+                "note": entry.get("note"),
+                "commune_count": len(area),
+                "competent": entry.get("part_of") is None and entry.get("competent", True),
+                "part_of": entry.get("part_of"),
+            }
+        )
         areas[entry["id"]] = communes.index.isin(sorted(area))
         pairs.extend({"initiative_id": i, "network": entry["id"]} for i in ids)
     if problems:
@@ -208,5 +250,8 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
         log.warning("register networks name initiatives absent from the catalogue: %s", missing)
     networks = pd.DataFrame(rows, columns=["id", *NETWORK_COLUMNS]).set_index("id")
     membership = pd.DataFrame(areas, index=communes.index, columns=networks.index, dtype=bool)
-    return Register(networks=networks, communes=membership,
-                    initiative_network=pd.DataFrame(pairs, columns=["initiative_id", "network"]))
+    return Register(
+        networks=networks,
+        communes=membership,
+        initiative_network=pd.DataFrame(pairs, columns=["initiative_id", "network"]),
+    )

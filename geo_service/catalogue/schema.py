@@ -3,7 +3,7 @@ published nominations), and a validator that reports every problem with its fiel
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from jsonschema import Draft202012Validator
 
@@ -62,7 +62,7 @@ INITIATIVE = {
         "name": {"type": "string", "minLength": 2, "maxLength": 200},
         "names": {
             "type": ["object", "null"],
-            "properties": {lang: _nullable_str for lang in ("fr", "nl", "en", "de")},
+            "properties": dict.fromkeys(("fr", "nl", "en", "de"), _nullable_str),
             "additionalProperties": False,
         },
         "kind": {"enum": list(KINDS)},
@@ -104,8 +104,15 @@ SERVICE_AREA = {
         "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
         "initiative": {"type": "string"},
         "name": {"type": "string"},
-        "include": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": r"^(region|province|arrondissement|commune|set):[a-z0-9_]+$"}},
-        "exclude": {"type": "array", "items": {"type": "string", "pattern": r"^(region|province|arrondissement|commune|set):[a-z0-9_]+$"}},
+        "include": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": r"^(region|province|arrondissement|commune|set):[a-z0-9_]+$"},
+        },
+        "exclude": {
+            "type": "array",
+            "items": {"type": "string", "pattern": r"^(region|province|arrondissement|commune|set):[a-z0-9_]+$"},
+        },
         "basis": {"type": "string"},
         "sources": SOURCES,
     },
@@ -113,7 +120,7 @@ SERVICE_AREA = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator({"initiative": INITIATIVE, "service_area": SERVICE_AREA}[kind])
 

@@ -64,9 +64,12 @@ class Indicators:
         empty = pd.DataFrame(columns=["kind", "status", "name"])
         of_kind = self.register.of_kind(kind) if self.register is not None else empty
         column = self.communes.get(f"status_{kind}", pd.Series(dtype=object))
-        return {"complete": list(of_kind.loc[of_kind["status"] == "complete", "name"]),
-                "incomplete": list(of_kind.loc[of_kind["status"] != "complete", "name"]),
-                "gaps": int((column == "gap").sum()), "unknown": int((column == "unknown").sum())}
+        return {
+            "complete": list(of_kind.loc[of_kind["status"] == "complete", "name"]),
+            "incomplete": list(of_kind.loc[of_kind["status"] != "complete", "name"]),
+            "gaps": int((column == "gap").sum()),
+            "unknown": int((column == "unknown").sum()),
+        }
 
     def suggest(self, kind: str, k: int, radius_km: float | None = None) -> pd.DataFrame:
         """The k communes where a new site of ``kind`` brings the most foreign residents within
@@ -82,15 +85,22 @@ class Indicators:
             raise InvalidParameter(f"radius_km must be > 0, got {radius_km!r}", parameter="radius_km")
         share = self._shared_complete(kind)
         if share is None:
-            result = suggest_sites(np.zeros((len(self.communes), len(self.communes))), self.communes["foreign_residents"],
-                                   pd.Series(False, index=self.communes.index), radius, k)
+            result = suggest_sites(
+                np.zeros((len(self.communes), len(self.communes))),
+                self.communes["foreign_residents"],
+                pd.Series(False, index=self.communes.index),
+                radius,
+                k,
+            )
         else:
             dist = np.where(share, distance_km(self.points, self.points), UNREACHABLE_KM)
             nearest = self.communes[f"nearest_km_{kind}"]
             complete = self.communes[f"network_complete_{kind}"].astype(bool)
             uncovered = complete & (nearest.isna() | (nearest > radius))
             result = suggest_sites(dist, self.communes["foreign_residents"], uncovered, radius, k)
-            result = result[result["gain"] > 0].reset_index(drop=True)  # a site that reaches no one new is no suggestion
+            result = result[result["gain"] > 0].reset_index(
+                drop=True
+            )  # a site that reaches no one new is no suggestion
         result["kind"], result["radius_km"] = kind, radius
         return result
 
@@ -106,8 +116,12 @@ def load_population(base, settings) -> tuple[pd.DataFrame, int]:
     """TF_SOC_POP_STRUCT per 2025 commune (disk-cached: reading the R file takes seconds)."""
     path = locate(POP_STRUCT_FILE, settings)
     to_2025 = base.boundaries.to_2025
-    return cached(settings.cache_dir, "pop_struct_2025", cache_key([POP_STRUCT_FILE], code=("population.py", "boundaries.py")),
-                  lambda: pop.pop_struct_2025(path, to_2025))
+    return cached(
+        settings.cache_dir,
+        "pop_struct_2025",
+        cache_key([POP_STRUCT_FILE], code=("population.py", "boundaries.py")),
+        lambda: pop.pop_struct_2025(path, to_2025),
+    )
 
 
 def catalogue_fingerprint(catalogue) -> str:
@@ -128,7 +142,12 @@ def catalogue_fingerprint(catalogue) -> str:
 
 
 def compute_indicators(
-    base, catalogue, settings, params: IndicatorParams | None = None, extra_employment=None, use_cache: bool = True,
+    base,
+    catalogue,
+    settings,
+    params: IndicatorParams | None = None,
+    extra_employment=None,
+    use_cache: bool = True,
     register_entries: list[dict] | None = None,
 ) -> Indicators:
     """Every indicator for this snapshot, disk-cached per (inputs, code, catalogue, parameters).
@@ -145,8 +164,17 @@ def compute_indicators(
         if extra_employment is not None and len(extra_employment):
             observations = pd.concat([observations, extra_employment[emp.COLUMNS]], ignore_index=True)
         b = base.boundaries
-        return compute(b.communes, struct, year, catalogue, emp.with_gaps(observations), params, b.provinces, b.regions,
-                       register_entries=entries)
+        return compute(
+            b.communes,
+            struct,
+            year,
+            catalogue,
+            emp.with_gaps(observations),
+            params,
+            b.provinces,
+            b.regions,
+            register_entries=entries,
+        )
 
     if not use_cache or extra_employment is not None:
         return build()

@@ -77,9 +77,16 @@ def fca_pysal(
     demand_df = pd.DataFrame({"demand": demand.astype(float).values}, index=pd.Index(demand.index, name="origin_id"))
     supply_df = pd.DataFrame({"supply": supply.astype(float).values}, index=pd.Index(supply.index, name="site_id"))
     model = Access(
-        demand_df=demand_df, demand_index=True, demand_value="demand",
-        supply_df=supply_df, supply_index=True, supply_value="supply",
-        cost_df=cost, cost_origin="origin", cost_dest="dest", cost_name="km",
+        demand_df=demand_df,
+        demand_index=True,
+        demand_value="demand",
+        supply_df=supply_df,
+        supply_index=True,
+        supply_value="supply",
+        cost_df=cost,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="km",
     )
     if steps:
         result = model.enhanced_two_stage_fca(

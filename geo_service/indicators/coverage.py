@@ -102,4 +102,3 @@ def area_coverage(
         out[f"sites_present_{kind}"] = _count(located[located["kind"] == kind], "area", index)
         out[f"mandated_{kind}"] = _count(areas[area_kind == kind], "area", index, "initiative_id")
     return out
-

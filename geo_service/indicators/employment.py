@@ -19,8 +19,22 @@ from ..errors import DataSourceError
 from ..settings import PROJECT_DATA
 
 STATISTICS = PROJECT_DATA / "statistics"
-COLUMNS = ["geo_code", "level", "year", "sex", "age_band", "concept", "group", "rate", "gap_pp", "flag",
-           "missing_reason", "source_id", "source_url", "source_licence"]
+COLUMNS = [
+    "geo_code",
+    "level",
+    "year",
+    "sex",
+    "age_band",
+    "concept",
+    "group",
+    "rate",
+    "gap_pp",
+    "flag",
+    "missing_reason",
+    "source_id",
+    "source_url",
+    "source_licence",
+]
 # (concept, reference group, comparison group) pairs a gap is computed for
 PAIRS = {
     ("country_of_birth", "native_born", "foreign_born"),
@@ -30,7 +44,9 @@ PAIRS = {
 }
 
 
-def read_project_file(path: Path = STATISTICS / "employment.csv", sources: Path = STATISTICS / "sources.csv") -> pd.DataFrame:
+def read_project_file(
+    path: Path = STATISTICS / "employment.csv", sources: Path = STATISTICS / "sources.csv"
+) -> pd.DataFrame:
     """The project's restated figures in the long employment schema, each with its source URL."""
     try:
         frame = pd.read_csv(path, dtype={"geo_code": str, "year": "Int64", "flag": str, "source_id": str})
@@ -62,23 +78,27 @@ def with_gaps(observations: pd.DataFrame) -> pd.DataFrame:
             both = pd.notna(row["rate_ref"]) and pd.notna(row["rate_cmp"])
             flags = ";".join(f for f in (row["flag_ref"], row["flag_cmp"]) if isinstance(f, str) and f)
             reasons = [r for r in (row["missing_reason_ref"], row["missing_reason_cmp"]) if isinstance(r, str) and r]
-            gaps.append({
-                **{k: row[k] for k in keys},
-                "group": f"{reference}_minus_{comparison}",
-                "rate": np.nan,
-                "gap_pp": round(row["rate_ref"] - row["rate_cmp"], 1) if both else np.nan,
-                "flag": flags,
-                "missing_reason": None if both else ("; ".join(reasons) or "a rate is missing"),
-                "source_id": row["source_id_ref"],
-                "source_url": row["source_url_ref"],
-                "source_licence": row["source_licence_ref"],
-            })
+            gaps.append(
+                {
+                    **{k: row[k] for k in keys},
+                    "group": f"{reference}_minus_{comparison}",
+                    "rate": np.nan,
+                    "gap_pp": round(row["rate_ref"] - row["rate_cmp"], 1) if both else np.nan,
+                    "flag": flags,
+                    "missing_reason": None if both else ("; ".join(reasons) or "a rate is missing"),
+                    "source_id": row["source_id_ref"],
+                    "source_url": row["source_url_ref"],
+                    "source_licence": row["source_licence_ref"],
+                }
+            )
     frames = [observations] + ([pd.DataFrame(gaps, columns=COLUMNS)] if gaps else [])
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
 def _latest(frame: pd.DataFrame, level: str, concept: str, group: str, sex: str = "total") -> pd.DataFrame:
-    rows = frame[(frame["level"] == level) & (frame["concept"] == concept) & (frame["group"] == group) & (frame["sex"] == sex)]
+    rows = frame[
+        (frame["level"] == level) & (frame["concept"] == concept) & (frame["group"] == group) & (frame["sex"] == sex)
+    ]
     if rows.empty:
         return rows
     return rows[rows["year"] == rows["year"].max()].drop_duplicates("geo_code", keep="last").set_index("geo_code")
@@ -98,8 +118,14 @@ def gap_table(
     nuts = codes.values
     out[f"rate_{reference}"] = ref["rate"].reindex(nuts).values if len(ref) else np.nan
     out[f"rate_{comparison}"] = cmp["rate"].reindex(nuts).values if len(cmp) else np.nan
-    for column, source in (("pp", "gap_pp"), ("year", "year"), ("age_band", "age_band"), ("source", "source_url"),
-                           ("flag", "flag"), ("missing_reason", "missing_reason")):
+    for column, source in (
+        ("pp", "gap_pp"),
+        ("year", "year"),
+        ("age_band", "age_band"),
+        ("source", "source_url"),
+        ("flag", "flag"),
+        ("missing_reason", "missing_reason"),
+    ):
         out[f"{prefix}_{column}"] = gap[source].reindex(nuts).values if len(gap) else None
     out[f"{prefix}_concept"] = concept
     out[f"{prefix}_pp"] = out[f"{prefix}_pp"].astype(float)

@@ -26,20 +26,47 @@ from ..errors import DataSourceError
 API = "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0/data"
 DATASETS = {"lfst_r_lfe2emprtn": ("citizen", "citizenship"), "lfst_r_lfe2emprc": ("c_birth", "country_of_birth")}
 GROUPS = {
-    "citizen": {"NAT": "national", "FOR": "foreign", "EU27_2020_FOR": "eu", "NEU27_2020_FOR": "non_eu",
-                "EU28_FOR": "eu", "NEU28_FOR": "non_eu", "TOTAL": "total"},
-    "c_birth": {"NAT": "native_born", "FOR": "foreign_born", "EU27_2020_FOR": "eu_born",
-                "NEU27_2020_FOR": "non_eu_born", "EU28_FOR": "eu_born", "NEU28_FOR": "non_eu_born", "TOTAL": "total"},
+    "citizen": {
+        "NAT": "national",
+        "FOR": "foreign",
+        "EU27_2020_FOR": "eu",
+        "NEU27_2020_FOR": "non_eu",
+        "EU28_FOR": "eu",
+        "NEU28_FOR": "non_eu",
+        "TOTAL": "total",
+    },
+    "c_birth": {
+        "NAT": "native_born",
+        "FOR": "foreign_born",
+        "EU27_2020_FOR": "eu_born",
+        "NEU27_2020_FOR": "non_eu_born",
+        "EU28_FOR": "eu_born",
+        "NEU28_FOR": "non_eu_born",
+        "TOTAL": "total",
+    },
 }
 SEXES = {"T": "total", "M": "male", "F": "female"}
-FLAG_MEANINGS = {"b": "break in time series", "c": "confidential", "u": "low reliability", "p": "provisional",
-                 "e": "estimated", "d": "definition differs", "n": "not significant", "z": "not applicable"}
+FLAG_MEANINGS = {
+    "b": "break in time series",
+    "c": "confidential",
+    "u": "low reliability",
+    "p": "provisional",
+    "e": "estimated",
+    "d": "definition differs",
+    "n": "not significant",
+    "z": "not applicable",
+}
 LICENCE = "Eurostat, reuse with attribution (Commission Decision 2011/833/EU)"
 BELGIAN_NUTS2 = ("BE10", "BE21", "BE22", "BE23", "BE24", "BE25", "BE31", "BE32", "BE33", "BE34", "BE35")
 # The source paper's table: 2019, provinces x citizenship x sex, ages 20-64, all education levels.
 PAPER_QUERY = {
-    "unit": "PC", "age": "Y20-64", "isced11": "TOTAL", "time": "2019", "sex": ["T", "M", "F"],
-    "citizen": ["NAT", "FOR", "EU27_2020_FOR", "NEU27_2020_FOR", "TOTAL"], "geo": ["BE", "BE1", "BE2", "BE3", *BELGIAN_NUTS2],
+    "unit": "PC",
+    "age": "Y20-64",
+    "isced11": "TOTAL",
+    "time": "2019",
+    "sex": ["T", "M", "F"],
+    "citizen": ["NAT", "FOR", "EU27_2020_FOR", "NEU27_2020_FOR", "TOTAL"],
+    "geo": ["BE", "BE1", "BE2", "BE3", *BELGIAN_NUTS2],
 }
 
 
@@ -157,7 +184,9 @@ def api_url(dataset: str, filters: dict) -> str:
     return f"{API}/{dataset}?{urllib.parse.urlencode(query)}"
 
 
-def fetch_jsonstat(dataset: str, filters: dict, settings, timeout: float = 30.0, url: str | None = None) -> pd.DataFrame:
+def fetch_jsonstat(
+    dataset: str, filters: dict, settings, timeout: float = 30.0, url: str | None = None
+) -> pd.DataFrame:
     """Ask Eurostat's statistics API; offline or unreachable is a clear :class:`DataSourceError`."""
     if dataset not in DATASETS:
         raise DataSourceError(f"unsupported Eurostat dataset {dataset!r}: use one of {sorted(DATASETS)}")
@@ -169,7 +198,9 @@ def fetch_jsonstat(dataset: str, filters: dict, settings, timeout: float = 30.0,
         with urllib.request.urlopen(url, timeout=timeout) as response:
             body = response.read()
     except Exception as exc:  # DNS, refused, timeout, HTTP error
-        raise DataSourceError(f"Eurostat API unreachable for {dataset} ({type(exc).__name__}: {exc}). {hint}", url=url) from exc
+        raise DataSourceError(
+            f"Eurostat API unreachable for {dataset} ({type(exc).__name__}: {exc}). {hint}", url=url
+        ) from exc
     return read_jsonstat(body)
 
 

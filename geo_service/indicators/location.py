@@ -53,7 +53,7 @@ def suggest_sites(
         model = MCLP.from_cost_matrix(cost[:, useful], weight.values[clients], service_radius=radius_km, p_facilities=k)
         model = model.solve(pulp.PULP_CBC_CMD(msg=False))
     chosen = [useful[j] for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
-    reach = distance_km[np.ix_(clients, chosen)].T <= radius_km
+    reach = radius_km >= distance_km[np.ix_(clients, chosen)].T
     alone = reach @ weight.values[clients]
     assigned = np.zeros(len(clients), dtype=bool)
     gains = []

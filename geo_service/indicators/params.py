@@ -31,7 +31,12 @@ class IndicatorParams:
         "ngo_service",
         "citizen_initiative",
     )
-    support_kinds: tuple[str, ...] = ("civic_integration_office", "public_employment_service", "ngo_service", "citizen_initiative")
+    support_kinds: tuple[str, ...] = (
+        "civic_integration_office",
+        "public_employment_service",
+        "ngo_service",
+        "citizen_initiative",
+    )
     excluded_status: tuple[str, ...] = ("closed",)
 
     def __post_init__(self) -> None:
@@ -52,7 +57,7 @@ class IndicatorParams:
         if problems:
             raise InvalidParameter("; ".join(problems), errors=problems)
 
-    def replace(self, **overrides) -> "IndicatorParams":
+    def replace(self, **overrides) -> IndicatorParams:
         unknown = set(overrides) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise InvalidParameter(f"unknown indicator parameters {sorted(unknown)}")

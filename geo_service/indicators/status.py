@@ -75,16 +75,23 @@ def mandate_areas(sites: pd.DataFrame, service_areas: pd.DataFrame, communes: pd
     return allowed
 
 
-def competence(kind: str, register, sites: pd.DataFrame, n_communes: int, service_areas: pd.DataFrame | None = None,
-               communes: pd.Index | None = None) -> Competence:
+def competence(
+    kind: str,
+    register,
+    sites: pd.DataFrame,
+    n_communes: int,
+    service_areas: pd.DataFrame | None = None,
+    communes: pd.Index | None = None,
+) -> Competence:
     """``sites``: the catalogue's measurable sites of ``kind``. A commune may use a site when a
     register network of the kind serves the commune and holds the site, and the site's own mandate
     (:func:`mandate_areas`) covers the commune. Without any network of the kind in the register,
     every site is usable and no list is complete."""
     networks = register.of_kind(kind) if register is not None else None
     if networks is None or len(networks) == 0:
-        return Competence(np.ones((n_communes, len(sites)), dtype=bool), np.zeros(n_communes, dtype=bool),
-                          [()] * n_communes)
+        return Competence(
+            np.ones((n_communes, len(sites)), dtype=bool), np.zeros(n_communes, dtype=bool), [()] * n_communes
+        )
     ids = networks.index
     area = register.communes[ids].to_numpy()  # communes x networks
     members = register.site_membership(sites, ids)  # networks x sites
@@ -135,8 +142,16 @@ class Facts:
 
 def network_lookup(networks: pd.DataFrame) -> dict[str, tuple[str, int, float, bool]]:
     """id -> (name, known sites, stated sites or NaN, stated as a lower bound), read once per table."""
-    return {nid: (str(name), int(known), float(expected), bool(lower)) for nid, name, known, expected, lower in zip(
-        networks.index, networks["name"], networks["known_sites"], networks["expected_sites"], networks["lower_bound"])}
+    return {
+        nid: (str(name), int(known), float(expected), bool(lower))
+        for nid, name, known, expected, lower in zip(
+            networks.index,
+            networks["name"],
+            networks["known_sites"],
+            networks["expected_sites"],
+            networks["lower_bound"],
+        )
+    }
 
 
 def network_facts(ids, lookup: dict) -> tuple[str, int | None, int | None, bool]:
@@ -145,25 +160,48 @@ def network_facts(ids, lookup: dict) -> tuple[str, int | None, int | None, bool]
     if not rows:
         return "", None, None, False
     expected = [r[2] for r in rows]
-    return (" + ".join(r[0] for r in rows), sum(r[1] for r in rows),
-            None if any(np.isnan(e) for e in expected) else int(sum(expected)), any(r[3] for r in rows))
+    return (
+        " + ".join(r[0] for r in rows),
+        sum(r[1] for r in rows),
+        None if any(np.isnan(e) for e in expected) else int(sum(expected)),
+        any(r[3] for r in rows),
+    )
 
 
 def explain(f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | None = None) -> str:
     """One sentence, in the language of ``t`` (a gettext), saying why the commune has its status."""
     noun = kind_label or t(KIND_NOUNS.get(f.kind, f.kind.replace("_", " ")))
-    values = {"kind": noun, "km": "" if f.nearest_km is None else f"{f.nearest_km:.1f}", "site": f.nearest_label or "",
-              "reach": f"{f.reach_km:g}", "network": f.networks, "known": f.known, "expected": f.expected}
+    values = {
+        "kind": noun,
+        "km": "" if f.nearest_km is None else f"{f.nearest_km:.1f}",
+        "site": f.nearest_label or "",
+        "reach": f"{f.reach_km:g}",
+        "network": f.networks,
+        "known": f.known,
+        "expected": f.expected,
+    }
     if f.status == "served":
         return t("nearest %(kind)s: %(km)s km (%(site)s), within %(reach)s km") % values
     if not f.networks:
-        return t("no network of %(kind)s is recorded as serving this commune, so its status cannot be assessed") % values
+        return (
+            t("no network of %(kind)s is recorded as serving this commune, so its status cannot be assessed") % values
+        )
     if f.status == "gap":
-        return t("nearest %(kind)s of the competent network (%(network)s): %(km)s km (%(site)s), beyond %(reach)s km; "
-                 "the network's list is complete (%(known)s of %(expected)s sites)") % values
+        return (
+            t(
+                "nearest %(kind)s of the competent network (%(network)s): %(km)s km (%(site)s), beyond %(reach)s km; "
+                "the network's list is complete (%(known)s of %(expected)s sites)"
+            )
+            % values
+        )
     if f.nearest_km is None:
-        return t("no site of %(network)s is known to serve this commune (none in the catalogue, or no recorded "
-                 "service area covers it), so its status cannot be assessed") % values
+        return (
+            t(
+                "no site of %(network)s is known to serve this commune (none in the catalogue, or no recorded "
+                "service area covers it), so its status cannot be assessed"
+            )
+            % values
+        )
     where = t("nearest known: %(km)s km (%(site)s)") % values
     if f.expected is None:
         size = t("the operator's number of sites is not known")
@@ -171,8 +209,9 @@ def explain(f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | N
         size = t("the catalogue holds %(known)s of more than %(expected)s sites") % values
     else:
         size = t("the catalogue holds %(known)s of the %(expected)s sites the operator states") % values
-    return (t("no known %(kind)s of %(network)s within %(reach)s km (%(where)s); %(size)s, so a closer one may exist")
-            % {**values, "where": where, "size": size})
+    return t(
+        "no known %(kind)s of %(network)s within %(reach)s km (%(where)s); %(size)s, so a closer one may exist"
+    ) % {**values, "where": where, "size": size}
 
 
 def facts_of(row: dict, kind: str, lookup: dict, reach_km: float) -> Facts:
@@ -181,5 +220,14 @@ def facts_of(row: dict, kind: str, lookup: dict, reach_km: float) -> Facts:
     names, known, expected, lower = network_facts(ids, lookup)
     km = row.get(f"nearest_km_{kind}")
     km = None if km is None or pd.isna(km) else float(km)
-    return Facts(kind, row.get(f"status_{kind}") or "unknown", km, row.get(f"nearest_name_{kind}"), names, known,
-                 expected, lower, reach_km)
+    return Facts(
+        kind,
+        row.get(f"status_{kind}") or "unknown",
+        km,
+        row.get(f"nearest_name_{kind}"),
+        names,
+        known,
+        expected,
+        lower,
+        reach_km,
+    )

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from .. import population as pop
-from ..catalogue.vocab import KINDS, THEMES
 from ..catalogue.register import build_register, empty_networks
-from . import bivariate, employment as emp, status
+from ..catalogue.vocab import KINDS, THEMES
+from . import bivariate, status
+from . import employment as emp
 from .access import fca
 from .coverage import area_coverage, commune_coverage, per
 from .distances import commune_points, distance_km, site_points
@@ -53,8 +54,18 @@ def _site_labels(sites: pd.DataFrame, names: pd.Series) -> np.ndarray:
     return (sites["name"].astype(str) + ", " + place.fillna("?").astype(str)).to_numpy()
 
 
-def compute(communes, struct, struct_year, catalogue, employment, params: IndicatorParams, provinces, regions,
-            pop_year=pop.POPULATION_2025_YEAR, register_entries=None) -> Indicators:
+def compute(
+    communes,
+    struct,
+    struct_year,
+    catalogue,
+    employment,
+    params: IndicatorParams,
+    provinces,
+    regions,
+    pop_year=pop.POPULATION_2025_YEAR,
+    register_entries=None,
+) -> Indicators:
     """The pure computation (no file access): every indicator for every commune."""
     from ..names import local_name
 
@@ -68,7 +79,11 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
     points = commune_points(communes)
     dist = distance_km(points, site_points(sites))
     demand = (out["foreign_residents"] if params.demand == "foreign" else out["pop_total"]).fillna(0).to_numpy(float)
-    supply = pd.to_numeric(sites["capacity"], errors="coerce").fillna(1.0).to_numpy() if "capacity" in sites else np.ones(len(sites))
+    supply = (
+        pd.to_numeric(sites["capacity"], errors="coerce").fillna(1.0).to_numpy()
+        if "capacity" in sites
+        else np.ones(len(sites))
+    )
     name_columns = communes[["name_nl", "name_fr", "name_de", "region"]].astype(object)
     rows = name_columns.where(name_columns.notna(), None).to_dict("index")  # NaN is truthy: pass None
     names = pd.Series({nis: local_name(row) for nis, row in rows.items()}, dtype=object)
@@ -87,9 +102,12 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
         columns[f"nearest_site_{kind}"] = np.where(has, ids[mask][pick] if mask.any() else None, None)
         columns[f"nearest_name_{kind}"] = np.where(has, labels[mask][pick] if mask.any() else None, None)
         columns[f"nearest_km_{kind}_missing_reason"] = np.where(
-            has, None, "no site of a network serving this commune in the catalogue")
+            has, None, "no site of a network serving this commune in the catalogue"
+        )
         columns[f"access_2sfca_{kind}"] = fca(demand, supply[mask], usable, params.catchment_km) * 1e4
-        columns[f"access_e2sfca_{kind}"] = fca(demand, supply[mask], usable, params.catchment_km, params.e2sfca_steps) * 1e4
+        columns[f"access_e2sfca_{kind}"] = (
+            fca(demand, supply[mask], usable, params.catchment_km, params.e2sfca_steps) * 1e4
+        )
         columns[f"networks_{kind}"] = [";".join(ids_) for ids_ in rule.networks]
         columns[f"network_complete_{kind}"] = rule.complete
         columns[f"status_{kind}"] = status.status(km, rule.complete, params.desert_km)
@@ -99,22 +117,30 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
     for kind in kinds:
         fields = [f"{name}_{kind}" for name in ("status", "nearest_km", "nearest_name", "networks")]
         records = (dict(zip(fields, values)) for values in zip(*(out[f].tolist() for f in fields)))
-        out[f"status_reason_{kind}"] = [status.explain(status.facts_of(r, kind, lookup, params.desert_km)) for r in records]
+        out[f"status_reason_{kind}"] = [
+            status.explain(status.facts_of(r, kind, lookup, params.desert_km)) for r in records
+        ]
     out["gaps_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "gap").sum(axis=1)
     out["unknown_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "unknown").sum(axis=1)
 
     province_table = _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, employment, params)
     gap = province_table.reindex(communes["province"].values)
-    for source, target in (("employment_gap_pp", "employment_gap_pp"), ("employment_concept", "employment_gap_concept"),
-                           ("employment_year", "employment_gap_year"), ("employment_age_band", "employment_gap_age_band"),
-                           ("employment_missing_reason", "employment_gap_missing_reason")):
+    for source, target in (
+        ("employment_gap_pp", "employment_gap_pp"),
+        ("employment_concept", "employment_gap_concept"),
+        ("employment_year", "employment_gap_year"),
+        ("employment_age_band", "employment_gap_age_band"),
+        ("employment_missing_reason", "employment_gap_missing_reason"),
+    ):
         out[target] = gap[source].to_numpy()
     classes = bivariate.classify(
         bivariate.need_index(out["foreign_share"], out["employment_gap_pp"]),
         bivariate.support_index(out[[f"access_e2sfca_{k}" for k in params.support_kinds]]),
     )
     out = out.join(classes)
-    employment_year = province_table["employment_year"].dropna().max() if province_table["employment_year"].notna().any() else None
+    employment_year = (
+        province_table["employment_year"].dropna().max() if province_table["employment_year"].notna().any() else None
+    )
     from . import Indicators
 
     return Indicators(
@@ -125,8 +151,14 @@ def compute(communes, struct, struct_year, catalogue, employment, params: Indica
         metadata=build_metadata(kinds, THEMES, params, pop_year, struct_year, employment_year),
         networks=networks,
         register=register,
-        params={**params.as_dict(), "kinds": list(kinds), "themes": list(THEMES), "population_year": pop_year,
-                "nationality_year": struct_year, "distance": "straight line from point_on_surface, EPSG:31370"},
+        params={
+            **params.as_dict(),
+            "kinds": list(kinds),
+            "themes": list(THEMES),
+            "population_year": pop_year,
+            "nationality_year": struct_year,
+            "distance": "straight line from point_on_surface, EPSG:31370",
+        },
         points=points,
     )
 
@@ -145,7 +177,9 @@ def _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, e
         for value in status.STATUSES:
             counts = (out[f"status_{kind}"] == value).groupby(communes["province"]).sum()
             table[f"{value}_{kind}"] = counts.reindex(table.index, fill_value=0).astype("int64")
-    gaps = emp.gap_table(employment, table["nuts2"], "province", "country_of_birth", "native_born", "foreign_born", "employment")
+    gaps = emp.gap_table(
+        employment, table["nuts2"], "province", "country_of_birth", "native_born", "foreign_born", "employment"
+    )
     gaps = gaps.rename(columns={"employment_pp": "employment_gap_pp"})
     table = table.join(gaps)
     cit = emp.gap_table(employment, table["nuts2"], "province", "citizenship", "national", "non_eu", "gap_citizenship")
@@ -157,8 +191,12 @@ def _regions(regions, employment) -> pd.DataFrame:
     table["nuts1"] = regions["nuts1"]
     for lang in ("nl", "fr", "de"):
         table[f"name_{lang}"] = regions[f"name_{lang}"]
-    citizenship = emp.gap_table(employment, table["nuts1"], "region", "citizenship", "national", "non_eu", "gap_nationals_non_eu")
-    birth = emp.gap_table(employment, table["nuts1"], "region", "country_of_birth", "native_born", "non_eu_born", "gap_native_non_eu_born")
+    citizenship = emp.gap_table(
+        employment, table["nuts1"], "region", "citizenship", "national", "non_eu", "gap_nationals_non_eu"
+    )
+    birth = emp.gap_table(
+        employment, table["nuts1"], "region", "country_of_birth", "native_born", "non_eu_born", "gap_native_non_eu_born"
+    )
     return table.join(citizenship).join(birth)
 
 
@@ -168,5 +206,9 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.Int64Dtype | pd.BooleanDtype):
             series = frame[column]
-            frame[column] = series.astype("int64" if isinstance(series.dtype, pd.Int64Dtype) else bool) if series.notna().all() else series.astype(object).where(series.notna(), None)
+            frame[column] = (
+                series.astype("int64" if isinstance(series.dtype, pd.Int64Dtype) else bool)
+                if series.notna().all()
+                else series.astype(object).where(series.notna(), None)
+            )
     return frame

@@ -20,6 +20,7 @@ def _mapclassify():
 
     return mapclassify
 
+
 Translate = Callable[[str], str]
 MISSING_COLOUR = "#d9d9d9"
 ZERO_COLOUR = "#ffffff"
@@ -50,9 +51,16 @@ class Classes:
     legend: list[dict] = field(default_factory=list)
 
 
-def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: bool = True,
-             t: Translate = identity, fmt: str = "{:.1f}", method: str = "maximum_breaks",
-             missing_label: str | None = None) -> Classes:
+def classify(
+    values: pd.Series,
+    k: int = 5,
+    scheme: str = "YlGnBu",
+    zero_class: bool = True,
+    t: Translate = identity,
+    fmt: str = "{:.1f}",
+    method: str = "maximum_breaks",
+    missing_label: str | None = None,
+) -> Classes:
     """Classes of the non-missing values by mapclassify: ``maximum_breaks`` (breaks in the widest
     gaps, for a few areas) or ``quantiles`` (classes of equal size, so a skewed count still spreads
     the communes; tied values stay together, so a class can only exceed its share when one value
@@ -73,25 +81,43 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "YlGnBu", zero_class: 
     if len(known):
         bins_k = max(1, min(k, int(known.nunique())))
         scheme_class = {"maximum_breaks": "MaximumBreaks", "quantiles": "Quantiles"}[method]
-        yb = np.zeros(len(known), dtype=int) if bins_k == 1 else \
-            np.asarray(getattr(_mapclassify(), scheme_class)(known.values, k=bins_k).yb)
+        yb = (
+            np.zeros(len(known), dtype=int)
+            if bins_k == 1
+            else np.asarray(getattr(_mapclassify(), scheme_class)(known.values, k=bins_k).yb)
+        )
         used = sorted(set(yb.tolist()))
-        palette = color_brewer(scheme, max(3, len(used)))[-len(used):] if len(used) > 1 else [color_brewer(scheme, 3)[1]]
+        palette = (
+            color_brewer(scheme, max(3, len(used)))[-len(used) :] if len(used) > 1 else [color_brewer(scheme, 3)[1]]
+        )
         for position, code in enumerate(used):
             members = known.values[yb == code]
             codes[known.index[yb == code]] = position + offset
             low, high = fmt.format(members.min()), fmt.format(members.max())
-            legend.append({"colour": palette[position], "label": low if low == high else f"{low} – {high}",
-                           "count": int(len(members))})
+            legend.append(
+                {
+                    "colour": palette[position],
+                    "label": low if low == high else f"{low} – {high}",
+                    "count": int(len(members)),
+                }
+            )
         colours.extend(palette)
     missing = int(values.isna().sum())
     if missing:
-        legend.append({"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True})
+        legend.append(
+            {"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True}
+        )
     return Classes(codes=codes, colours=colours, legend=legend)
 
 
-def classify_diverging(values: pd.Series, k: int = 3, scheme: str = "RdBu", t: Translate = identity,
-                       fmt: str = "{:+.1f}", missing_label: str | None = None) -> Classes:
+def classify_diverging(
+    values: pd.Series,
+    k: int = 3,
+    scheme: str = "RdBu",
+    t: Translate = identity,
+    fmt: str = "{:+.1f}",
+    missing_label: str | None = None,
+) -> Classes:
     """Classes centred on 0 for signed values such as gaps: negative and positive values are
     classed apart (quantiles on each side, at most ``k`` classes a side) and coloured from the two
     arms of a diverging ColorBrewer scheme (``RdBu``: positive red, negative blue), so a sign is
@@ -105,23 +131,30 @@ def classify_diverging(values: pd.Series, k: int = 3, scheme: str = "RdBu", t: T
             sides.append([])
             continue
         bins_k = max(1, min(k, int(side.nunique())))
-        yb = np.zeros(len(side), dtype=int) if bins_k == 1 else \
-            np.asarray(_mapclassify().Quantiles(side.values, k=bins_k).yb)
+        yb = (
+            np.zeros(len(side), dtype=int)
+            if bins_k == 1
+            else np.asarray(_mapclassify().Quantiles(side.values, k=bins_k).yb)
+        )
         sides.append([side[yb == code] for code in sorted(set(yb.tolist()))])
     arm = max(3, len(sides[0]), len(sides[1]))
     palette = color_brewer(scheme, 2 * arm + 1)  # [dark positive ... neutral ... dark negative]
     # the class nearest 0 on each side gets the lightest colour of its arm
-    negative = palette[arm + 1:arm + 1 + len(sides[0])][::-1]
-    positive = palette[:arm][::-1][:len(sides[1])]
+    negative = palette[arm + 1 : arm + 1 + len(sides[0])][::-1]
+    positive = palette[:arm][::-1][: len(sides[1])]
     colours, legend = [], []
     for members, colour in zip(sides[0] + sides[1], negative + positive):
         codes[members.index] = len(colours)
         colours.append(colour)
         low, high = fmt.format(members.min()), fmt.format(members.max())
-        legend.append({"colour": colour, "label": low if low == high else f"{low} – {high}", "count": int(len(members))})
+        legend.append(
+            {"colour": colour, "label": low if low == high else f"{low} – {high}", "count": int(len(members))}
+        )
     missing = int(values.isna().sum())
     if missing:
-        legend.append({"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True})
+        legend.append(
+            {"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True}
+        )
     return Classes(codes=codes, colours=colours, legend=legend)
 
 
@@ -169,31 +202,48 @@ def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[st
     Uses folium's FastMarkerCluster (data array + callback, far smaller than one JS block per
     marker) with Leaflet.markercluster served by the app instead of the plugin's CDN links."""
     from folium.plugins import FastMarkerCluster
-
     from folium.utilities import JsCode
 
     # a group of sites is drawn as a ring in the colours of the kinds it holds (static/clusters.js,
     # loaded by every page: the colours of the "Kinds of site" legend, read from site.css)
-    cluster = FastMarkerCluster(rows, callback=SITE_CALLBACK, name=name, showCoverageOnHover=False,
-                                maxClusterRadius=40, spiderfyOnMaxZoom=True,
-                                iconCreateFunction=JsCode("function (c) { return kindClusterIcon(c); }"))
+    cluster = FastMarkerCluster(
+        rows,
+        callback=SITE_CALLBACK,
+        name=name,
+        showCoverageOnHover=False,
+        maxClusterRadius=40,
+        spiderfyOnMaxZoom=True,
+        iconCreateFunction=JsCode("function (c) { return kindClusterIcon(c); }"),
+    )
     cluster.default_js = [("markerclusterjs", asset_urls["markercluster_js"])]
-    cluster.default_css = [("markerclustercss", asset_urls["markercluster_css"]),
-                           ("markerclusterdefaultcss", asset_urls["markercluster_default_css"])]
+    cluster.default_css = [
+        ("markerclustercss", asset_urls["markercluster_css"]),
+        ("markerclusterdefaultcss", asset_urls["markercluster_default_css"]),
+    ]
     cluster.add_to(fmap)
 
 
-def site_rows(sites, t: Translate, lang: str, kind_label: Mapping[str, str], theme_label: Mapping[str, str],
-              group_label: Mapping[str, str], precision_label: Mapping[str, str], commune_names: Mapping[str, str],
-              initiative_url: Callable[[str], str]) -> list[list]:
+def site_rows(
+    sites,
+    t: Translate,
+    lang: str,
+    kind_label: Mapping[str, str],
+    theme_label: Mapping[str, str],
+    group_label: Mapping[str, str],
+    precision_label: Mapping[str, str],
+    commune_names: Mapping[str, str],
+    initiative_url: Callable[[str], str],
+) -> list[list]:
     """Rows for :func:`add_site_clusters` from catalogue sites (any CRS; output in WGS84)."""
     if len(sites) == 0:
         return []
     wgs = sites.to_crs(4326) if sites.crs is not None and sites.crs.to_epsg() != 4326 else sites
     rows = []
-    for site_id, site in wgs.iterrows():
+    for _, site in wgs.iterrows():
         sources = site.get("sources") or []
-        source_text = "; ".join(s.get("publisher") or s.get("url") or s.get("seed") or "" for s in sources if isinstance(s, Mapping))
+        source_text = "; ".join(
+            s.get("publisher") or s.get("url") or s.get("seed") or "" for s in sources if isinstance(s, Mapping)
+        )
         html = popup_html(
             site["name"],
             [
@@ -220,9 +270,18 @@ POPUP_JS = """function (feature, layer) {
 }"""
 
 
-def choropleth(fmap: folium.Map, geojson: dict, fill: Mapping[str, str], name: str, fields: list[str],
-               aliases: list[str], page_url: str | None = None, page_label: str = "", weight: float = 0.5,
-               show: bool = True) -> None:
+def choropleth(
+    fmap: folium.Map,
+    geojson: dict,
+    fill: Mapping[str, str],
+    name: str,
+    fields: list[str],
+    aliases: list[str],
+    page_url: str | None = None,
+    page_label: str = "",
+    weight: float = 0.5,
+    show: bool = True,
+) -> None:
     """A GeoJSON layer coloured per feature id. Tooltip fields must already be escaped HTML.
     With ``page_url`` (containing ``00000`` where the feature id goes) a click opens a popup
     linking to the feature's page: one small JS function instead of one popup per feature."""
@@ -230,14 +289,21 @@ def choropleth(fmap: folium.Map, geojson: dict, fill: Mapping[str, str], name: s
 
     from folium.utilities import JsCode
 
-    on_each = JsCode(POPUP_JS % {"url": json.dumps(page_url), "label": json.dumps(str(escape(page_label)))}) \
-        if page_url else None
+    on_each = (
+        JsCode(POPUP_JS % {"url": json.dumps(page_url), "label": json.dumps(str(escape(page_label)))})
+        if page_url
+        else None
+    )
     folium.GeoJson(
         geojson,
         name=name,
         show=show,
-        style_function=lambda f: {"color": "#4d4d4d", "weight": weight, "fillColor": fill.get(f["id"], MISSING_COLOUR),
-                                  "fillOpacity": 0.75},
+        style_function=lambda f: {
+            "color": "#4d4d4d",
+            "weight": weight,
+            "fillColor": fill.get(f["id"], MISSING_COLOUR),
+            "fillOpacity": 0.75,
+        },
         highlight_function=lambda _: {"weight": 2.5, "color": "#08306b"},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[str(escape(a)) for a in aliases], sticky=True),
         on_each_feature=on_each,
@@ -291,8 +357,11 @@ class CompactPopup(folium.GeoJsonPopup):
     @staticmethod
     def split(props: Mapping[str, Mapping[str, str]], fields: Iterable[str]) -> tuple[dict, dict]:
         """(per-feature properties without the shared values, the shared values) of ``props``."""
-        shared = {f: v for f in fields
-                  if len({row.get(f, "") for row in props.values()}) == 1 and (v := next(iter(props.values())).get(f, ""))}
+        shared = {
+            f: v
+            for f in fields
+            if len({row.get(f, "") for row in props.values()}) == 1 and (v := next(iter(props.values())).get(f, ""))
+        }
         return {code: {k: v for k, v in row.items() if k not in shared} for code, row in props.items()}, shared
 
 
@@ -330,13 +399,25 @@ def feature_map(feature: dict, asset_urls: Mapping[str, str], name: str) -> MapF
     if geometry:
         shape = shapely.geometry.shape(geometry)
         if shape.geom_type == "Point":
-            DataMarkers([[shape.y, shape.x, "site-marker kind-" + str((feature.get("properties") or {}).get("kind", "")),
-                          str(escape(name)), name]], name).add_to(fmap)
+            DataMarkers(
+                [
+                    [
+                        shape.y,
+                        shape.x,
+                        "site-marker kind-" + str((feature.get("properties") or {}).get("kind", "")),
+                        str(escape(name)),
+                        name,
+                    ]
+                ],
+                name,
+            ).add_to(fmap)
             bounds = [[shape.y - 0.01, shape.x - 0.015], [shape.y + 0.01, shape.x + 0.015]]
         else:
-            folium.GeoJson({"type": "Feature", "geometry": geometry, "properties": {}}, name=name,
-                           style_function=lambda _: {"color": "#08519c", "weight": 2, "fillColor": "#9ecae1",
-                                                     "fillOpacity": 0.5}).add_to(fmap)
+            folium.GeoJson(
+                {"type": "Feature", "geometry": geometry, "properties": {}},
+                name=name,
+                style_function=lambda _: {"color": "#08519c", "weight": 2, "fillColor": "#9ecae1", "fillOpacity": 0.5},
+            ).add_to(fmap)
             minx, miny, maxx, maxy = shape.bounds
             bounds = [[miny, minx], [maxy, maxx]]
         fit_only(fmap, bounds, max_zoom=15)

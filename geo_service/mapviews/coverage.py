@@ -14,8 +14,21 @@ import pandas as pd
 
 from ..errors import InvalidParameter
 from ..indicators.coverage import commune_coverage, per, smoothed_rate
-from .base import Classes, MapFragments, add_online_basemap, add_site_clusters, choropleth, classify, colour_of, \
-    identity, offline_map, render_fragments, site_rows, text, with_properties
+from .base import (
+    Classes,
+    MapFragments,
+    add_online_basemap,
+    add_site_clusters,
+    choropleth,
+    classify,
+    colour_of,
+    identity,
+    offline_map,
+    render_fragments,
+    site_rows,
+    text,
+    with_properties,
+)
 from .labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
 
 MEASURES = ("present", "mandated", "sites")
@@ -34,12 +47,20 @@ class CoverageQuery:
     target: str = ""
 
     @classmethod
-    def parse(cls, args: Mapping[str, str]) -> "CoverageQuery":
+    def parse(cls, args: Mapping[str, str]) -> CoverageQuery:
         values = {name: (args.get(name) or "").strip() for name in ("measure", "rate", "kind", "theme", "target")}
-        allowed = {"measure": MEASURES, "rate": RATES, "kind": KIND_LABELS, "theme": THEME_LABELS,
-                   "target": GROUP_LABELS}
-        problems = [f"{name}={value!r} is not one of: {', '.join(allowed[name])}"
-                    for name, value in values.items() if value and value not in allowed[name]]
+        allowed = {
+            "measure": MEASURES,
+            "rate": RATES,
+            "kind": KIND_LABELS,
+            "theme": THEME_LABELS,
+            "target": GROUP_LABELS,
+        }
+        problems = [
+            f"{name}={value!r} is not one of: {', '.join(allowed[name])}"
+            for name, value in values.items()
+            if value and value not in allowed[name]
+        ]
         if problems:
             raise InvalidParameter("; ".join(problems), allowed={k: list(v) for k, v in allowed.items()})
         return cls(**{k: v for k, v in values.items() if v})
@@ -86,8 +107,9 @@ def population_column(communes: pd.DataFrame) -> str:
     return "pop_2025_total" if "pop_2025_total" in communes else "pop_2020_total"
 
 
-def coverage_values(communes: pd.DataFrame, catalogue, foreign_residents: pd.Series | None,
-                    query: CoverageQuery) -> tuple[pd.Series, pd.Series]:
+def coverage_values(
+    communes: pd.DataFrame, catalogue, foreign_residents: pd.Series | None, query: CoverageQuery
+) -> tuple[pd.Series, pd.Series]:
     """(value, suppressed) per commune (index = NIS) for ``query``. Rates are empirical-Bayes
     smoothed toward the province (``indicators.coverage.smoothed_rate``) except where the count is
     0 (none is a fact), and suppressed (NaN, flagged) where the denominator is below
@@ -122,18 +144,32 @@ class MapView:
 
 
 def describe(query: CoverageQuery, t: Callable[[str], str]) -> str:
-    measure = {"present": t("Initiatives with a site in the commune"),
-               "mandated": t("Initiatives whose service area covers the commune"),
-               "sites": t("Sites in the commune")}[query.measure]
-    rate = {"count": "", "per_10k": t("per 10,000 inhabitants (2025), smoothed"),
-            "per_1k_foreign": t("per 1,000 foreign residents (2015), smoothed")}[query.rate]
+    measure = {
+        "present": t("Initiatives with a site in the commune"),
+        "mandated": t("Initiatives whose service area covers the commune"),
+        "sites": t("Sites in the commune"),
+    }[query.measure]
+    rate = {
+        "count": "",
+        "per_10k": t("per 10,000 inhabitants (2025), smoothed"),
+        "per_1k_foreign": t("per 1,000 foreign residents (2015), smoothed"),
+    }[query.rate]
     return f"{measure} {rate}".strip()
 
 
-def coverage_map(communes: pd.DataFrame, collection: dict, names: Mapping[str, str], catalogue,
-                 foreign_residents: pd.Series | None, query: CoverageQuery, asset_urls: Mapping[str, str],
-                 vocab: Mapping[str, Mapping[str, str]], commune_url: Callable[[str], str],
-                 initiative_url: Callable[[str], str], t: Callable[[str], str] = identity) -> MapView:
+def coverage_map(
+    communes: pd.DataFrame,
+    collection: dict,
+    names: Mapping[str, str],
+    catalogue,
+    foreign_residents: pd.Series | None,
+    query: CoverageQuery,
+    asset_urls: Mapping[str, str],
+    vocab: Mapping[str, Mapping[str, str]],
+    commune_url: Callable[[str], str],
+    initiative_url: Callable[[str], str],
+    t: Callable[[str], str] = identity,
+) -> MapView:
     """The coverage map for ``query``; ``collection`` is the commune geometry (see
     ``base.geometry_collection``) and ``names`` the commune names in the page language."""
     values, small = coverage_values(communes, catalogue, foreign_residents, query)
@@ -151,12 +187,20 @@ def coverage_map(communes: pd.DataFrame, collection: dict, names: Mapping[str, s
     fill = {nis: colour_of(classes, nis) for nis in communes.index}
     fmap = offline_map(asset_urls)
     add_online_basemap(fmap)
-    choropleth(fmap, with_properties(collection, props), fill, t("Communes"), ["name", "value"],
-               [t("Commune"), title],
-               page_url=commune_url("00000"), page_label=t("Page of the commune"))
+    choropleth(
+        fmap,
+        with_properties(collection, props),
+        fill,
+        t("Communes"),
+        ["name", "value"],
+        [t("Commune"), title],
+        page_url=commune_url("00000"),
+        page_label=t("Page of the commune"),
+    )
     sites, _, _ = filtered(catalogue, query, len(communes))
-    rows = site_rows(sites, t, "", vocab["kinds"], vocab["themes"], vocab["groups"], vocab["precisions"], names,
-                     initiative_url)
+    rows = site_rows(
+        sites, t, "", vocab["kinds"], vocab["themes"], vocab["groups"], vocab["precisions"], names, initiative_url
+    )
     add_site_clusters(fmap, rows, asset_urls, t("Sites"))
     import folium
 
@@ -164,14 +208,26 @@ def coverage_map(communes: pd.DataFrame, collection: dict, names: Mapping[str, s
     table = [{"nis": nis, "name": names[nis], "value": shown(nis), "raw": values[nis]} for nis in communes.index]
     table.sort(key=lambda r: (pd.isna(r["raw"]), -(r["raw"] if not pd.isna(r["raw"]) else 0), r["name"]))
     known = values.dropna()
-    largest = max(classes.legend, key=lambda row: row["count"] if not row.get("missing") else -1) if classes.legend else None
+    largest = (
+        max(classes.legend, key=lambda row: row["count"] if not row.get("missing") else -1) if classes.legend else None
+    )
     everywhere = universal(catalogue, len(communes))
     left_out = [] if query.kind else list(catalogue.initiatives.loc[everywhere, "name"])
-    summary = {"title": title, "sites": len(rows), "initiatives": int(sites["initiative_id"].nunique()),
-               "catalogue_initiatives": int(len(catalogue.initiatives)),
-               "without_site": int((catalogue.initiatives["site_count"] == 0).sum()),
-               "zero": int((values == 0).sum()), "missing": int(values.isna().sum()), "small": int(small.sum()),
-               "kinds": sorted(set(sites["kind"])), "left_out": left_out,
-               "dominant": ({"label": largest["label"], "count": largest["count"], "share": largest["count"] / len(known)}
-                            if largest and len(known) and largest["count"] > len(known) / 2 else None)}
+    summary = {
+        "title": title,
+        "sites": len(rows),
+        "initiatives": int(sites["initiative_id"].nunique()),
+        "catalogue_initiatives": int(len(catalogue.initiatives)),
+        "without_site": int((catalogue.initiatives["site_count"] == 0).sum()),
+        "zero": int((values == 0).sum()),
+        "missing": int(values.isna().sum()),
+        "small": int(small.sum()),
+        "kinds": sorted(set(sites["kind"])),
+        "left_out": left_out,
+        "dominant": (
+            {"label": largest["label"], "count": largest["count"], "share": largest["count"] / len(known)}
+            if largest and len(known) and largest["count"] > len(known) / 2
+            else None
+        ),
+    }
     return MapView(render_fragments(fmap), classes.legend, table, summary)

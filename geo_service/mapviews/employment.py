@@ -8,12 +8,22 @@ from collections.abc import Callable, Mapping
 
 import folium
 import pandas as pd
-
 from markupsafe import Markup
 
 from . import charts
-from .base import MISSING_COLOUR, CompactPopup, add_online_basemap, classify_diverging, colour_of, identity, link, offline_map, \
-    render_fragments, text, with_properties
+from .base import (
+    MISSING_COLOUR,
+    CompactPopup,
+    add_online_basemap,
+    classify_diverging,
+    colour_of,
+    identity,
+    link,
+    offline_map,
+    render_fragments,
+    text,
+    with_properties,
+)
 from .coverage import MapView
 
 CONCEPTS = {"country_of_birth": "country of birth", "citizenship": "citizenship"}
@@ -21,13 +31,18 @@ CONCEPTS = {"country_of_birth": "country of birth", "citizenship": "citizenship"
 # figures were read from (restating that file's publisher, dataset and how_read columns), keyed by
 # the URL the indicators carry; gettext translates both.
 SOURCES = {
-    "https://github.com/CrispStrobe/bw-datenatlas/blob/1d569ed1274a84af57c3102f719e1349369de0d6/docs/data/eurostat-nuts2.json":
-        ("Eurostat, table lfst_r_lfe2emprc (EU Labour Force Survey)",
-         "a file of the bw-datenatlas project on GitHub, built from the Eurostat API"),
-    "https://bx1.be/categories/news/le-taux-demploi-varie-fortement-entre-les-trois-regions-souligne-une-etude-infographies/":
-        ("IESEG School of Management, study of 2023 Labour Force Survey data", "BX1, June 2024"),
-    "https://www.knack.be/nieuws/belgie/kloof-werkgelegenheidsgraad-belgen-en-niet-eu-burgers-op-hoogste-punt-in-20-jaar/article-news-1718141.html":
-        ("Statbel, Labour Force Survey", "Knack (Belga), March 2021"),
+    "https://github.com/CrispStrobe/bw-datenatlas/blob/1d569ed1274a84af57c3102f719e1349369de0d6/docs/data/eurostat-nuts2.json": (
+        "Eurostat, table lfst_r_lfe2emprc (EU Labour Force Survey)",
+        "a file of the bw-datenatlas project on GitHub, built from the Eurostat API",
+    ),
+    "https://bx1.be/categories/news/le-taux-demploi-varie-fortement-entre-les-trois-regions-souligne-une-etude-infographies/": (
+        "IESEG School of Management, study of 2023 Labour Force Survey data",
+        "BX1, June 2024",
+    ),
+    "https://www.knack.be/nieuws/belgie/kloof-werkgelegenheidsgraad-belgen-en-niet-eu-burgers-op-hoogste-punt-in-20-jaar/article-news-1718141.html": (
+        "Statbel, Labour Force Survey",
+        "Knack (Belga), March 2021",
+    ),
 }
 
 
@@ -37,7 +52,9 @@ def source_html(source: str, t: Callable[[str], str]) -> Markup:
     if source in SOURCES:
         original, intermediary = SOURCES[source]
         return Markup(t("%(original)s; read from %(intermediary)s")) % {
-            "original": t(original), "intermediary": link(source, t(intermediary))}
+            "original": t(original),
+            "intermediary": link(source, t(intermediary)),
+        }
     if str(source).startswith(("https://", "http://")):
         return link(source, source)
     return Markup.escape(source)
@@ -47,7 +64,10 @@ def source_text(source: str, t: Callable[[str], str]) -> str:
     """The same as :func:`source_html` as plain text (tables, charts)."""
     if source in SOURCES:
         original, intermediary = SOURCES[source]
-        return t("%(original)s; read from %(intermediary)s") % {"original": t(original), "intermediary": t(intermediary)}
+        return t("%(original)s; read from %(intermediary)s") % {
+            "original": t(original),
+            "intermediary": t(intermediary),
+        }
     return str(source)
 
 
@@ -71,18 +91,32 @@ def _pct(value) -> str:
 # the provinces' series (native- vs foreign-born, Eurostat), the two others the regions' series.
 SERIES = {
     "employment": ("employment", ("rate_native_born", "rate_foreign_born"), "native-born vs foreign-born"),
-    "gap_native_non_eu_born": ("gap_native_non_eu_born", ("rate_native_born", "rate_non_eu_born"),
-                               "native-born vs born outside the EU"),
-    "gap_nationals_non_eu": ("gap_nationals_non_eu", ("rate_national", "rate_non_eu"),
-                             "Belgian nationals vs non-EU citizens"),
+    "gap_native_non_eu_born": (
+        "gap_native_non_eu_born",
+        ("rate_native_born", "rate_non_eu_born"),
+        "native-born vs born outside the EU",
+    ),
+    "gap_nationals_non_eu": (
+        "gap_nationals_non_eu",
+        ("rate_national", "rate_non_eu"),
+        "Belgian nationals vs non-EU citizens",
+    ),
 }
 # the two groups of each series, as chart legends
-GROUPS = {"employment": ("native-born", "foreign-born"), "gap_native_non_eu_born": ("native-born", "born outside the EU"),
-          "gap_nationals_non_eu": ("Belgian nationals", "non-EU citizens")}
+GROUPS = {
+    "employment": ("native-born", "foreign-born"),
+    "gap_native_non_eu_born": ("native-born", "born outside the EU"),
+    "gap_nationals_non_eu": ("Belgian nationals", "non-EU citizens"),
+}
 
 
-def layer_rows(frame: pd.DataFrame | None, index: pd.Index, names: Mapping[str, str],
-               t: Callable[[str], str], series: str = "employment") -> dict[str, dict]:
+def layer_rows(
+    frame: pd.DataFrame | None,
+    index: pd.Index,
+    names: Mapping[str, str],
+    t: Callable[[str], str],
+    series: str = "employment",
+) -> dict[str, dict]:
     """Per area: gap, the two rates, groups, concept, year, age band, source, or why it is missing."""
     prefix, (rate_a, rate_b), groups = SERIES[series]
     gap_column = "employment_gap_pp" if prefix == "employment" else f"{prefix}_pp"
@@ -102,62 +136,140 @@ def layer_rows(frame: pd.DataFrame | None, index: pd.Index, names: Mapping[str, 
             "year": _get(row, f"{prefix}_year", default=""),
             "age_band": _get(row, f"{prefix}_age_band", default=""),
             "source": _get(row, f"{prefix}_source", default=""),
-            "missing_reason": _get(row, f"{prefix}_missing_reason", default=None if gap is not None else
-                                   t("no employment figures loaded")),
+            "missing_reason": _get(
+                row, f"{prefix}_missing_reason", default=None if gap is not None else t("no employment figures loaded")
+            ),
         }
     return rows
 
 
-def employment_map(province_display, region_display, province_names: Mapping[str, str],
-                   region_names: Mapping[str, str], provinces: pd.DataFrame | None, regions: pd.DataFrame | None,
-                   province_collection: dict, region_collection: dict, asset_urls: Mapping[str, str],
-                   t: Callable[[str], str] = identity) -> MapView:
-    layers = [("province", "employment", layer_rows(provinces, province_display.index, province_names, t),
-               province_collection, t("Provinces: native-born vs foreign-born"), True)]
-    for series, label in (("gap_native_non_eu_born", t("Regions: native-born vs born outside the EU")),
-                          ("gap_nationals_non_eu", t("Regions: Belgian nationals vs non-EU citizens"))):
-        layers.append(("region", series, layer_rows(regions, region_display.index, region_names, t, series),
-                       region_collection, label, False))
+def employment_map(
+    province_display,
+    region_display,
+    province_names: Mapping[str, str],
+    region_names: Mapping[str, str],
+    provinces: pd.DataFrame | None,
+    regions: pd.DataFrame | None,
+    province_collection: dict,
+    region_collection: dict,
+    asset_urls: Mapping[str, str],
+    t: Callable[[str], str] = identity,
+) -> MapView:
+    layers = [
+        (
+            "province",
+            "employment",
+            layer_rows(provinces, province_display.index, province_names, t),
+            province_collection,
+            t("Provinces: native-born vs foreign-born"),
+            True,
+        )
+    ]
+    for series, label in (
+        ("gap_native_non_eu_born", t("Regions: native-born vs born outside the EU")),
+        ("gap_nationals_non_eu", t("Regions: Belgian nationals vs non-EU citizens")),
+    ):
+        layers.append(
+            (
+                "region",
+                series,
+                layer_rows(regions, region_display.index, region_names, t, series),
+                region_collection,
+                label,
+                False,
+            )
+        )
     # Brussels is both a province-level unit and a region with the same code 04000: key by series
-    values = pd.Series({f"{series}:{code}": r["gap"] for _, series, rows, *_ in layers for code, r in rows.items()},
-                       dtype=float)
+    values = pd.Series(
+        {f"{series}:{code}": r["gap"] for _, series, rows, *_ in layers for code, r in rows.items()}, dtype=float
+    )
     classes = classify_diverging(values, k=4, scheme="RdBu", t=t, fmt="{:+.1f} pp")
     legend = _legend_by_layer(classes, layers)
     fmap = offline_map(asset_urls)
     add_online_basemap(fmap)
     fields = ["name", "gap", "groups", "rate_a", "rate_b", "concept", "year", "age_band", "source", "missing"]
-    aliases = [text(a) for a in (t("Area"), t("Employment gap"), t("Groups compared"), t("Rate of the first group"),
-                                 t("Rate of the second group"), t("Concept"), t("Year"), t("Age band"), t("Source"),
-                                 t("Missing because"))]
-    for level, series, rows, collection, label, show in layers:
-        props = {code: {"name": text(r["name"]), "gap": text(_pp(r["gap"]) or t("no data")), "groups": text(r["groups"]),
-                        "rate_a": text(_pct(r["rate_a"])), "rate_b": text(_pct(r["rate_b"])),
-                        "concept": text(r["concept"]), "year": text(r["year"]), "age_band": text(r["age_band"]),
-                        "source": str(source_html(r["source"], t)) if r["source"] else "",
-                        "missing": text(r["missing_reason"] or "")}
-                 for code, r in rows.items()}
+    aliases = [
+        text(a)
+        for a in (
+            t("Area"),
+            t("Employment gap"),
+            t("Groups compared"),
+            t("Rate of the first group"),
+            t("Rate of the second group"),
+            t("Concept"),
+            t("Year"),
+            t("Age band"),
+            t("Source"),
+            t("Missing because"),
+        )
+    ]
+    for _level, series, rows, collection, label, show in layers:
+        props = {
+            code: {
+                "name": text(r["name"]),
+                "gap": text(_pp(r["gap"]) or t("no data")),
+                "groups": text(r["groups"]),
+                "rate_a": text(_pct(r["rate_a"])),
+                "rate_b": text(_pct(r["rate_b"])),
+                "concept": text(r["concept"]),
+                "year": text(r["year"]),
+                "age_band": text(r["age_band"]),
+                "source": str(source_html(r["source"], t)) if r["source"] else "",
+                "missing": text(r["missing_reason"] or ""),
+            }
+            for code, r in rows.items()
+        }
         props, shared = CompactPopup.split(props, fields[3:])  # tooltip fields stay per feature
         fill = {code: colour_of(classes, f"{series}:{code}") for code in rows}
         folium.GeoJson(
-            with_properties(collection, props), name=label, show=show, overlay=True,
+            with_properties(collection, props),
+            name=label,
+            show=show,
+            overlay=True,
             style_function=lambda f, fill=fill: {
-                "color": "#333333", "weight": 1.2, "fillColor": fill.get(f["id"], MISSING_COLOUR), "fillOpacity": 0.8,
-                "dashArray": "4 4" if fill.get(f["id"], MISSING_COLOUR) == MISSING_COLOUR else None},
+                "color": "#333333",
+                "weight": 1.2,
+                "fillColor": fill.get(f["id"], MISSING_COLOUR),
+                "fillOpacity": 0.8,
+                "dashArray": "4 4" if fill.get(f["id"], MISSING_COLOUR) == MISSING_COLOUR else None,
+            },
             highlight_function=lambda _: {"weight": 3},
             tooltip=folium.GeoJsonTooltip(fields=fields[:3], aliases=aliases[:3], sticky=True),
             # empty rows left out, sources wrapped (site.css), the layer control at the bottom left
             # and a margin kept around an open popup, so no control covers it
-            popup=CompactPopup(fields=fields, aliases=aliases, constants=shared, maxWidth=320,
-                               autoPanPaddingTopLeft=[40, 40], autoPanPaddingBottomRight=[40, 40]),
+            popup=CompactPopup(
+                fields=fields,
+                aliases=aliases,
+                constants=shared,
+                maxWidth=320,
+                autoPanPaddingTopLeft=[40, 40],
+                autoPanPaddingBottomRight=[40, 40],
+            ),
         ).add_to(fmap)
     folium.LayerControl(collapsed=False, position="bottomleft").add_to(fmap)
-    table = [dict(r, code=code, level=level, series=series, layer=label, gap_text=_pp(r["gap"]),
-                  rate_a_text=_pct(r["rate_a"]), rate_b_text=_pct(r["rate_b"]), source_text=source_text(r["source"], t))
-             for level, series, rows, _, label, _ in layers for code, r in rows.items()]
+    table = [
+        dict(
+            r,
+            code=code,
+            level=level,
+            series=series,
+            layer=label,
+            gap_text=_pp(r["gap"]),
+            rate_a_text=_pct(r["rate_a"]),
+            rate_b_text=_pct(r["rate_b"]),
+            source_text=source_text(r["source"], t),
+        )
+        for level, series, rows, _, label, _ in layers
+        for code, r in rows.items()
+    ]
     missing = [r for r in table if r["gap"] is None]
     shown = sum(len(rows) for _, _, rows, _, _, show in layers if show)
-    return MapView(render_fragments(fmap), legend, table,
-                   {"missing": missing, "areas": shown, "charts": employment_charts(layers, t)})
+    return MapView(
+        render_fragments(fmap),
+        legend,
+        table,
+        {"missing": missing, "areas": shown, "charts": employment_charts(layers, t)},
+    )
 
 
 def _legend_by_layer(classes, layers) -> list[dict]:
@@ -194,21 +306,39 @@ def employment_charts(layers, t: Callable[[str], str]) -> list[dict]:
             labels = names
             bars = [charts.Bar(r["name"], [_num(r["rate_a"]), _num(r["rate_b"])], _pp(r["gap"])) for r in known]
             title = t("Employment rates of %(a)s and %(b)s (%(year)s, ages %(age)s)") % {
-                "a": names[0], "b": names[1], "year": first["year"], "age": first["age_band"]}
+                "a": names[0],
+                "b": names[1],
+                "year": first["year"],
+                "age": first["age_band"],
+            }
             scale, step, unit = 100.0, 20, " %"
         else:
             labels = [t("Gap: %(a)s minus %(b)s") % {"a": names[0], "b": names[1]}]
             bars = [charts.Bar(r["name"], [r["gap"]]) for r in known]
             title = t("Employment gap between %(a)s and %(b)s (%(year)s, ages %(age)s), percentage points") % {
-                "a": names[0], "b": names[1], "year": first["year"], "age": first["age_band"]}
+                "a": names[0],
+                "b": names[1],
+                "year": first["year"],
+                "age": first["age_band"],
+            }
             scale, step, unit = 50.0, 10, ""
         chart_id = f"chart-{series}"
         desc = charts.describe(bars, labels)
-        out.append({"id": chart_id, "layer": label, "title": title, "level": level,
-                    "svg": charts.bar_chart(chart_id, title, desc, labels, bars, unit=unit, scale_max=scale, step=step,
-                                            missing=t("no data")),
-                    "source": source_text(first["source"], t), "rows": known, "groups": labels,
-                    "with_rates": with_rates})
+        out.append(
+            {
+                "id": chart_id,
+                "layer": label,
+                "title": title,
+                "level": level,
+                "svg": charts.bar_chart(
+                    chart_id, title, desc, labels, bars, unit=unit, scale_max=scale, step=step, missing=t("no data")
+                ),
+                "source": source_text(first["source"], t),
+                "rows": known,
+                "groups": labels,
+                "with_rates": with_rates,
+            }
+        )
     return out
 
 

@@ -7,20 +7,35 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import folium
-import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameter
-from .base import MISSING_COLOUR, DataMarkers, link, add_online_basemap, identity, offline_map, popup_html, \
-    render_fragments, text, with_properties
+from .base import (
+    MISSING_COLOUR,
+    DataMarkers,
+    add_online_basemap,
+    identity,
+    link,
+    offline_map,
+    popup_html,
+    render_fragments,
+    text,
+    with_properties,
+)
 from .coverage import MapView
 from .labels import KIND_LABELS
 
 # Joshua Stevens' 3x3 bivariate scheme (blue = need, pink = support), keyed "need-support".
 BIVARIATE = {
-    "1-1": "#e8e8e8", "1-2": "#e4acac", "1-3": "#c85a5a",
-    "2-1": "#b0d5df", "2-2": "#ad9ea5", "2-3": "#985356",
-    "3-1": "#64acbe", "3-2": "#627f8c", "3-3": "#574249",
+    "1-1": "#e8e8e8",
+    "1-2": "#e4acac",
+    "1-3": "#c85a5a",
+    "2-1": "#b0d5df",
+    "2-2": "#ad9ea5",
+    "2-3": "#985356",
+    "3-1": "#64acbe",
+    "3-2": "#627f8c",
+    "3-3": "#574249",
 }
 GAP_COLOUR = "#b30000"
 DEFAULT_KIND = "civic_integration_office"
@@ -38,9 +53,18 @@ def parse_kind(value: str | None, allowed=tuple(KIND_LABELS)) -> str:
 def bivariate_legend(counts: Mapping[str, int], t: Callable[[str], str]) -> list[list[dict]]:
     """Rows from high need to low need, columns from low to high support."""
     level = {1: t("low"), 2: t("medium"), 3: t("high")}
-    return [[{"key": f"{n}-{s}", "colour": BIVARIATE[f"{n}-{s}"], "count": int(counts.get(f"{n}-{s}", 0)),
-              "label": t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]}}
-             for s in (1, 2, 3)] for n in (3, 2, 1)]
+    return [
+        [
+            {
+                "key": f"{n}-{s}",
+                "colour": BIVARIATE[f"{n}-{s}"],
+                "count": int(counts.get(f"{n}-{s}", 0)),
+                "label": t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]},
+            }
+            for s in (1, 2, 3)
+        ]
+        for n in (3, 2, 1)
+    ]
 
 
 STATUS_STYLE = {  # outlines only: the fill stays the need-support class
@@ -50,11 +74,22 @@ STATUS_STYLE = {  # outlines only: the fill stays the need-support class
 }
 
 
-def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str, str], kind: str,
-             suggested: pd.DataFrame, points_wgs84: Mapping[str, tuple[float, float]], asset_urls: Mapping[str, str],
-             commune_url: Callable[[str], str], kind_label: str, t: Callable[[str], str] = identity,
-             networks: pd.DataFrame | None = None, reach_km: float = 15.0, kind_noun: str | None = None,
-             status_labels: Mapping[str, str] | None = None) -> MapView:
+def gaps_map(
+    communes: pd.DataFrame | None,
+    collection: dict,
+    names: Mapping[str, str],
+    kind: str,
+    suggested: pd.DataFrame,
+    points_wgs84: Mapping[str, tuple[float, float]],
+    asset_urls: Mapping[str, str],
+    commune_url: Callable[[str], str],
+    kind_label: str,
+    t: Callable[[str], str] = identity,
+    networks: pd.DataFrame | None = None,
+    reach_km: float = 15.0,
+    kind_noun: str | None = None,
+    status_labels: Mapping[str, str] | None = None,
+) -> MapView:
     """``communes`` is ``indicators.communes`` (None before the indicators exist: all unknown);
     ``networks`` the completeness register, for the explanations (in the language of ``t``)."""
     from ..indicators import status as rules
@@ -64,8 +99,9 @@ def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str
     klass = {nis: records.get(nis, {}).get("bivariate_class") for nis in index}
     state = {nis: records.get(nis, {}).get(f"status_{kind}") or "unknown" for nis in index}
     lookup = rules.network_lookup(networks) if networks is not None else {}
-    reason = {nis: rules.explain(rules.facts_of(records.get(nis, {}), kind, lookup, reach_km), t, kind_noun)
-              for nis in index}
+    reason = {
+        nis: rules.explain(rules.facts_of(records.get(nis, {}), kind, lookup, reach_km), t, kind_noun) for nis in index
+    }
     status_labels = status_labels or {s: t(s) for s in rules.STATUSES}
     level = {1: t("low"), 2: t("medium"), 3: t("high")}
 
@@ -76,10 +112,19 @@ def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str
         n, s = (int(x) for x in key.split("-"))
         return t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]}
 
-    props = {nis: {"name": text(names[nis]), "class": text(describe(nis)), "status": text(status_labels[state[nis]]),
-                   "reason": text(reason[nis])} for nis in index}
-    fill = {nis: BIVARIATE.get(klass[nis], MISSING_COLOUR) if isinstance(klass[nis], str) else MISSING_COLOUR
-            for nis in index}
+    props = {
+        nis: {
+            "name": text(names[nis]),
+            "class": text(describe(nis)),
+            "status": text(status_labels[state[nis]]),
+            "reason": text(reason[nis]),
+        }
+        for nis in index
+    }
+    fill = {
+        nis: BIVARIATE.get(klass[nis], MISSING_COLOUR) if isinstance(klass[nis], str) else MISSING_COLOUR
+        for nis in index
+    }
     fmap = offline_map(asset_urls)
     add_online_basemap(fmap)
     aliases = [t("Commune"), t("Need and support"), t("Status: %(kind)s") % {"kind": kind_label}, t("Explanation")]
@@ -91,31 +136,53 @@ def gaps_map(communes: pd.DataFrame | None, collection: dict, names: Mapping[str
 
     # statuses are outlines of the same layer (no second copy of the geometry)
     folium.GeoJson(
-        with_properties(collection, props), name=t("Need and support"),
-        style_function=lambda f: {"fillColor": fill.get(f["id"], MISSING_COLOUR), "fillOpacity": 0.8,
-                                  **STATUS_STYLE[state.get(f["id"], "unknown")]},
+        with_properties(collection, props),
+        name=t("Need and support"),
+        style_function=lambda f: {
+            "fillColor": fill.get(f["id"], MISSING_COLOUR),
+            "fillOpacity": 0.8,
+            **STATUS_STYLE[state.get(f["id"], "unknown")],
+        },
         highlight_function=lambda _: {"weight": 3, "color": "#08306b"},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "class", "status", "reason"],
-                                      aliases=[str(text(a)) for a in aliases], sticky=True),
-        on_each_feature=JsCode(POPUP_JS % {"url": json.dumps(commune_url("00000")),
-                                           "label": json.dumps(text(t("Page of the commune")))}),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "class", "status", "reason"], aliases=[str(text(a)) for a in aliases], sticky=True
+        ),
+        on_each_feature=JsCode(
+            POPUP_JS % {"url": json.dumps(commune_url("00000")), "label": json.dumps(text(t("Page of the commune")))}
+        ),
     ).add_to(fmap)
     rows, markers = [], []
     for _, row in suggested.iterrows():
         lat, lon = points_wgs84[row["nis"]]
-        html = popup_html(t("Suggested location: %(name)s") % {"name": names[row["nis"]]},
-                          [(t("Kind"), kind_label),
-                           (t("Foreign residents brought within reach"), f"{row['gain']:,.0f}".replace(",", " "))],
-                          [link(commune_url(row["nis"]), t("Page of the commune"))])
+        html = popup_html(
+            t("Suggested location: %(name)s") % {"name": names[row["nis"]]},
+            [
+                (t("Kind"), kind_label),
+                (t("Foreign residents brought within reach"), f"{row['gain']:,.0f}".replace(",", " ")),
+            ],
+            [link(commune_url(row["nis"]), t("Page of the commune"))],
+        )
         markers.append([round(lat, 5), round(lon, 5), "suggested-marker", html, names[row["nis"]]])
         rows.append({"nis": row["nis"], "name": names[row["nis"]], "gain": float(row["gain"])})
     DataMarkers(markers, t("Suggested locations")).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     counts = pd.Series([k for k in klass.values() if isinstance(k, str)]).value_counts().to_dict() if index else {}
-    table = [{"nis": nis, "name": names[nis], "class": describe(nis), "status": state[nis],
-              "status_label": status_labels[state[nis]], "reason": reason[nis]} for nis in index]
-    summary = {"statuses": {s: sum(1 for v in state.values() if v == s) for s in rules.STATUSES},
-               "missing": sum(1 for k in klass.values() if not isinstance(k, str)),
-               "suggestions": rows, "bivariate": bivariate_legend(counts, t),
-               "high_need_low_support": int(counts.get("3-1", 0))}
+    table = [
+        {
+            "nis": nis,
+            "name": names[nis],
+            "class": describe(nis),
+            "status": state[nis],
+            "status_label": status_labels[state[nis]],
+            "reason": reason[nis],
+        }
+        for nis in index
+    ]
+    summary = {
+        "statuses": {s: sum(1 for v in state.values() if v == s) for s in rules.STATUSES},
+        "missing": sum(1 for k in klass.values() if not isinstance(k, str)),
+        "suggestions": rows,
+        "bivariate": bivariate_legend(counts, t),
+        "high_need_low_support": int(counts.get("3-1", 0)),
+    }
     return MapView(render_fragments(fmap), [], table, summary)

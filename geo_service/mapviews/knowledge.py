@@ -1,4 +1,4 @@
-""""What the map knows": the completeness register as every map and commune page shows it.
+""" "What the map knows": the completeness register as every map and commune page shows it.
 
 Rows come from ``indicators.networks`` (catalogue.register): each network's sites in the catalogue
 against the count its operator states, with the statement's date and source, so a reader sees
@@ -21,8 +21,9 @@ def _source(sources) -> dict | None:
     return None
 
 
-def network_rows(networks: pd.DataFrame | None, kinds: Iterable[str] | None = None,
-                 ids: Iterable[str] | None = None) -> list[dict]:
+def network_rows(
+    networks: pd.DataFrame | None, kinds: Iterable[str] | None = None, ids: Iterable[str] | None = None
+) -> list[dict]:
     """The networks of ``kinds`` (or with ``ids``), in register order, ready for a template."""
     if networks is None or not len(networks):
         return []
@@ -34,10 +35,20 @@ def network_rows(networks: pd.DataFrame | None, kinds: Iterable[str] | None = No
     rows = []
     for nid, row in chosen.iterrows():
         expected = None if pd.isna(row["expected_sites"]) else int(row["expected_sites"])
-        rows.append({"id": nid, "name": row["name"], "kind": row["kind"], "status": row["status"],
-                     "known": int(row["known_sites"]), "expected": expected, "lower_bound": bool(row["lower_bound"]),
-                     "as_of": row["as_of"] if isinstance(row["as_of"], str) and row["as_of"] else None,
-                     "source": _source(row["sources"]), "communes": int(row["commune_count"])})
+        rows.append(
+            {
+                "id": nid,
+                "name": row["name"],
+                "kind": row["kind"],
+                "status": row["status"],
+                "known": int(row["known_sites"]),
+                "expected": expected,
+                "lower_bound": bool(row["lower_bound"]),
+                "as_of": row["as_of"] if isinstance(row["as_of"], str) and row["as_of"] else None,
+                "source": _source(row["sources"]),
+                "communes": int(row["commune_count"]),
+            }
+        )
     return rows
 
 

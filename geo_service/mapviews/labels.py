@@ -20,26 +20,54 @@ KIND_LABELS = {
     "funding_body": "Funding body",
 }
 THEME_LABELS = {
-    "language": "Language", "housing": "Housing", "mentoring": "Mentoring", "employment": "Employment",
-    "education": "Education", "leisure": "Leisure", "legal": "Legal aid", "health": "Health",
-    "reception": "Reception", "awareness_raising": "Awareness raising", "social_contact": "Social contact",
-    "volunteering": "Volunteering", "culture": "Culture", "sport": "Sport", "material_aid": "Material aid",
-    "family": "Family", "digital": "Digital skills", "research": "Research",
-    "civic_integration": "Civic integration", "social_aid": "Social aid",
+    "language": "Language",
+    "housing": "Housing",
+    "mentoring": "Mentoring",
+    "employment": "Employment",
+    "education": "Education",
+    "leisure": "Leisure",
+    "legal": "Legal aid",
+    "health": "Health",
+    "reception": "Reception",
+    "awareness_raising": "Awareness raising",
+    "social_contact": "Social contact",
+    "volunteering": "Volunteering",
+    "culture": "Culture",
+    "sport": "Sport",
+    "material_aid": "Material aid",
+    "family": "Family",
+    "digital": "Digital skills",
+    "research": "Research",
+    "civic_integration": "Civic integration",
+    "social_aid": "Social aid",
 }
 GROUP_LABELS = {
-    "refugees": "Refugees", "asylum_seekers": "Asylum seekers", "undocumented_migrants": "Undocumented migrants",
-    "newcomers": "Newcomers", "migrants": "Migrants", "women": "Women", "youth": "Young people",
-    "children": "Children", "families": "Families", "unaccompanied_minors": "Unaccompanied minors",
-    "general_public": "General public", "volunteers": "Volunteers", "jobseekers": "Jobseekers",
+    "refugees": "Refugees",
+    "asylum_seekers": "Asylum seekers",
+    "undocumented_migrants": "Undocumented migrants",
+    "newcomers": "Newcomers",
+    "migrants": "Migrants",
+    "women": "Women",
+    "youth": "Young people",
+    "children": "Children",
+    "families": "Families",
+    "unaccompanied_minors": "Unaccompanied minors",
+    "general_public": "General public",
+    "volunteers": "Volunteers",
+    "jobseekers": "Jobseekers",
 }
 PRECISION_LABELS = {
     "exact": "exact address",
     "street": "street (no house number)",
     "commune": "commune only (placed inside the commune)",
 }
-STATUS_LABELS = {"active": "active", "closed": "closed", "temporary": "temporary", "unknown": "unknown",
-                 "to_be_confirmed": "to be confirmed"}
+STATUS_LABELS = {
+    "active": "active",
+    "closed": "closed",
+    "temporary": "temporary",
+    "unknown": "unknown",
+    "to_be_confirmed": "to be confirmed",
+}
 SCOPE_LABELS = {"local": "local", "regional": "regional", "national": "national"}
 # a commune's status for one kind (indicators.status) and a network's completeness (catalogue.register)
 SERVICE_STATUS_LABELS = {"served": "served", "gap": "gap", "unknown": "unknown"}

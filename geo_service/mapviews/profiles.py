@@ -10,13 +10,24 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from ..errors import NotFound
-from ..names import display_name, name_in
-from .base import DataMarkers, MapFragments, add_online_basemap, add_site_clusters, choropleth, fit_only, identity, offline_map, \
-    popup_html, render_fragments, text, with_properties
 from ..indicators import status as rules
+from ..names import display_name, name_in
+from .base import (
+    DataMarkers,
+    MapFragments,
+    add_online_basemap,
+    add_site_clusters,
+    choropleth,
+    fit_only,
+    identity,
+    offline_map,
+    popup_html,
+    render_fragments,
+    text,
+    with_properties,
+)
 from .knowledge import network_rows
 from .labels import KIND_LABELS
-
 
 CLUSTER_ABOVE = 40  # more sites than this on a small map are clustered
 
@@ -37,8 +48,16 @@ def _initiative_rows(catalogue, ids) -> list[dict]:
     if catalogue is None:
         return []
     frame = catalogue.initiatives.loc[[i for i in ids if i in catalogue.initiatives.index]]
-    return [{"id": iid, "name": row["name"], "kind": row["kind"], "themes": list(row["themes"] or []),
-             "status": row["status"]} for iid, row in frame.sort_values(["kind", "name"]).iterrows()]
+    return [
+        {
+            "id": iid,
+            "name": row["name"],
+            "kind": row["kind"],
+            "themes": list(row["themes"] or []),
+            "status": row["status"],
+        }
+        for iid, row in frame.sort_values(["kind", "name"]).iterrows()
+    ]
 
 
 def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> dict:
@@ -59,38 +78,60 @@ def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> d
     kinds, serving = [], []
     for kind in KIND_LABELS:
         has_status = kind in assessed and ind.get(f"status_{kind}") is not None
-        kinds.append({"kind": kind, "sites": ind.get(f"sites_present_{kind}"), "mandated": ind.get(f"mandated_{kind}"),
-                      "nearest_km": ind.get(f"nearest_km_{kind}"), "nearest_name": ind.get(f"nearest_name_{kind}"),
-                      "nearest_site": ind.get(f"nearest_site_{kind}"),
-                      "status": ind.get(f"status_{kind}") if has_status else None,
-                      "facts": rules.facts_of(ind, kind, lookup, reach) if has_status else None})
+        kinds.append(
+            {
+                "kind": kind,
+                "sites": ind.get(f"sites_present_{kind}"),
+                "mandated": ind.get(f"mandated_{kind}"),
+                "nearest_km": ind.get(f"nearest_km_{kind}"),
+                "nearest_name": ind.get(f"nearest_name_{kind}"),
+                "nearest_site": ind.get(f"nearest_site_{kind}"),
+                "status": ind.get(f"status_{kind}") if has_status else None,
+                "facts": rules.facts_of(ind, kind, lookup, reach) if has_status else None,
+            }
+        )
         serving += [i for i in (ind.get(f"networks_{kind}") or "").split(";") if i and has_status]
     if catalogue is not None:  # link the nearest site to its initiative's page
         for row_kind in kinds:
             site = row_kind["nearest_site"]
-            row_kind["nearest_initiative"] = catalogue.sites.at[site, "initiative_id"] \
-                if site is not None and site in catalogue.sites.index else None
+            row_kind["nearest_initiative"] = (
+                catalogue.sites.at[site, "initiative_id"]
+                if site is not None and site in catalogue.sites.index
+                else None
+            )
     present, mandated = [], []
     if catalogue is not None:
         sites = catalogue.sites[catalogue.sites["nis"] == nis]
         present = _initiative_rows(catalogue, sites["initiative_id"].unique())
         areas = catalogue.service_areas[catalogue.service_areas["nis"] == nis]
-        mandated = _initiative_rows(catalogue, [i for i in areas["initiative_id"].unique()
-                                                if i not in set(sites["initiative_id"])])
+        mandated = _initiative_rows(
+            catalogue, [i for i in areas["initiative_id"].unique() if i not in set(sites["initiative_id"])]
+        )
     employment = defaultdict(lambda: None)
     if indicators is not None and row["province"] in indicators.provinces.index:
-        employment.update({k: clean(v) for k, v in indicators.provinces.loc[row["province"]].items()
-                      if k.startswith(("employment_", "rate_"))})
+        employment.update(
+            {
+                k: clean(v)
+                for k, v in indicators.provinces.loc[row["province"]].items()
+                if k.startswith(("employment_", "rate_"))
+            }
+        )
     return {
-        "nis": nis, "name": display_name(row, lang), "names": {c[-2:]: row[c] for c in ("name_nl", "name_fr", "name_de")
-                                                              if isinstance(row.get(c), str)},
+        "nis": nis,
+        "name": display_name(row, lang),
+        "names": {c[-2:]: row[c] for c in ("name_nl", "name_fr", "name_de") if isinstance(row.get(c), str)},
         "province": {"nis": row["province"], "name": name_in(province, lang)},
         "region": {"nis": row["region"], "name": name_in(region, lang)},
         "population": int(row["pop_2025_total"] if "pop_2025_total" in row else row["pop_2020_total"]),
         "population_year": 2025 if "pop_2025_total" in row else 2020,
-        "indicators": ind, "kinds": kinds, "present": present, "mandated": mandated, "employment": employment,
+        "indicators": ind,
+        "kinds": kinds,
+        "present": present,
+        "mandated": mandated,
+        "employment": employment,
         "indicators_available": bool(ind),
-        "networks": network_rows(networks, ids=dict.fromkeys(serving)), "reach_km": reach,
+        "networks": network_rows(networks, ids=dict.fromkeys(serving)),
+        "reach_km": reach,
     }
 
 
@@ -102,36 +143,78 @@ def initiative_profile(initiative_id: str, catalogue, commune_names: Mapping[str
     areas = catalogue.areas[catalogue.areas["initiative_id"] == initiative_id] if len(catalogue.areas) else []
     return {
         "id": initiative_id,
-        **{k: clean(row.get(k)) for k in ("name", "kind", "operator", "description", "scope", "start_year",
-                                          "website", "status", "origin")},
+        **{
+            k: clean(row.get(k))
+            for k in ("name", "kind", "operator", "description", "scope", "start_year", "website", "status", "origin")
+        },
         "names": {k: v for k, v in (row.get("names") or {}).items() if v},
-        "themes": list(row["themes"] or []), "target_groups": list(row["target_groups"] or []),
-        "figures": list(row["figures"] or []), "sources": list(row["sources"] or []),
-        "sites": [{"id": sid, "name": s["name"], "place": clean(s.get("place")), "address": clean(s.get("address")),
-                   "postcode": clean(s.get("postcode")), "nis": s["nis"], "commune": commune_names.get(s["nis"], s["nis"]),
-                   "precision": s["precision"], "status": s["status"]} for sid, s in sites.iterrows()],
-        "areas": [{"id": aid, "name": a["name"], "basis": a["basis"], "communes": int(a["commune_count"])}
-                  for aid, a in (areas.iterrows() if len(areas) else [])],
+        "themes": list(row["themes"] or []),
+        "target_groups": list(row["target_groups"] or []),
+        "figures": list(row["figures"] or []),
+        "sources": list(row["sources"] or []),
+        "sites": [
+            {
+                "id": sid,
+                "name": s["name"],
+                "place": clean(s.get("place")),
+                "address": clean(s.get("address")),
+                "postcode": clean(s.get("postcode")),
+                "nis": s["nis"],
+                "commune": commune_names.get(s["nis"], s["nis"]),
+                "precision": s["precision"],
+                "status": s["status"],
+            }
+            for sid, s in sites.iterrows()
+        ],
+        "areas": [
+            {"id": aid, "name": a["name"], "basis": a["basis"], "communes": int(a["commune_count"])}
+            for aid, a in (areas.iterrows() if len(areas) else [])
+        ],
     }
 
 
-def small_map(collection: dict, nis_list: list[str], names: Mapping[str, str], sites, asset_urls: Mapping[str, str],
-              commune_url: Callable[[str], str], kind_label: Mapping[str, str],
-              t: Callable[[str], str] = identity) -> MapFragments:
+def small_map(
+    collection: dict,
+    nis_list: list[str],
+    names: Mapping[str, str],
+    sites,
+    asset_urls: Mapping[str, str],
+    commune_url: Callable[[str], str],
+    kind_label: Mapping[str, str],
+    t: Callable[[str], str] = identity,
+) -> MapFragments:
     """A map of the given communes (outlined) and the given sites, zoomed to them."""
     fmap = offline_map(asset_urls)
     add_online_basemap(fmap)
     wanted = set(nis_list)
     features = {"type": "FeatureCollection", "features": [f for f in collection["features"] if f["id"] in wanted]}
     props = {nis: {"name": text(names[nis])} for nis in wanted}
-    choropleth(fmap, with_properties(features, props), {n: "#9ecae1" for n in wanted}, t("Communes"), ["name"],
-               [t("Commune")], page_url=commune_url("00000"), page_label=t("Page of the commune"), weight=1.5)
+    choropleth(
+        fmap,
+        with_properties(features, props),
+        dict.fromkeys(wanted, "#9ecae1"),
+        t("Communes"),
+        ["name"],
+        [t("Commune")],
+        page_url=commune_url("00000"),
+        page_label=t("Page of the commune"),
+        weight=1.5,
+    )
     if sites is not None and len(sites):
         wgs = sites.to_crs(4326)
-        rows = [[round(s.geometry.y, 5), round(s.geometry.x, 5), s["kind"],
-                 popup_html(s["name"], [(t("Kind"), kind_label.get(s["kind"], s["kind"])),
-                                        (t("Commune"), names.get(s["nis"], s["nis"]))]),
-                 f"{s['name']} ({kind_label.get(s['kind'], s['kind'])})"] for _, s in wgs.iterrows()]
+        rows = [
+            [
+                round(s.geometry.y, 5),
+                round(s.geometry.x, 5),
+                s["kind"],
+                popup_html(
+                    s["name"],
+                    [(t("Kind"), kind_label.get(s["kind"], s["kind"])), (t("Commune"), names.get(s["nis"], s["nis"]))],
+                ),
+                f"{s['name']} ({kind_label.get(s['kind'], s['kind'])})",
+            ]
+            for _, s in wgs.iterrows()
+        ]
         if len(rows) > CLUSTER_ABOVE:
             add_site_clusters(fmap, rows, asset_urls, t("Sites"))
         else:
@@ -148,6 +231,8 @@ def _bounds(features: dict):
     shapes = [shapely.geometry.shape(f["geometry"]) for f in features["features"]]
     if not shapes:
         return None
-    minx = min(s.bounds[0] for s in shapes); miny = min(s.bounds[1] for s in shapes)  # noqa: E702
-    maxx = max(s.bounds[2] for s in shapes); maxy = max(s.bounds[3] for s in shapes)  # noqa: E702
+    minx = min(s.bounds[0] for s in shapes)
+    miny = min(s.bounds[1] for s in shapes)  # noqa: E702
+    maxx = max(s.bounds[2] for s in shapes)
+    maxy = max(s.bounds[3] for s in shapes)  # noqa: E702
     return [[miny, minx], [maxy, maxx]]

@@ -60,14 +60,31 @@ def move_instance_imports(store: NominationStore, folder: Path) -> int:
         except (yaml.YAMLError, TypeError, ValueError) as exc:
             log.error("imported list %s cannot be read (%s); it is not in the catalogue", path, exc)
             continue
-        batch = store.import_records(records, "instance folder", path.name, via="instance-folder",
-                                     digest=hashlib.sha256(data).hexdigest(), once=True)
+        batch = store.import_records(
+            records,
+            "instance folder",
+            path.name,
+            via="instance-folder",
+            digest=hashlib.sha256(data).hexdigest(),
+            once=True,
+        )
         if batch is not None:
             moved += 1
-            log.warning("imported list %s moved into the nominations database as import %s (%d records); "
-                        "the file is no longer read", path.name, batch.reference, batch.records)
+            log.warning(
+                "imported list %s moved into the nominations database as import %s (%d records); "
+                "the file is no longer read",
+                path.name,
+                batch.reference,
+                batch.records,
+            )
     return moved
 
 
-__all__ = ["NominationStore", "init_nominations", "database_url", "move_instance_imports", "private_instance_folder",
-           "EXTENSION"]
+__all__ = [
+    "NominationStore",
+    "init_nominations",
+    "database_url",
+    "move_instance_imports",
+    "private_instance_folder",
+    "EXTENSION",
+]

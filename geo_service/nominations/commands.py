@@ -24,7 +24,6 @@ def open_store(settings: Settings | None = None) -> NominationStore:
     return NominationStore(database_url(settings, instance_path))
 
 
-
 @click.group("nominations")
 def nominations() -> None:
     """Nominations database: moderators, queue, migrations."""

@@ -65,12 +65,20 @@ def describe(url) -> str:
 
 def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        options = (f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS} -c lock_timeout={PG_LOCK_TIMEOUT_MS} "
-                   f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}")
-        return create_engine(url, pool_pre_ping=True, pool_timeout=POOL_WAIT_S, future=True,
-                             connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": options})
-    engine = create_engine(url, pool_timeout=POOL_WAIT_S,
-                           connect_args={"timeout": WRITE_WAIT_MS / 1000, "isolation_level": None})
+        options = (
+            f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS} -c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+            f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}"
+        )
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_timeout=POOL_WAIT_S,
+            future=True,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": options},
+        )
+    engine = create_engine(
+        url, pool_timeout=POOL_WAIT_S, connect_args={"timeout": WRITE_WAIT_MS / 1000, "isolation_level": None}
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -106,17 +114,25 @@ def unavailable(url, exc: BaseException) -> DatabaseUnavailable:
     detail = text.splitlines()[0][:200] if text else type(exc).__name__
     lowered = detail.lower()
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        fix = (f"the {name} is damaged ({detail}); restore it from a backup, or move it aside to start "
-               "with an empty nominations database")
+        fix = (
+            f"the {name} is damaged ({detail}); restore it from a backup, or move it aside to start "
+            "with an empty nominations database"
+        )
     elif "locked" in lowered or "busy" in lowered:
-        fix = (f"the {name} is locked by another process ({detail}, after waiting {WRITE_WAIT_MS / 1000:g} s); "
-               "stop the process that holds it (an open sqlite3 shell, a stuck command) and start again")
+        fix = (
+            f"the {name} is locked by another process ({detail}, after waiting {WRITE_WAIT_MS / 1000:g} s); "
+            "stop the process that holds it (an open sqlite3 shell, a stuck command) and start again"
+        )
     elif "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
-        fix = (f"the {name} cannot be opened for writing ({detail}); check that its folder exists and that "
-               "this user may write there (GEO_SERVICE_INSTANCE_DIR)")
+        fix = (
+            f"the {name} cannot be opened for writing ({detail}); check that its folder exists and that "
+            "this user may write there (GEO_SERVICE_INSTANCE_DIR)"
+        )
     else:
-        fix = (f"the {name} cannot be used ({detail}); check GEO_SERVICE_DATABASE_URL and that the "
-               "database server is running")
+        fix = (
+            f"the {name} cannot be used ({detail}); check GEO_SERVICE_DATABASE_URL and that the "
+            "database server is running"
+        )
     return DatabaseUnavailable(fix[0].upper() + fix[1:], database=name)
 
 

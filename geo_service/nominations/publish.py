@@ -13,8 +13,7 @@ PUBLISHER = "geo_service nominations"
 
 def source_of(nomination: Nomination) -> dict:
     day = nomination.decided_at.date().isoformat() if nomination.decided_at else None
-    return {"url": None, "publisher": PUBLISHER, "date": day,
-            "note": f"nomination #{nomination.id}, approved on {day}"}
+    return {"url": None, "publisher": PUBLISHER, "date": day, "note": f"nomination #{nomination.id}, approved on {day}"}
 
 
 def to_record(nomination: Nomination) -> dict:
@@ -25,13 +24,18 @@ def to_record(nomination: Nomination) -> dict:
         record.setdefault("id", f"import-{nomination.id}")
         source = source_of(nomination)
         batch = f"import #{nomination.import_id}" if nomination.import_id else f"import #{nomination.id}"
-        record["sources"] = [*record.get("sources", []), {
-            **source, "note": f"{batch} by {nomination.decided_by or 'a moderator'}, on {source['date']}"}]
+        record["sources"] = [
+            *record.get("sources", []),
+            {**source, "note": f"{batch} by {nomination.decided_by or 'a moderator'}, on {source['date']}"},
+        ]
         record["origin"] = "import"
         return record
-    figures = [{"name": name, "value": data[name], "year": None, "note": "as given in the nomination"}
-               for name in ("volunteers", "beneficiaries") if data.get(name) is not None]
-    names = {lang: None for lang in ("fr", "nl", "en", "de")}
+    figures = [
+        {"name": name, "value": data[name], "year": None, "note": "as given in the nomination"}
+        for name in ("volunteers", "beneficiaries")
+        if data.get(name) is not None
+    ]
+    names = dict.fromkeys(("fr", "nl", "en", "de"))
     if nomination.language in names:
         names[nomination.language] = data["name"]
     return {
@@ -50,7 +54,9 @@ def to_record(nomination: Nomination) -> dict:
         "status": "active",
         "sources": [source_of(nomination)],
         # The NIS code resolves unambiguously; the name as typed stays in the moderation record.
-        "places": [{"place": p["nis"], "name": None, "address": p.get("address"), "postcode": p.get("postcode")}
-                   for p in data.get("places", [])],
+        "places": [
+            {"place": p["nis"], "name": None, "address": p.get("address"), "postcode": p.get("postcode")}
+            for p in data.get("places", [])
+        ],
         "origin": "nomination",
     }

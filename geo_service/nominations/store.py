@@ -7,11 +7,12 @@ form (same submission token) returns the nomination it created the first time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, make_url, select, text
@@ -39,8 +40,19 @@ SUBMIT_LIMIT = RateLimit(20, timedelta(hours=1))  # every POST of the form count
 LOGIN_LIMIT = RateLimit(10, timedelta(minutes=15))
 # A moderator's session ends this long after the login, whatever happens in between: a working day.
 SESSION_LIFETIME = timedelta(hours=9)
-PUBLIC_FIELDS = ("name", "description", "places", "themes", "target_groups", "scope", "start_year",
-                 "website", "volunteers", "beneficiaries", "kind")
+PUBLIC_FIELDS = (
+    "name",
+    "description",
+    "places",
+    "themes",
+    "target_groups",
+    "scope",
+    "start_year",
+    "website",
+    "volunteers",
+    "beneficiaries",
+    "kind",
+)
 
 
 def client_key(address: str | None, secret: str | bytes) -> str:
@@ -61,10 +73,8 @@ def _private_sqlite_file(url: str) -> None:
     path = Path(parsed.database)
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def _lock(s: Session, name: str) -> None:
@@ -104,11 +114,16 @@ class NominationStore:
     def _rate_used(self, s: Session, bucket: str, client: str) -> None:
         """Raise RateLimited when ``client`` has used up ``bucket``'s budget."""
         limit = self.limits[bucket]
-        used = s.scalar(select(func.count(RateHit.id)).where(
-            RateHit.bucket == bucket, RateHit.client == client, RateHit.at >= utcnow() - limit.window))
+        used = s.scalar(
+            select(func.count(RateHit.id)).where(
+                RateHit.bucket == bucket, RateHit.client == client, RateHit.at >= utcnow() - limit.window
+            )
+        )
         if used >= limit.count:
-            raise RateLimited(f"Too many requests from this address: at most {limit.count} per "
-                              f"{int(limit.window.total_seconds() // 60)} minutes; please try again later.")
+            raise RateLimited(
+                f"Too many requests from this address: at most {limit.count} per "
+                f"{int(limit.window.total_seconds() // 60)} minutes; please try again later."
+            )
 
     def _rate_check(self, s: Session, bucket: str, client: str) -> None:
         _lock(s, f"rate {bucket} {client}")  # count-then-insert must not interleave for one client
@@ -137,12 +152,26 @@ class NominationStore:
         try:
             with self.sessions.begin() as s:
                 self._rate_check(s, "submit", client)
-                nomination = Nomination(submission_token=token, origin="form", status="pending", language=language,
-                                        data=data, contact=contact, consent=True)
+                nomination = Nomination(
+                    submission_token=token,
+                    origin="form",
+                    status="pending",
+                    language=language,
+                    data=data,
+                    contact=contact,
+                    consent=True,
+                )
                 s.add(nomination)
                 s.flush()
-                s.add(AuditEvent(actor="public", action="submitted", nomination_id=nomination.id,
-                                 details={"language": language}, publishes=False))
+                s.add(
+                    AuditEvent(
+                        actor="public",
+                        action="submitted",
+                        nomination_id=nomination.id,
+                        details={"language": language},
+                        publishes=False,
+                    )
+                )
             return nomination
         except IntegrityError:  # the same token committed by a concurrent request
             existing = self.by_token(token)
@@ -175,8 +204,9 @@ class NominationStore:
 
     def history(self, nomination_id: int) -> list[AuditEvent]:
         with self.reads() as s:
-            return list(s.scalars(select(AuditEvent).where(AuditEvent.nomination_id == nomination_id)
-                                  .order_by(AuditEvent.id)))
+            return list(
+                s.scalars(select(AuditEvent).where(AuditEvent.nomination_id == nomination_id).order_by(AuditEvent.id))
+            )
 
     def reveal_contact(self, nomination_id: int, moderator: str) -> Nomination:
         """The nomination with its private contact, for a moderator; the view itself is audited."""
@@ -195,8 +225,15 @@ class NominationStore:
             now = utcnow()
             nomination.status, nomination.decided_at, nomination.decided_by = status, now, moderator
             nomination.decision_reason, nomination.updated_at = reason, now
-            s.add(AuditEvent(actor=moderator, action=status, nomination_id=nomination_id,
-                             details={"reason": reason} if reason else None, publishes=status == "approved"))
+            s.add(
+                AuditEvent(
+                    actor=moderator,
+                    action=status,
+                    nomination_id=nomination_id,
+                    details={"reason": reason} if reason else None,
+                    publishes=status == "approved",
+                )
+            )
         return nomination
 
     def approve(self, nomination_id: int, moderator: str) -> Nomination:
@@ -222,12 +259,27 @@ class NominationStore:
             if not changes:
                 return nomination
             nomination.data, nomination.updated_at = new, utcnow()
-            s.add(AuditEvent(actor=moderator, action="edited", nomination_id=nomination_id, details=changes,
-                             publishes=nomination.status == "approved"))
+            s.add(
+                AuditEvent(
+                    actor=moderator,
+                    action="edited",
+                    nomination_id=nomination_id,
+                    details=changes,
+                    publishes=nomination.status == "approved",
+                )
+            )
         return nomination
 
-    def import_records(self, records: list[dict], actor: str, filename: str, *, via: str = "moderation",
-                       digest: str = "", once: bool = False) -> CatalogueImport | None:
+    def import_records(
+        self,
+        records: list[dict],
+        actor: str,
+        filename: str,
+        *,
+        via: str = "moderation",
+        digest: str = "",
+        once: bool = False,
+    ) -> CatalogueImport | None:
         """Store validated catalogue records as approved imports with their import (who, when,
         which file, how many), all in one transaction: every server on this database serves them.
         ``once``: do nothing (None) when a file with this digest was imported before."""
@@ -236,19 +288,48 @@ class NominationStore:
             if once and s.scalar(select(CatalogueImport.id).where(CatalogueImport.digest == digest).limit(1)):
                 return None
             now = utcnow()
-            batch = CatalogueImport(at=now, actor=actor[:80], via=via, filename=filename[:255], digest=digest,
-                                    records=len(records), sites=sum(len(r.get("places") or []) for r in records))
+            batch = CatalogueImport(
+                at=now,
+                actor=actor[:80],
+                via=via,
+                filename=filename[:255],
+                digest=digest,
+                records=len(records),
+                sites=sum(len(r.get("places") or []) for r in records),
+            )
             s.add(batch)
             s.flush()
-            created = [Nomination(submission_token=f"import-{batch.id}-{i}", origin="import", status="approved",
-                                  language="en", data={"record": record}, contact=None, consent=True,
-                                  decided_at=now, decided_by=actor[:80], import_id=batch.id)
-                       for i, record in enumerate(records)]
+            created = [
+                Nomination(
+                    submission_token=f"import-{batch.id}-{i}",
+                    origin="import",
+                    status="approved",
+                    language="en",
+                    data={"record": record},
+                    contact=None,
+                    consent=True,
+                    decided_at=now,
+                    decided_by=actor[:80],
+                    import_id=batch.id,
+                )
+                for i, record in enumerate(records)
+            ]
             s.add_all(created)
             s.flush()
-            s.add(AuditEvent(actor=actor[:80], action="imported", publishes=True, details={
-                "import": batch.id, "via": via, "file": filename[:200], "rows": len(records),
-                "ids": [n.id for n in created]}))
+            s.add(
+                AuditEvent(
+                    actor=actor[:80],
+                    action="imported",
+                    publishes=True,
+                    details={
+                        "import": batch.id,
+                        "via": via,
+                        "file": filename[:200],
+                        "rows": len(records),
+                        "ids": [n.id for n in created],
+                    },
+                )
+            )
         return batch
 
     def imports(self) -> list[CatalogueImport]:
@@ -264,8 +345,11 @@ class NominationStore:
             raise InvalidParameter("A moderator password needs at least 12 characters")
         try:
             with self.sessions.begin() as s:
-                moderator = Moderator(username=username, active=True,
-                                      password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
+                moderator = Moderator(
+                    username=username,
+                    active=True,
+                    password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+                )
                 s.add(moderator)
                 s.add(AuditEvent(actor=actor, action="moderator_created", details={"username": username}))
         except IntegrityError:
@@ -291,8 +375,9 @@ class NominationStore:
             s.add(AuditEvent(actor=moderator.username, action="login"))
         return moderator
 
-    def active_moderator(self, moderator_id: int | None, version: int | None = None,
-                         logged_in_at: float | None = None) -> Moderator:
+    def active_moderator(
+        self, moderator_id: int | None, version: int | None = None, logged_in_at: float | None = None
+    ) -> Moderator:
         """The moderator of a session: ``version`` must be the account's current session version
         (logout and password changes bump it) and the login at most SESSION_LIFETIME old."""
         if moderator_id is None:

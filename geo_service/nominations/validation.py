@@ -15,8 +15,15 @@ from ..catalogue.vocab import SCOPES, TARGET_GROUPS, THEMES
 from ..errors import GeoServiceError, PayloadTooLarge, ValidationFailed
 
 MAX_PLACES = 10
-LIMITS = {"name": 200, "description": 5000, "address": 300, "website": 300, "contact_name": 200,
-          "contact_email": 254, "contact_phone": 40}
+LIMITS = {
+    "name": 200,
+    "description": 5000,
+    "address": 300,
+    "website": 300,
+    "contact_name": 200,
+    "contact_email": 254,
+    "contact_phone": 40,
+}
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 URL = re.compile(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", re.IGNORECASE)
 POSTCODE = re.compile(r"^[1-9][0-9]{3}$")
@@ -24,8 +31,13 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 Form = Mapping[str, list[str]]
 # How many values each field of the form may carry (one unless listed); any more and the request
 # did not come from the form: it is refused before any validation or rendering.
-REPEATED = {"place": MAX_PLACES, "address": MAX_PLACES, "postcode": MAX_PLACES,
-            "themes": len(THEMES), "target_groups": len(TARGET_GROUPS)}
+REPEATED = {
+    "place": MAX_PLACES,
+    "address": MAX_PLACES,
+    "postcode": MAX_PLACES,
+    "themes": len(THEMES),
+    "target_groups": len(TARGET_GROUPS),
+}
 MAX_FIELDS = 40  # distinct field names; the form has about 25
 MAX_VALUES = sum(REPEATED.values()) + MAX_FIELDS  # all values of one form, whatever their fields
 
@@ -34,27 +46,39 @@ def check_count(values: int) -> None:
     """PayloadTooLarge when a form carries more values than any form of ours can (counted on the
     raw body, before it is parsed)."""
     if values > MAX_VALUES:
-        raise PayloadTooLarge(f"The form has {values} values; it has at most {MAX_VALUES}. "
-                              "Reload the form and send it again.")
+        raise PayloadTooLarge(
+            f"The form has {values} values; it has at most {MAX_VALUES}. Reload the form and send it again."
+        )
 
 
 def check_shape(form: Form) -> None:
     """PayloadTooLarge unless every field has at most as many values as the form can send.
     Cheap (no validation, no lookup), so a request with 100,000 values costs almost nothing."""
     if len(form) > MAX_FIELDS:
-        raise PayloadTooLarge(f"The form has {len(form)} different fields; it has at most {MAX_FIELDS}. "
-                              "Reload the form and send it again.")
+        raise PayloadTooLarge(
+            f"The form has {len(form)} different fields; it has at most {MAX_FIELDS}. "
+            "Reload the form and send it again."
+        )
     for field, values in form.items():
         allowed = REPEATED.get(field, 1)
         if len(values) > allowed:
-            raise PayloadTooLarge(f"The form has {len(values)} values for '{field[:40]}'; it allows at most "
-                                  f"{allowed}. Reload the form and send it again.", field=field[:40])
+            raise PayloadTooLarge(
+                f"The form has {len(values)} values for '{field[:40]}'; it allows at most "
+                f"{allowed}. Reload the form and send it again.",
+                field=field[:40],
+            )
 
 
 class _Errors(list):
     def add(self, field: str, template: str, **params) -> None:
-        self.append({"field": field, "reason": template % params if params else template,
-                     "template": template, "params": params})
+        self.append(
+            {
+                "field": field,
+                "reason": template % params if params else template,
+                "template": template,
+                "params": params,
+            }
+        )
 
 
 def _one(form: Form, field: str) -> str:
@@ -104,7 +128,12 @@ def _places(form: Form, resolve: Callable[[str], str], errors: _Errors) -> list[
                 errors.add(f"place[{i}]", "Give the commune of this address.")
             continue
         if address and len(address) > LIMITS["address"]:
-            errors.add(f"address[{i}]", "At most %(max)s characters (%(length)s given).", max=LIMITS["address"], length=len(address))
+            errors.add(
+                f"address[{i}]",
+                "At most %(max)s characters (%(length)s given).",
+                max=LIMITS["address"],
+                length=len(address),
+            )
         if postcode and not POSTCODE.fullmatch(postcode):
             errors.add(f"postcode[{i}]", "A Belgian postcode has four digits.")
         try:
@@ -112,9 +141,19 @@ def _places(form: Form, resolve: Callable[[str], str], errors: _Errors) -> list[
         except GeoServiceError as exc:
             candidates = ", ".join(exc.details.get("candidates") or [])
             if exc.code == "AmbiguousName":
-                errors.add(f"place[{i}]", "'%(name)s' matches several communes: %(candidates)s.", name=name[:100], candidates=candidates)
+                errors.add(
+                    f"place[{i}]",
+                    "'%(name)s' matches several communes: %(candidates)s.",
+                    name=name[:100],
+                    candidates=candidates,
+                )
             elif candidates:
-                errors.add(f"place[{i}]", "'%(name)s' is not a known Belgian commune; did you mean %(candidates)s?", name=name[:100], candidates=candidates)
+                errors.add(
+                    f"place[{i}]",
+                    "'%(name)s' is not a known Belgian commune; did you mean %(candidates)s?",
+                    name=name[:100],
+                    candidates=candidates,
+                )
             else:
                 errors.add(f"place[{i}]", "'%(name)s' is not a known Belgian commune.", name=name[:100])
             continue

@@ -174,8 +174,10 @@ def items(cid: str):
                 query=query,
                 matched=len(store.select(query)),
                 columns=[{"name": n, "title": fields.title(n, gettext, kinds, themes)} for n in columns],
-                rows=[{"id": r.get(c.id_property), "cells": [fields.shown(n, r.get(n), gettext, vocab) for n in columns]}
-                      for r in rows],
+                rows=[
+                    {"id": r.get(c.id_property), "cells": [fields.shown(n, r.get(n), gettext, vocab) for n in columns]}
+                    for r in rows
+                ],
                 hidden=max(0, len(rows[0]) - len(columns)) if rows else 0,
                 args=args,
             )
@@ -227,11 +229,18 @@ def _item_page(c, store, fid: str, props: dict) -> str:
     from .pages import asset_urls, current_language, labels
 
     lang = current_language()
-    name = next((props.get(k) for k in (f"name_{lang}", "name", *(f"name_{x}" for x in LANGUAGES)) if props.get(k)), fid)
+    name = next(
+        (props.get(k) for k in (f"name_{lang}", "name", *(f"name_{x}" for x in LANGUAGES)) if props.get(k)), fid
+    )
     feature = orjson.loads(store.feature(fid, CRS84))
-    return render_template("api/item.html", collection=c, fid=fid, name=name,
-                           rows=fields.rows(_explained(props), gettext, labels()),
-                           fragments=feature_map(feature, asset_urls(), str(name)))
+    return render_template(
+        "api/item.html",
+        collection=c,
+        fid=fid,
+        name=name,
+        rows=fields.rows(_explained(props), gettext, labels()),
+        fragments=feature_map(feature, asset_urls(), str(name)),
+    )
 
 
 def _explained(props: dict) -> dict:
@@ -252,7 +261,7 @@ def _explained(props: dict) -> dict:
     nouns = labels()["kind_nouns"]
     out = dict(props)
     for key in reasons:
-        kind = key[len("status_reason_"):]
+        kind = key[len("status_reason_") :]
         out[key] = rules.explain(rules.facts_of(props, kind, lookup, reach), gettext, nouns.get(kind))
     return out
 

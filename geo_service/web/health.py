@@ -67,7 +67,9 @@ def _probe() -> DatabaseProbe:
     probe = current_app.extensions.get(PROBE)
     if probe is None:
         store = current_app.extensions[NOMINATIONS]
-        probe = current_app.extensions.setdefault(PROBE, DatabaseProbe(lambda: store.revision(), describe(store.engine.url)))
+        probe = current_app.extensions.setdefault(
+            PROBE, DatabaseProbe(lambda: store.revision(), describe(store.engine.url))
+        )
     return probe
 
 
@@ -77,9 +79,13 @@ def _data() -> dict:
     b = base.boundaries
     holder = current_app.extensions["geo_service"]
     return {
-        "layers": {"communes": len(b.communes), "communes_2019": len(b.communes_2019),
-                   "arrondissements": len(b.arrondissements), "provinces": len(b.provinces),
-                   "regions": len(b.regions)},
+        "layers": {
+            "communes": len(b.communes),
+            "communes_2019": len(b.communes_2019),
+            "arrondissements": len(b.arrondissements),
+            "provinces": len(b.provinces),
+            "regions": len(b.regions),
+        },
         "population_year": base.population_year,
         "catalogue": {"initiatives": len(snapshot.catalogue.initiatives), "sites": len(snapshot.catalogue.sites)},
         "snapshot": snapshot.version,

@@ -11,10 +11,21 @@ from flask_babel import gettext as _
 
 from ..cache import cached
 from ..indicators import status as status_rules
-from ..mapviews import coverage as cov, employment as emp, gaps, knowledge
+from ..mapviews import coverage as cov
+from ..mapviews import employment as emp
+from ..mapviews import gaps, knowledge
 from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
-from .pages import area_names, asset_urls, cached_view, collection, commune_url, current_language, \
-    initiative_url, labels, snapshot
+from .pages import (
+    area_names,
+    asset_urls,
+    cached_view,
+    collection,
+    commune_url,
+    current_language,
+    initiative_url,
+    labels,
+    snapshot,
+)
 
 bp = Blueprint("maps_pages", __name__)
 SUGGESTIONS = 5  # locations suggested per kind on the gaps map
@@ -34,19 +45,43 @@ def coverage():
     def build() -> str:
         lang = current_language()
         communes_ind = _indicator_frame("communes")
-        foreign = communes_ind["foreign_residents"] if communes_ind is not None and "foreign_residents" in communes_ind else None
+        foreign = (
+            communes_ind["foreign_residents"]
+            if communes_ind is not None and "foreign_residents" in communes_ind
+            else None
+        )
         view = None
         if snap.catalogue is not None:
-            view = cov.coverage_map(snap.base.boundaries.communes, collection("commune"), area_names("commune", lang),
-                                    snap.catalogue, foreign, query, asset_urls(), labels(), commune_url,
-                                    initiative_url, _)
-        return render_template("maps/coverage.html", view=view, query=query, labels=labels(),
-                               measures=cov.MEASURES, rates=cov.RATES, kinds=KIND_LABELS, themes=THEME_LABELS,
-                               groups=GROUP_LABELS, foreign_available=foreign is not None,
-                               small_min=cov.SMALL_DENOMINATOR.get(query.rate),
-                               network_rows=knowledge.network_rows(getattr(snap.indicators, "networks", None),
-                                                                   kinds=[query.kind] if query.kind else None),
-                               title=cov.describe(query, _))
+            view = cov.coverage_map(
+                snap.base.boundaries.communes,
+                collection("commune"),
+                area_names("commune", lang),
+                snap.catalogue,
+                foreign,
+                query,
+                asset_urls(),
+                labels(),
+                commune_url,
+                initiative_url,
+                _,
+            )
+        return render_template(
+            "maps/coverage.html",
+            view=view,
+            query=query,
+            labels=labels(),
+            measures=cov.MEASURES,
+            rates=cov.RATES,
+            kinds=KIND_LABELS,
+            themes=THEME_LABELS,
+            groups=GROUP_LABELS,
+            foreign_available=foreign is not None,
+            small_min=cov.SMALL_DENOMINATOR.get(query.rate),
+            network_rows=knowledge.network_rows(
+                getattr(snap.indicators, "networks", None), kinds=[query.kind] if query.kind else None
+            ),
+            title=cov.describe(query, _),
+        )
 
     return build
 
@@ -59,10 +94,18 @@ def employment():
     def build() -> str:
         lang = current_language()
         boundaries = snap.base.display
-        view = emp.employment_map(boundaries["province"], boundaries["region"], area_names("province", lang),
-                                  area_names("region", lang), _indicator_frame("provinces"),
-                                  _indicator_frame("regions"), collection("province"), collection("region"),
-                                  asset_urls(), _)
+        view = emp.employment_map(
+            boundaries["province"],
+            boundaries["region"],
+            area_names("province", lang),
+            area_names("region", lang),
+            _indicator_frame("provinces"),
+            _indicator_frame("regions"),
+            collection("province"),
+            collection("region"),
+            asset_urls(),
+            _,
+        )
         return render_template("maps/employment.html", view=view)
 
     return build
@@ -78,9 +121,12 @@ def _suggestions(kind: str):
     if indicators is None:
         return pd.DataFrame(columns=["nis", "covered_demand", "gain", "total_gain"]), radius
     key = hashlib.sha256(f"{snap.version}|{kind}|{radius}".encode()).hexdigest()[:20]
-    return snap.derived(("maps.suggestions", kind, radius),
-                        lambda: cached(snap.settings.cache_dir, f"suggestions-{kind}", key,
-                                       lambda: indicators.suggest(kind, SUGGESTIONS, radius))), radius
+    return snap.derived(
+        ("maps.suggestions", kind, radius),
+        lambda: cached(
+            snap.settings.cache_dir, f"suggestions-{kind}", key, lambda: indicators.suggest(kind, SUGGESTIONS, radius)
+        ),
+    ), radius
 
 
 def _points_wgs84():
@@ -107,14 +153,34 @@ def gaps_page():
         suggested, radius = _suggestions(kind)
         vocab = labels()
         networks = getattr(snap.indicators, "networks", None)
-        view = gaps.gaps_map(_indicator_frame("communes"), collection("commune"), area_names("commune", lang), kind,
-                             suggested, _points_wgs84(), asset_urls(), commune_url, vocab["kinds"][kind], _,
-                             networks=networks, reach_km=radius, kind_noun=vocab["kind_nouns"][kind],
-                             status_labels=vocab["service_statuses"])
+        view = gaps.gaps_map(
+            _indicator_frame("communes"),
+            collection("commune"),
+            area_names("commune", lang),
+            kind,
+            suggested,
+            _points_wgs84(),
+            asset_urls(),
+            commune_url,
+            vocab["kinds"][kind],
+            _,
+            networks=networks,
+            reach_km=radius,
+            kind_noun=vocab["kind_nouns"][kind],
+            status_labels=vocab["service_statuses"],
+        )
         scope = snap.indicators.suggestion_scope(kind) if snap.indicators is not None else {}
-        return render_template("maps/gaps.html", view=view, kind=kind, kinds=desert_kinds, labels=vocab,
-                               radius=radius, params=params, scope=scope,
-                               network_rows=knowledge.network_rows(networks, kinds=[kind]))
+        return render_template(
+            "maps/gaps.html",
+            view=view,
+            kind=kind,
+            kinds=desert_kinds,
+            labels=vocab,
+            radius=radius,
+            params=params,
+            scope=scope,
+            network_rows=knowledge.network_rows(networks, kinds=[kind]),
+        )
 
     return build
 
@@ -132,5 +198,8 @@ def explain_status(facts) -> str:
 
 
 def map_links() -> list[tuple[str, str]]:
-    return [(url_for("maps_pages.coverage"), _("Coverage")), (url_for("maps_pages.employment"), _("Employment gaps")),
-            (url_for("maps_pages.gaps_page"), _("Gaps in support"))]
+    return [
+        (url_for("maps_pages.coverage"), _("Coverage")),
+        (url_for("maps_pages.employment"), _("Employment gaps")),
+        (url_for("maps_pages.gaps_page"), _("Gaps in support")),
+    ]

@@ -27,18 +27,46 @@ moderation = Blueprint("moderation", __name__, url_prefix="/moderation")
 HONEYPOT = "homepage"
 # English labels of the catalogue's vocabulary codes (translated through the .po files).
 LABELS = {
-    "language": "Language learning", "housing": "Housing", "mentoring": "Mentoring, buddy schemes",
-    "employment": "Work and jobs", "education": "Education", "leisure": "Leisure", "legal": "Legal help",
-    "health": "Health", "reception": "Reception and first help", "awareness_raising": "Awareness raising",
-    "social_contact": "Meeting people", "volunteering": "Volunteering", "culture": "Culture", "sport": "Sport",
-    "material_aid": "Material aid", "family": "Family", "digital": "Digital skills", "research": "Research",
-    "civic_integration": "Civic integration", "social_aid": "Social aid",
-    "refugees": "Refugees", "asylum_seekers": "Asylum seekers", "undocumented_migrants": "Undocumented migrants",
-    "newcomers": "Newcomers", "migrants": "Migrants", "women": "Women", "youth": "Young people",
-    "children": "Children", "families": "Families", "unaccompanied_minors": "Unaccompanied minors",
-    "general_public": "General public", "volunteers": "Volunteers", "jobseekers": "Jobseekers",
-    "local": "Local", "regional": "Regional", "national": "National",
-    "pending": "Pending", "approved": "Approved", "rejected": "Rejected", "all": "All",
+    "language": "Language learning",
+    "housing": "Housing",
+    "mentoring": "Mentoring, buddy schemes",
+    "employment": "Work and jobs",
+    "education": "Education",
+    "leisure": "Leisure",
+    "legal": "Legal help",
+    "health": "Health",
+    "reception": "Reception and first help",
+    "awareness_raising": "Awareness raising",
+    "social_contact": "Meeting people",
+    "volunteering": "Volunteering",
+    "culture": "Culture",
+    "sport": "Sport",
+    "material_aid": "Material aid",
+    "family": "Family",
+    "digital": "Digital skills",
+    "research": "Research",
+    "civic_integration": "Civic integration",
+    "social_aid": "Social aid",
+    "refugees": "Refugees",
+    "asylum_seekers": "Asylum seekers",
+    "undocumented_migrants": "Undocumented migrants",
+    "newcomers": "Newcomers",
+    "migrants": "Migrants",
+    "women": "Women",
+    "youth": "Young people",
+    "children": "Children",
+    "families": "Families",
+    "unaccompanied_minors": "Unaccompanied minors",
+    "general_public": "General public",
+    "volunteers": "Volunteers",
+    "jobseekers": "Jobseekers",
+    "local": "Local",
+    "regional": "Regional",
+    "national": "National",
+    "pending": "Pending",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "all": "All",
 }
 
 
@@ -90,8 +118,12 @@ def _check_csrf() -> None:
     try:
         validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
     except ValidationError as exc:
-        raise CsrfFailed(gettext("The form's security token is invalid (%(reason)s). Reload the page and submit again.",
-                                 reason=gettext(str(exc)))) from None
+        raise CsrfFailed(
+            gettext(
+                "The form's security token is invalid (%(reason)s). Reload the page and submit again.",
+                reason=gettext(str(exc)),
+            )
+        ) from None
 
 
 def _form_context(values=None, errors=(), **extra) -> dict:
@@ -99,17 +131,28 @@ def _form_context(values=None, errors=(), **extra) -> dict:
     for error in errors:
         by_field.setdefault(error["field"], []).append(gettext(error["template"], **error.get("params", {})))
     # Never more values than the form has (check_shape refuses more; this keeps the page bounded anyway).
-    values = {k: list(v)[:REPEATED.get(k, 1)] for k, v in (values or {}).items()}
-    return {"values": values, "errors": by_field, "max_places": MAX_PLACES, "themes": THEMES, "target_groups": TARGET_GROUPS,
-            "scopes": SCOPES, "communes": _commune_names(id(current_app._get_current_object())),
-            "csrf_token": generate_csrf(), **extra}
+    values = {k: list(v)[: REPEATED.get(k, 1)] for k, v in (values or {}).items()}
+    return {
+        "values": values,
+        "errors": by_field,
+        "max_places": MAX_PLACES,
+        "themes": THEMES,
+        "target_groups": TARGET_GROUPS,
+        "scopes": SCOPES,
+        "communes": _commune_names(id(current_app._get_current_object())),
+        "csrf_token": generate_csrf(),
+        **extra,
+    }
 
 
 @bp.context_processor
 @moderation.context_processor
 def _shared_context():
-    return {"moderator_name": session.get("moderator_name"), "csrf_token": generate_csrf(),
-            "label": lambda code: gettext(LABELS.get(code, code))}
+    return {
+        "moderator_name": session.get("moderator_name"),
+        "csrf_token": generate_csrf(),
+        "label": lambda code: gettext(LABELS.get(code, code)),
+    }
 
 
 @bp.before_request
@@ -138,8 +181,11 @@ def _private(response):
 def _too_large(_exc):
     """Werkzeug's generic 413 text says nothing about forms: say what to do instead."""
     limit = round(current_app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024, 1)
-    message = gettext("The form is too large: the service accepts at most %(limit)s MiB. Shorten the text or the "
-                      "file and send it again.", limit=limit)
+    message = gettext(
+        "The form is too large: the service accepts at most %(limit)s MiB. Shorten the text or the "
+        "file and send it again.",
+        limit=limit,
+    )
     return render_template("error.html", status=413, code="PayloadTooLarge", message=message), 413
 
 
@@ -185,16 +231,24 @@ def received(token: str):
 
 # --- moderation ------------------------------------------------------------------------------
 
+
 def _moderator():
-    return store().active_moderator(session.get("moderator_id"), session.get("moderator_version"),
-                                    session.get("moderator_since"))
+    return store().active_moderator(
+        session.get("moderator_id"), session.get("moderator_version"), session.get("moderator_since")
+    )
 
 
 def _safe_next(target: str | None) -> str:
     """Where to go after the login: a moderation page of this site, never another site."""
     parts = urlsplit(target or "")
-    if (target and not parts.scheme and not parts.netloc and "\\" not in target
-            and parts.path.startswith("/moderation/") and not target.startswith("//")):
+    if (
+        target
+        and not parts.scheme
+        and not parts.netloc
+        and "\\" not in target
+        and parts.path.startswith("/moderation/")
+        and not target.startswith("//")
+    ):
         return target
     return url_for("moderation.queue")
 
@@ -217,8 +271,9 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            moderator = store().authenticate(request.form.get("username", ""), request.form.get("password", ""),
-                                             _client())
+            moderator = store().authenticate(
+                request.form.get("username", ""), request.form.get("password", ""), _client()
+            )
         except GeoServiceError as exc:
             if exc.status == 429:
                 raise
@@ -226,8 +281,12 @@ def login():
             return render_template("nominate/login.html", error=error, csrf_token=generate_csrf()), exc.status
         session.clear()
         session.permanent = True  # the cookie expires with the session (PERMANENT_SESSION_LIFETIME)
-        session.update(moderator_id=moderator.id, moderator_name=moderator.username,
-                       moderator_version=moderator.session_version, moderator_since=time.time())
+        session.update(
+            moderator_id=moderator.id,
+            moderator_name=moderator.username,
+            moderator_version=moderator.session_version,
+            moderator_since=time.time(),
+        )
         return redirect(_safe_next(request.args.get("next")), code=303)
     return render_template("nominate/login.html", error=error, csrf_token=generate_csrf())
 
@@ -254,15 +313,24 @@ def queue():
         from ..errors import InvalidParameter
 
         raise InvalidParameter(gettext("Unknown status filter."))
-    return render_template("nominate/queue.html", nominations=store().list(None if status == "all" else status),
-                           status=status, counts=store().counts(), csrf_token=generate_csrf())
+    return render_template(
+        "nominate/queue.html",
+        nominations=store().list(None if status == "all" else status),
+        status=status,
+        counts=store().counts(),
+        csrf_token=generate_csrf(),
+    )
 
 
 @moderation.get("/<int:nomination_id>")
 def detail(nomination_id: int):
-    return render_template("nominate/detail.html", nomination=store().get(nomination_id),
-                           history=store().history(nomination_id), csrf_token=generate_csrf(),
-                           communes=_commune_names(id(current_app._get_current_object())))
+    return render_template(
+        "nominate/detail.html",
+        nomination=store().get(nomination_id),
+        history=store().history(nomination_id),
+        csrf_token=generate_csrf(),
+        communes=_commune_names(id(current_app._get_current_object())),
+    )
 
 
 @moderation.get("/<int:nomination_id>/contact")
@@ -293,8 +361,9 @@ def edit(nomination_id: int):
         try:
             data = clean_public(form_data, resolver().resolve)
         except ValidationFailed as exc:
-            return render_template("nominate/edit.html", nomination=nomination,
-                                   **_form_context(form_data, exc.details["errors"])), 422
+            return render_template(
+                "nominate/edit.html", nomination=nomination, **_form_context(form_data, exc.details["errors"])
+            ), 422
         store().edit(nomination_id, _moderator().username, data)
         return redirect(url_for("moderation.detail", nomination_id=nomination_id), code=303)
     return render_template("nominate/edit.html", nomination=nomination, **_form_context(_as_form(nomination.data)))
@@ -302,11 +371,18 @@ def edit(nomination_id: int):
 
 def _as_form(data: dict) -> dict[str, list[str]]:
     places = data.get("places") or []
-    form = {k: [str(data[k])] for k in ("name", "description", "scope", "start_year", "website", "volunteers",
-                                        "beneficiaries") if data.get(k) is not None}
-    form.update(themes=list(data.get("themes") or []), target_groups=list(data.get("target_groups") or []),
-                place=[p["place"] for p in places], address=[p.get("address") or "" for p in places],
-                postcode=[p.get("postcode") or "" for p in places])
+    form = {
+        k: [str(data[k])]
+        for k in ("name", "description", "scope", "start_year", "website", "volunteers", "beneficiaries")
+        if data.get(k) is not None
+    }
+    form.update(
+        themes=list(data.get("themes") or []),
+        target_groups=list(data.get("target_groups") or []),
+        place=[p["place"] for p in places],
+        address=[p.get("address") or "" for p in places],
+        postcode=[p.get("postcode") or "" for p in places],
+    )
     return form
 
 
@@ -323,11 +399,19 @@ def bulk_import():
 
     boundaries = current_app.extensions["geo_service.base"].boundaries
     try:
-        created = import_file(store(), upload.read(), upload.filename, boundaries, _moderator().username,
-                              via="moderation", resolver=resolver())
+        created = import_file(
+            store(),
+            upload.read(),
+            upload.filename,
+            boundaries,
+            _moderator().username,
+            via="moderation",
+            resolver=resolver(),
+        )
     except ValidationFailed as exc:
-        return render_template("nominate/import.html", csrf_token=generate_csrf(), errors=exc.details.get("errors"),
-                               message=exc.message), 422
+        return render_template(
+            "nominate/import.html", csrf_token=generate_csrf(), errors=exc.details.get("errors"), message=exc.message
+        ), 422
     return render_template("nominate/import.html", csrf_token=generate_csrf(), errors=None, created=created)
 
 

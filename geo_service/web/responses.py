@@ -189,7 +189,12 @@ def _snapshot():
 
 
 def cached_body(
-    key, media_type: str, build: Callable[[], bytes | str], family=None, size: int = 256, html_page: bool = False,
+    key,
+    media_type: str,
+    build: Callable[[], bytes | str],
+    family=None,
+    size: int = 256,
+    html_page: bool = False,
     guard=None,
 ) -> Body:
     """The body for ``key`` in the current snapshot, built once. Without ``family`` it is kept by
@@ -295,8 +300,15 @@ def cached_page(kind: str, build: Callable[[], str], size: int = 32) -> Response
         current_language(),
         tuple(sorted((k, v) for k, v in request.args.items() if k != "lang")),
     )  # language: just above
-    body = cached_body(key, PAGE_MEDIA_TYPE, build, family=("pages.cache", kind), size=size, html_page=True,
-                       guard=MAPS if kind.startswith("map.") else None)
+    body = cached_body(
+        key,
+        PAGE_MEDIA_TYPE,
+        build,
+        family=("pages.cache", kind),
+        size=size,
+        html_page=True,
+        guard=MAPS if kind.startswith("map.") else None,
+    )
     return send(body, "no-cache", PAGE_VARY)
 
 

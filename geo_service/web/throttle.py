@@ -24,8 +24,13 @@ MAX_CLIENTS = 10_000  # clients remembered per process; the longest-idle are for
 
 
 class RenderGuard:
-    def __init__(self, concurrent: int = CONCURRENT, per_client: int = PER_CLIENT, window: float = WINDOW_SECONDS,
-                 wait: float = WAIT_SECONDS):
+    def __init__(
+        self,
+        concurrent: int = CONCURRENT,
+        per_client: int = PER_CLIENT,
+        window: float = WINDOW_SECONDS,
+        wait: float = WAIT_SECONDS,
+    ):
         self.per_client, self.window, self.wait = per_client, window, wait
         self._slots = threading.BoundedSemaphore(concurrent)
         self._clients: OrderedDict[str, deque] = OrderedDict()
@@ -43,7 +48,8 @@ class RenderGuard:
                 raise TooManyRequests(
                     f"Too many new map views from this address: at most {self.per_client} per "
                     f"{int(self.window)} s; maps already viewed stay available. Try again in {wait} s.",
-                    retry_after=wait)
+                    retry_after=wait,
+                )
             hits.append(now)
             self._clients[client] = hits
             while len(self._clients) > MAX_CLIENTS:
@@ -54,8 +60,9 @@ class RenderGuard:
         """Around the build of one uncached page for ``client``."""
         self._spend(client)
         if not self._slots.acquire(timeout=self.wait):
-            raise Busy("The service is drawing other new maps; please try again in a few seconds.",
-                       retry_after=int(self.wait))
+            raise Busy(
+                "The service is drawing other new maps; please try again in a few seconds.", retry_after=int(self.wait)
+            )
         try:
             yield
         finally:

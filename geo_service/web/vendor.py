@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_from_directory
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
+from flask import Blueprint, abort, send_from_directory
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
