@@ -17,6 +17,7 @@ from wtforms.validators import ValidationError
 
 from ..catalogue.vocab import SCOPES, TARGET_GROUPS, THEMES
 from ..errors import GeoServiceError, ValidationFailed
+from ..mapviews.labels import GROUP_LABELS, SCOPE_LABELS, THEME_LABELS
 from ..nominations import EXTENSION
 from ..nominations.errors import NotAuthenticated, SpamRejected
 from ..nominations.store import client_key
@@ -25,44 +26,12 @@ from ..nominations.validation import MAX_PLACES, REPEATED, check_count, check_sh
 bp = Blueprint("nominate", __name__)
 moderation = Blueprint("moderation", __name__, url_prefix="/moderation")
 HONEYPOT = "homepage"
-# English labels of the catalogue's vocabulary codes (translated through the .po files).
+# English labels of the codes a form or the moderation pages show: the catalogue's one vocabulary
+# (mapviews/labels.py) and the moderation states, translated through the .po files.
 LABELS = {
-    "language": "Language learning",
-    "housing": "Housing",
-    "mentoring": "Mentoring, buddy schemes",
-    "employment": "Work and jobs",
-    "education": "Education",
-    "leisure": "Leisure",
-    "legal": "Legal help",
-    "health": "Health",
-    "reception": "Reception and first help",
-    "awareness_raising": "Awareness raising",
-    "social_contact": "Meeting people",
-    "volunteering": "Volunteering",
-    "culture": "Culture",
-    "sport": "Sport",
-    "material_aid": "Material aid",
-    "family": "Family",
-    "digital": "Digital skills",
-    "research": "Research",
-    "civic_integration": "Civic integration",
-    "social_aid": "Social aid",
-    "refugees": "Refugees",
-    "asylum_seekers": "Asylum seekers",
-    "undocumented_migrants": "Undocumented migrants",
-    "newcomers": "Newcomers",
-    "migrants": "Migrants",
-    "women": "Women",
-    "youth": "Young people",
-    "children": "Children",
-    "families": "Families",
-    "unaccompanied_minors": "Unaccompanied minors",
-    "general_public": "General public",
-    "volunteers": "Volunteers",
-    "jobseekers": "Jobseekers",
-    "local": "Local",
-    "regional": "Regional",
-    "national": "National",
+    **THEME_LABELS,
+    **GROUP_LABELS,
+    **SCOPE_LABELS,
     "pending": "Pending",
     "approved": "Approved",
     "rejected": "Rejected",
