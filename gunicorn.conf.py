@@ -84,6 +84,13 @@ def pre_fork(server, worker):
 
 
 def post_fork(server, worker):
-    """A worker serves the snapshot it was forked with; the master prepares the next one."""
+    """A worker serves the snapshot it was forked with; the master prepares the next one. The
+    database pool's connections belong to the master (its poller may be using one at the moment
+    of the fork): the worker drops them without closing them and opens its own, as SQLAlchemy
+    prescribes after os.fork (Engine.dispose(close=False))."""
     if preload_app:
-        server.app.wsgi().extensions["geo_service"].stop()
+        app = server.app.wsgi()
+        app.extensions["geo_service"].stop()
+        store = app.extensions.get("geo_service.nominations")
+        if store is not None:
+            store.engine.dispose(close=False)
