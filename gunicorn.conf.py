@@ -94,3 +94,9 @@ def post_fork(server, worker):
         store = app.extensions.get("geo_service.nominations")
         if store is not None:
             store.engine.dispose(close=False)
+
+
+# gunicorn's control socket (gunicorn >= 25) is not used: its default path is one per user, so
+# several gunicorns of one user (another service, the test servers) would share it, and its thread
+# must stop before each fork, which held up replacing the workers on a new snapshot by minutes.
+control_socket_disable = True

@@ -31,6 +31,8 @@ if command -v pg_ctlcluster >/dev/null 2>&1; then
       run_pg() { if [ "$(id -u)" = "0" ]; then su postgres -c "psql -qtA -v ON_ERROR_STOP=1" <<<"$1"; else sudo -u postgres psql -qtA -v ON_ERROR_STOP=1 <<<"$1"; fi; }
       run_pg "DROP DATABASE IF EXISTS geo_service_test" >/dev/null
       run_pg "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='geo_service') THEN CREATE ROLE geo_service LOGIN PASSWORD 'geo_service'; END IF; END\$\$" >/dev/null
+      # CREATEDB: each pytest-xdist worker makes its own database (tests/nominations_support.py)
+      run_pg "ALTER ROLE geo_service CREATEDB" >/dev/null
       run_pg "CREATE DATABASE geo_service_test OWNER geo_service" >/dev/null
       port=$(pg_lsclusters -h | awk 'NR==1 {print $3}')
       export GEO_SERVICE_TEST_POSTGRES_URL="postgresql+psycopg://geo_service:geo_service@127.0.0.1:${port}/geo_service_test"

@@ -12,7 +12,27 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-PG_URL = os.environ.get("GEO_SERVICE_TEST_POSTGRES_URL")
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Each pytest-xdist worker gets a database of its own (``<name>_gw0``, ...), created on first
+    use: tests wipe the schema of the database they use, so two workers must never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import make_url
+
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own.database}):
+                conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        admin.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+PG_URL = _database_of_this_worker(os.environ.get("GEO_SERVICE_TEST_POSTGRES_URL"))
 BACKENDS = ["sqlite", "postgresql"]
 CONTACT_EMAIL = "private.submitter@example.org"
 CONTACT_PHONE = "+32 470 99 88 77"
