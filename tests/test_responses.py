@@ -103,3 +103,23 @@ def test_etag_changes_when_the_content_changes_under_the_same_version(fresh_app)
         assert after.headers["ETag"] != before.headers["ETag"]
     finally:
         holder._snapshot = original
+
+
+def test_spilled_bodies_survive_a_sibling_process_removing_its_folder():
+    """gunicorn's old workers exit while the new ones serve: a worker must never lose (or remove)
+    the folder another process spills into. Each process spills into a folder of its own, and a
+    folder gone missing is made again."""
+    import os
+    import shutil
+
+    from geo_service.web.responses import _Spill
+
+    spill = _Spill()
+    first = spill.path("a", b"x" * 10)
+    shutil.rmtree(os.path.dirname(first))  # what an exiting process sharing the folder used to do
+    again = spill.path("b", b"y" * 10)
+    with open(again, "rb") as fh:
+        assert fh.read() == b"y" * 10
+    spill._owner = -1  # as in a forked child: the inherited folder is not this process's
+    child = spill.path("c", b"z" * 10)
+    assert os.path.dirname(child) != os.path.dirname(again) and os.path.exists(child)

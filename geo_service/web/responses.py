@@ -151,23 +151,40 @@ class ResponseCache:
             return self._items.get(key, made)
 
 
+def _remove_folder(folder: str, owner: int) -> None:
+    """At exit, the process that made the folder removes it; a forked worker that inherited the
+    object must not (gunicorn's old workers exit while the master and new workers go on)."""
+    if os.getpid() == owner:
+        shutil.rmtree(folder, True)
+
+
 class _Spill:
     """Large bodies as files named by their sha256 (shared by every snapshot and cache of this
-    process), so the WSGI server can sendfile() them; the oldest files go beyond a byte bound."""
+    process), so the WSGI server can sendfile() them; the oldest files go beyond a byte bound.
+    Each process has its own folder: after a fork the first spill makes a new one."""
 
     def __init__(self, max_bytes: int = SPILL_BYTES):
         self.max_bytes, self._files, self._lock, self._folder = max_bytes, OrderedDict(), threading.Lock(), None
+        self._owner = None
+
+    def _own_folder(self) -> str:
+        if self._folder is None or self._owner != os.getpid() or not os.path.isdir(self._folder):
+            self._folder, self._owner, self._files = (
+                tempfile.mkdtemp(prefix="geo_service-responses-"),
+                os.getpid(),
+                OrderedDict(),
+            )
+            weakref.finalize(self, _remove_folder, self._folder, self._owner)
+        return self._folder
 
     def path(self, name: str, data: bytes) -> str | None:
         with self._lock:
-            if self._folder is None:
-                self._folder = tempfile.mkdtemp(prefix="geo_service-responses-")
-                weakref.finalize(self, shutil.rmtree, self._folder, True)
-            path = os.path.join(self._folder, name)
+            folder = self._own_folder()
+            path = os.path.join(folder, name)
             if name in self._files and os.path.exists(path):
                 self._files.move_to_end(name)
                 return path
-            fd, tmp = tempfile.mkstemp(dir=self._folder)
+            fd, tmp = tempfile.mkstemp(dir=folder)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, path)  # atomic: a reader sees the whole file or none
@@ -175,7 +192,7 @@ class _Spill:
             while sum(self._files.values()) > self.max_bytes and len(self._files) > 1:
                 old, _ = self._files.popitem(last=False)
                 with contextlib.suppress(OSError):  # a response still sending it keeps its descriptor
-                    os.unlink(os.path.join(self._folder, old))
+                    os.unlink(os.path.join(folder, old))
             return path
 
 
