@@ -364,11 +364,18 @@ def test_gunicorn_master_publishes_by_replacing_its_workers(settings, tmp_path):
         item = f"{base}/collections/initiatives/items/nomination-{nomination.id}?f=json"
         assert _answers(item) == 404
         store.approve(nomination.id, "test")
-        # 5 s per request: under a loaded CI an old worker on its way out can hold a connection
-        # until gunicorn's timeout kills it (a known stall, docs/architecture.md); the new data
-        # must be what every worker left answers
-        _wait_for(lambda: all(_answers(item, timeout=5) == 200 for _ in range(6)), 180)
+
+        # the master builds the new data, then replaces its workers: once every old worker is gone
+        # (gunicorn's worker timeout ends one that lingers, a known stall under a loaded CI:
+        # docs/architecture.md), the new forks answer with the new data
+        def replaced() -> bool:
+            time.sleep(0.5)  # ps at most twice a second
+            now = _children(server.pid)
+            return len(now) == 2 and not (now & before)
+
+        _wait_for(replaced, 180)
         after = _children(server.pid)
+        assert all(_answers(item) == 200 for _ in range(6)), "every new worker serves the new data"
         assert after and not (after & before), "the workers serving the new data are new forks"
     finally:
         server.terminate()
