@@ -1,8 +1,8 @@
 """PNG screenshots of every page type in French, Dutch and English, at desktop (1280x900) and
 phone (390x844) size, for reviewing the portal and for the README (docs/screenshots/).
 
-    GEO_SERVICE_DATA_DIR=../shared/data python scripts/screenshots.py --out /tmp/shots
-    python scripts/screenshots.py --base-url http://127.0.0.1:5000 --out /tmp/shots --only /map/gaps
+    GEO_SERVICE_DATA_DIR=../shared/data python scripts/screenshots.py --out screenshots
+    python scripts/screenshots.py --base-url http://127.0.0.1:5000 --out screenshots --only /map/gaps
 
 Without ``--base-url`` the app is built from the environment's settings and served on a free
 loopback port for the run. Headless Debian Chromium through Playwright (like tests/browser.py);
