@@ -32,7 +32,7 @@ loglevel = _settings.log_level.lower()
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "geo_service.request_log.JsonFormatter"}},
+    "formatters": {"json": {"()": "geo_service.web.request_log.JsonFormatter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
@@ -57,7 +57,7 @@ def when_ready(server):
     app = server.app.wsgi()
     holder = app.extensions["geo_service"]
     if _settings.warm_up:
-        from geo_service.warmup import rewarm_on_new_data, warm_up
+        from geo_service.web.warmup import rewarm_on_new_data, warm_up
 
         warm_up(app)
         rewarm_on_new_data(app)  # in the master, for each new snapshot before it is swapped in

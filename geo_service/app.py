@@ -9,11 +9,11 @@ import time
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .i18n import init_i18n
-from .request_log import configure_json_logging, init_request_log
-from .security import init_security_headers
 from .settings import PROJECT_ROOT, Settings
 from .state import StateHolder, build_base_layers
+from .web.i18n import init_i18n
+from .web.request_log import configure_json_logging, init_request_log
+from .web.security import init_security_headers
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -122,7 +122,5 @@ def index_for(snapshot) -> SearchIndex:
     """The snapshot's search index, built once."""
     return snapshot.derived(
         ("search", "index"),
-        lambda: SearchIndex(
-            snapshot.base.boundaries, snapshot.catalogue, getattr(snapshot.catalogue, "resolver", None)
-        ),
+        lambda: SearchIndex(snapshot.base.boundaries, snapshot.catalogue, snapshot.catalogue.resolver),
     )

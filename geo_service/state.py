@@ -17,10 +17,10 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import geopandas as gpd
 import orjson
@@ -56,7 +56,6 @@ class BaseLayers:
     boundaries: Boundaries
     display: dict[str, gpd.GeoDataFrame]
     population_year: int = pop.POPULATION_2025_YEAR
-    extras: dict = field(default_factory=dict)
 
 
 def _attach_population(boundaries: Boundaries, population_2020: pd.DataFrame, population_2025: pd.Series) -> None:
@@ -98,7 +97,10 @@ class PublishedSource(Protocol):
     def records(self) -> list[dict]: ...
 
 
-def _memo_name(key: Any) -> str:
+T = TypeVar("T")
+
+
+def _memo_name(key: Hashable) -> str:
     """File-name-safe, process-independent name of a memo key (a tuple of strings and numbers)."""
     return "snapshot-" + hashlib.sha256(repr(key).encode()).hexdigest()[:16]
 
@@ -110,15 +112,15 @@ class Snapshot:
 
     settings: Settings
     base: BaseLayers
-    catalogue: Catalogue | None = None
-    indicators: Indicators | None = None
+    catalogue: Catalogue
+    indicators: Indicators
     version: str = ""
     built_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _key_locks: dict = field(default_factory=dict, repr=False)
 
-    def derived(self, key: Any, build: Callable[[], Any], persist: bool = False) -> Any:
+    def derived(self, key: Hashable, build: Callable[[], T], persist: bool = False) -> T:
         """Memoise ``build()`` on this snapshot (e.g. serialised layers, rendered map HTML).
 
         Each key is built once, under its own lock (a slow build never holds up another key).

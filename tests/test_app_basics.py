@@ -88,7 +88,7 @@ def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     """After the warm-up a page is served from the cache, whether the language comes from the
     URL or from the browser: the cached bytes are the very same object."""
     from geo_service.app import current_snapshot
-    from geo_service.warmup import warm_up, warm_urls
+    from geo_service.web.warmup import warm_up, warm_urls
 
     urls = warm_urls(app, pages=("/map/employment",), languages=("fr", "nl"))
     assert urls[:2] == ["/map/employment?lang=fr", "/map/employment?lang=nl"]
@@ -107,12 +107,34 @@ def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     assert by_url.headers["ETag"] == by_browser.headers["ETag"]
 
 
+def test_every_page_the_warm_up_builds_stays_in_its_cache(app):
+    """Each family of cached pages holds at least the pages the warm-up builds for it: a smaller
+    cache would evict the first ones (the gaps map without a kind once was, so every new worker
+    rendered it again for its first visitor)."""
+    from collections import Counter
+    from urllib.parse import urlsplit
+
+    from geo_service.web.warmup import warm_urls
+
+    adapter = app.url_map.bind("localhost")
+    built = Counter()
+    sizes = {}
+    for url in warm_urls(app):
+        endpoint, _ = adapter.match(urlsplit(url).path)
+        family = getattr(app.view_functions[endpoint], "page_cache", None)
+        if family is not None:
+            built[family[0]] += 1
+            sizes[family[0]] = family[1]
+    assert built["map.gaps"] > 12, "the warm-up builds the gaps map for each kind in each language"
+    assert {kind: built[kind] for kind in built if built[kind] > sizes[kind]} == {}
+
+
 def test_new_data_are_warmed_in_the_background(fresh_app):
     """When published data change, the new snapshot's pages are rebuilt by a background thread,
     without any request asking for them."""
     import time
 
-    from geo_service.warmup import rewarm_on_new_data
+    from geo_service.web.warmup import rewarm_on_new_data
 
     holder = fresh_app.extensions["geo_service"]
     rewarm_on_new_data(fresh_app, urls=["/map/employment?lang=nl"])

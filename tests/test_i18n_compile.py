@@ -7,7 +7,7 @@ import os
 
 from babel.messages.mofile import read_mo
 
-from geo_service import i18n
+from geo_service.web import i18n
 
 
 def _po(text: str) -> str:

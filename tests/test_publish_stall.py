@@ -15,6 +15,11 @@ from geo_service import state
 from geo_service.state import Snapshot, StateHolder
 
 
+def bare_snapshot(settings, version: str, base=None) -> Snapshot:
+    """A snapshot without catalogue or indicators: these tests only exercise its memo and swap."""
+    return Snapshot(settings=settings, base=base, catalogue=None, indicators=None, version=version)
+
+
 class Source:
     """A PublishedSource whose revision the test sets; records which threads asked it."""
 
@@ -43,7 +48,7 @@ def gated_build(monkeypatch):
     def build(settings, base, published, revision):
         building.set()
         assert gate.wait(30), "the test never released the build"
-        return Snapshot(settings=settings, base=base, version=f"v-{revision}")
+        return bare_snapshot(settings, f"v-{revision}", base=base)
 
     monkeypatch.setattr(state, "build_snapshot", build)
     return gate, building
@@ -174,7 +179,7 @@ def test_one_build_at_a_time(settings, monkeypatch):
         time.sleep(0.05)
         with lock:
             running[0] -= 1
-        return Snapshot(settings=settings, base=base, version=revision)
+        return bare_snapshot(settings, revision, base=base)
 
     monkeypatch.setattr(state, "build_snapshot", build)
     holder = StateHolder(settings, base=None, published=Source("r1"), refresh_seconds=0.01)
@@ -192,7 +197,7 @@ def test_one_build_at_a_time(settings, monkeypatch):
 
 # --- the memo: per key, and on disk across processes ------------------------------------------------
 def test_a_slow_derived_value_does_not_hold_up_another(settings):
-    snap = Snapshot(settings=settings, base=None, version="v1")
+    snap = bare_snapshot(settings, "v1", base=None)
     gate = threading.Event()
     slow = threading.Thread(target=snap.derived, args=("slow", lambda: gate.wait(10)))
     slow.start()
@@ -208,15 +213,15 @@ def test_a_slow_derived_value_does_not_hold_up_another(settings):
 
 def test_persisted_value_is_read_by_another_snapshot_of_the_same_version(settings, tmp_path):
     local = replace(settings, cache_dir=tmp_path)
-    first = Snapshot(settings=local, base=None, version="v1")
+    first = bare_snapshot(local, "v1", base=None)
     assert first.derived(("page", "fr"), lambda: {"html": "<p>fr</p>"}, persist=True) == {"html": "<p>fr</p>"}
 
     def must_not_build():
         raise AssertionError("built again instead of read from disk")
 
-    second = Snapshot(settings=local, base=None, version="v1")
+    second = bare_snapshot(local, "v1", base=None)
     assert second.derived(("page", "fr"), must_not_build, persist=True) == {"html": "<p>fr</p>"}
-    newer = Snapshot(settings=local, base=None, version="v2")
+    newer = bare_snapshot(local, "v2", base=None)
     assert newer.derived(("page", "fr"), lambda: {"html": "new"}, persist=True) == {"html": "new"}
     assert not list(tmp_path.rglob("*.tmp")), "no temporary file is left behind"
 
@@ -232,7 +237,7 @@ def _derive_in_a_process(cache_dir: str, log: str, results) -> None:
         time.sleep(0.5)  # long enough for the other process to miss and wait
         return "rendered map"
 
-    snap = Snapshot(settings=Settings(cache_dir=Path(cache_dir)), base=None, version="v1")
+    snap = bare_snapshot(Settings(cache_dir=Path(cache_dir)), "v1", base=None)
     results.put(snap.derived(("map", "coverage", "nl"), build, persist=True))
 
 

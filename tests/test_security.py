@@ -23,7 +23,7 @@ from geo_service.nominations import EXTENSION
 from geo_service.nominations.errors import NotAuthenticated, RateLimited
 from geo_service.nominations.models import Moderator, Nomination
 from geo_service.nominations.store import NominationStore, RateLimit
-from geo_service.security import init_security_headers, render_cacheable
+from geo_service.web.security import init_security_headers, render_cacheable
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -6,7 +6,7 @@ translate function the Flask-free modules receive), the Jinja2 extractor over
 ``templates/**/*.html``; plus the values of the vocabularies in ``mapviews/labels.py`` and the
 other English strings that reach ``t`` through a variable (``EXTRA`` below), which no extractor
 can see. A message counts as translated when any part file ``translations/<lang>/*.po`` (merged
-at start-up, see ``geo_service.i18n``) gives it a non-empty translation, with every plural form.
+at start-up, see ``geo_service.web.i18n``) gives it a non-empty translation, with every plural form.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +18,9 @@ import pandas as pd
 import shapely
 
 from . import licences
+
+if TYPE_CHECKING:
+    from ..indicators import Indicators
 
 LEVEL_COLLECTIONS = {
     "communes": (
@@ -97,7 +101,7 @@ def _join_indicators(layer: gpd.GeoDataFrame, table) -> gpd.GeoDataFrame:
 def _level(snapshot, cid: str) -> Collection:
     level, title, description = LEVEL_COLLECTIONS[cid]
     indicators = snapshot.indicators
-    table = getattr(indicators, INDICATOR_TABLES.get(level, ""), None) if indicators is not None else None
+    table = getattr(indicators, INDICATOR_TABLES[level]) if level in INDICATOR_TABLES else None
     display = _join_indicators(snapshot.base.display[level], table)
     exact = snapshot.base.boundaries.layer(level)[["geometry"]].join(display.drop(columns="geometry"))
     sources = licences.boundary_sources() + licences.population_sources()
@@ -187,11 +191,11 @@ def geometry_type(frame: gpd.GeoDataFrame) -> str:
     return kinds.pop() if len(kinds) == 1 else "Unknown"
 
 
-def completeness(indicators) -> dict | None:
+def completeness(indicators: Indicators) -> dict | None:
     """The completeness register (each network's sites in the catalogue against its operator's
     statement, with sources) and the communes per status and kind (docs/indicators.md): every
     layer built from the catalogue says how much of it is known."""
-    register = getattr(indicators, "register", None)
+    register = indicators.register
     if register is None:
         return None
     return {
@@ -208,8 +212,7 @@ def completeness(indicators) -> dict | None:
 def build_collections(snapshot) -> dict[str, Collection]:
     """Every collection of a snapshot, keyed by id, properties made JSON-ready once."""
     collections = [_level(snapshot, cid) for cid in LEVEL_COLLECTIONS]
-    if snapshot.catalogue is not None:
-        collections += _catalogue(snapshot)
+    collections += _catalogue(snapshot)
     known = completeness(snapshot.indicators)
     for c in collections:
         c.completeness = known

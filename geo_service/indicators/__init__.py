@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import orjson
@@ -15,7 +14,7 @@ import pandas as pd
 
 from .. import population as pop
 from ..cache import cache_key, cached
-from ..catalogue.register import read_register
+from ..catalogue.register import Register, read_register
 from ..catalogue.vocab import KINDS
 from ..sources import locate
 from . import employment as emp
@@ -40,7 +39,7 @@ class Indicators:
     params: dict
     points: np.ndarray = field(repr=False, default=None)
     networks: pd.DataFrame | None = None  # the completeness register, one row per network
-    register: Any = field(repr=False, default=None)  # catalogue.register.Register (areas, members)
+    register: Register | None = field(repr=False, default=None)  # networks: areas, members
 
     def status_counts(self, kinds=None) -> dict[str, dict[str, int]]:
         """{kind: {served, gap, unknown}}: how many communes have each status."""

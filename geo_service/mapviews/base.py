@@ -11,7 +11,7 @@ import pandas as pd
 from branca.utilities import color_brewer
 from markupsafe import Markup, escape
 
-from ..maps import MapFragments, add_online_basemap, offline_map, render_fragments  # noqa: F401
+from .folium_map import MapFragments, add_online_basemap, offline_map, render_fragments
 
 
 def _mapclassify():

@@ -16,20 +16,18 @@ from ..errors import InvalidParameter
 from ..indicators.coverage import commune_coverage, per, smoothed_rate
 from .base import (
     Classes,
-    MapFragments,
-    add_online_basemap,
     add_site_clusters,
     choropleth,
     classify,
     colour_of,
     identity,
-    offline_map,
-    render_fragments,
     site_rows,
     text,
     with_properties,
 )
+from .folium_map import add_online_basemap, offline_map, render_fragments
 from .labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
+from .view import MapView
 
 MEASURES = ("present", "mandated", "sites")
 RATES = ("count", "per_10k", "per_1k_foreign")
@@ -131,16 +129,6 @@ def coverage_values(
     rate = smoothed_rate(count, denominator, group, scale).where(count > 0, per(count, denominator, scale))
     small = denominator.notna() & (denominator > 0) & (denominator < SMALL_DENOMINATOR[query.rate])
     return rate.mask(small), small
-
-
-@dataclass
-class MapView:
-    """A rendered map with its legend, a table of what it shows and a summary for the page."""
-
-    fragments: MapFragments
-    legend: list[dict]
-    table: list[dict]
-    summary: dict
 
 
 def describe(query: CoverageQuery, t: Callable[[str], str]) -> str:

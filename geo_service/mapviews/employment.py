@@ -14,17 +14,15 @@ from . import charts
 from .base import (
     MISSING_COLOUR,
     CompactPopup,
-    add_online_basemap,
     classify_diverging,
     colour_of,
     identity,
     link,
-    offline_map,
-    render_fragments,
     text,
     with_properties,
 )
-from .coverage import MapView
+from .folium_map import add_online_basemap, offline_map, render_fragments
+from .view import MapView
 
 CONCEPTS = {"country_of_birth": "country of birth", "citizenship": "citizenship"}
 # The original statistics behind each row of data/statistics/sources.csv and the intermediary the

@@ -13,17 +13,15 @@ from ..errors import InvalidParameter
 from .base import (
     MISSING_COLOUR,
     DataMarkers,
-    add_online_basemap,
     identity,
     link,
-    offline_map,
     popup_html,
-    render_fragments,
     text,
     with_properties,
 )
-from .coverage import MapView
+from .folium_map import add_online_basemap, offline_map, render_fragments
 from .labels import KIND_LABELS
+from .view import MapView
 
 # Joshua Stevens' 3x3 bivariate scheme (blue = need, pink = support), keyed "need-support".
 BIVARIATE = {
@@ -39,6 +37,14 @@ BIVARIATE = {
 }
 GAP_COLOUR = "#b30000"
 DEFAULT_KIND = "civic_integration_office"
+
+
+def label_points(communes) -> dict[str, tuple[float, float]]:
+    """(lat, lon) of a point inside each commune, where a suggested location is drawn."""
+    if not len(communes):
+        return {}
+    points = communes.geometry.representative_point().set_crs(communes.crs, allow_override=True).to_crs(4326)
+    return {nis: (p.y, p.x) for nis, p in zip(communes.index, points)}
 
 
 def parse_kind(value: str | None, allowed=tuple(KIND_LABELS)) -> str:

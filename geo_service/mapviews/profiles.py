@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,20 +15,21 @@ from ..indicators import status as rules
 from ..names import display_name, name_in
 from .base import (
     DataMarkers,
-    MapFragments,
-    add_online_basemap,
     add_site_clusters,
     choropleth,
     fit_only,
     identity,
-    offline_map,
     popup_html,
-    render_fragments,
     text,
     with_properties,
 )
+from .folium_map import MapFragments, add_online_basemap, offline_map, render_fragments
 from .knowledge import network_rows
 from .labels import KIND_LABELS
+
+if TYPE_CHECKING:
+    from ..catalogue import Catalogue
+    from ..indicators import Indicators
 
 CLUSTER_ABOVE = 40  # more sites than this on a small map are clustered
 
@@ -44,9 +46,7 @@ def clean(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def _initiative_rows(catalogue, ids) -> list[dict]:
-    if catalogue is None:
-        return []
+def _initiative_rows(catalogue: Catalogue, ids) -> list[dict]:
     frame = catalogue.initiatives.loc[[i for i in ids if i in catalogue.initiatives.index]]
     return [
         {
@@ -60,7 +60,7 @@ def _initiative_rows(catalogue, ids) -> list[dict]:
     ]
 
 
-def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> dict:
+def commune_profile(nis: str, boundaries, catalogue: Catalogue, indicators: Indicators, lang: str) -> dict:
     """Everything the commune page shows; raises NotFound for an unknown 2025 NIS code."""
     communes = boundaries.communes
     if nis not in communes.index:
@@ -69,12 +69,12 @@ def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> d
     province = boundaries.provinces.loc[row["province"]]
     region = boundaries.regions.loc[row["region"]]
     ind = defaultdict(lambda: None)  # a figure the indicators lack reads as None ("not available")
-    if indicators is not None and nis in indicators.communes.index:
+    if nis in indicators.communes.index:
         ind.update({k: clean(v) for k, v in indicators.communes.loc[nis].items()})
-    networks = getattr(indicators, "networks", None)
+    networks = indicators.networks
     lookup = rules.network_lookup(networks) if networks is not None else {}
-    reach = float((getattr(indicators, "params", None) or {}).get("desert_km", 15.0))
-    assessed = set((getattr(indicators, "params", None) or {}).get("desert_kinds", ()))
+    reach = float(indicators.params.get("desert_km", 15.0))
+    assessed = set(indicators.params.get("desert_kinds", ()))
     kinds, serving = [], []
     for kind in KIND_LABELS:
         has_status = kind in assessed and ind.get(f"status_{kind}") is not None
@@ -91,24 +91,19 @@ def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> d
             }
         )
         serving += [i for i in (ind.get(f"networks_{kind}") or "").split(";") if i and has_status]
-    if catalogue is not None:  # link the nearest site to its initiative's page
-        for row_kind in kinds:
-            site = row_kind["nearest_site"]
-            row_kind["nearest_initiative"] = (
-                catalogue.sites.at[site, "initiative_id"]
-                if site is not None and site in catalogue.sites.index
-                else None
-            )
-    present, mandated = [], []
-    if catalogue is not None:
-        sites = catalogue.sites[catalogue.sites["nis"] == nis]
-        present = _initiative_rows(catalogue, sites["initiative_id"].unique())
-        areas = catalogue.service_areas[catalogue.service_areas["nis"] == nis]
-        mandated = _initiative_rows(
-            catalogue, [i for i in areas["initiative_id"].unique() if i not in set(sites["initiative_id"])]
+    for row_kind in kinds:  # link the nearest site to its initiative's page
+        site = row_kind["nearest_site"]
+        row_kind["nearest_initiative"] = (
+            catalogue.sites.at[site, "initiative_id"] if site is not None and site in catalogue.sites.index else None
         )
+    sites = catalogue.sites[catalogue.sites["nis"] == nis]
+    present = _initiative_rows(catalogue, sites["initiative_id"].unique())
+    areas = catalogue.service_areas[catalogue.service_areas["nis"] == nis]
+    mandated = _initiative_rows(
+        catalogue, [i for i in areas["initiative_id"].unique() if i not in set(sites["initiative_id"])]
+    )
     employment = defaultdict(lambda: None)
-    if indicators is not None and row["province"] in indicators.provinces.index:
+    if row["province"] in indicators.provinces.index:
         employment.update(
             {
                 k: clean(v)
@@ -135,8 +130,8 @@ def commune_profile(nis: str, boundaries, catalogue, indicators, lang: str) -> d
     }
 
 
-def initiative_profile(initiative_id: str, catalogue, commune_names: Mapping[str, str]) -> dict:
-    if catalogue is None or initiative_id not in catalogue.initiatives.index:
+def initiative_profile(initiative_id: str, catalogue: Catalogue, commune_names: Mapping[str, str]) -> dict:
+    if initiative_id not in catalogue.initiatives.index:
         raise NotFound(f"No initiative has the id '{initiative_id}'.", id=initiative_id)
     row = catalogue.initiatives.loc[initiative_id]
     sites = catalogue.sites[catalogue.sites["initiative_id"] == initiative_id]

@@ -254,10 +254,10 @@ def _explained(props: dict) -> dict:
 
     reasons = [k for k in props if k.startswith("status_reason_") and props[k]]
     indicators = current_snapshot().indicators
-    if not reasons or indicators is None or getattr(indicators, "networks", None) is None:
+    if not reasons or indicators.networks is None:
         return props
     lookup = rules.network_lookup(indicators.networks)
-    reach = float((getattr(indicators, "params", None) or {}).get("desert_km", 15.0))
+    reach = float(indicators.params.get("desert_km", 15.0))
     nouns = labels()["kind_nouns"]
     out = dict(props)
     for key in reasons:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pandas as pd
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -15,6 +14,7 @@ from ..mapviews import coverage as cov
 from ..mapviews import employment as emp
 from ..mapviews import gaps, knowledge
 from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
+from ..names import LANGUAGES
 from .pages import (
     area_names,
     asset_urls,
@@ -31,11 +31,6 @@ bp = Blueprint("maps_pages", __name__)
 SUGGESTIONS = 5  # locations suggested per kind on the gaps map
 
 
-def _indicator_frame(name: str):
-    indicators = snapshot().indicators
-    return getattr(indicators, name, None) if indicators is not None else None
-
-
 @bp.get("/map/coverage")
 @cached_view("map.coverage", params=("measure", "rate", "kind", "theme", "target"))
 def coverage():
@@ -44,27 +39,20 @@ def coverage():
 
     def build() -> str:
         lang = current_language()
-        communes_ind = _indicator_frame("communes")
-        foreign = (
-            communes_ind["foreign_residents"]
-            if communes_ind is not None and "foreign_residents" in communes_ind
-            else None
+        foreign = snap.indicators.communes.get("foreign_residents")
+        view = cov.coverage_map(
+            snap.base.boundaries.communes,
+            collection("commune"),
+            area_names("commune", lang),
+            snap.catalogue,
+            foreign,
+            query,
+            asset_urls(),
+            labels(),
+            commune_url,
+            initiative_url,
+            _,
         )
-        view = None
-        if snap.catalogue is not None:
-            view = cov.coverage_map(
-                snap.base.boundaries.communes,
-                collection("commune"),
-                area_names("commune", lang),
-                snap.catalogue,
-                foreign,
-                query,
-                asset_urls(),
-                labels(),
-                commune_url,
-                initiative_url,
-                _,
-            )
         return render_template(
             "maps/coverage.html",
             view=view,
@@ -77,9 +65,7 @@ def coverage():
             groups=GROUP_LABELS,
             foreign_available=foreign is not None,
             small_min=cov.SMALL_DENOMINATOR.get(query.rate),
-            network_rows=knowledge.network_rows(
-                getattr(snap.indicators, "networks", None), kinds=[query.kind] if query.kind else None
-            ),
+            network_rows=knowledge.network_rows(snap.indicators.networks, kinds=[query.kind] if query.kind else None),
             title=cov.describe(query, _),
         )
 
@@ -99,8 +85,8 @@ def employment():
             boundaries["region"],
             area_names("province", lang),
             area_names("region", lang),
-            _indicator_frame("provinces"),
-            _indicator_frame("regions"),
+            snap.indicators.provinces,
+            snap.indicators.regions,
             collection("province"),
             collection("region"),
             asset_urls(),
@@ -116,10 +102,7 @@ def _suggestions(kind: str):
     per snapshot and kept on disk, so a restart on the same data does not redo seconds of solving."""
     snap = snapshot()
     indicators = snap.indicators
-    params = getattr(indicators, "params", None) or {}
-    radius = float(params.get("desert_km", 15.0))
-    if indicators is None:
-        return pd.DataFrame(columns=["nis", "covered_demand", "gain", "total_gain"]), radius
+    radius = float(indicators.params.get("desert_km", 15.0))
     key = hashlib.sha256(f"{snap.version}|{kind}|{radius}".encode()).hexdigest()[:20]
     return snap.derived(
         ("maps.suggestions", kind, radius),
@@ -131,20 +114,14 @@ def _suggestions(kind: str):
 
 def _points_wgs84():
     snap = snapshot()
-
-    def build():
-        communes = snap.base.boundaries.communes
-        points = communes.geometry.representative_point().set_crs(communes.crs, allow_override=True).to_crs(4326)
-        return {nis: (p.y, p.x) for nis, p in zip(communes.index, points)} if len(points) else {}
-
-    return snap.derived("maps.points_wgs84", build)
+    return snap.derived("maps.points_wgs84", lambda: gaps.label_points(snap.base.boundaries.communes))
 
 
 @bp.get("/map/gaps")
-@cached_view("map.gaps", params=("kind",), size=12)
+@cached_view("map.gaps", params=("kind",), size=(len(KIND_LABELS) + 1) * len(LANGUAGES))
 def gaps_page():
     snap = snapshot()
-    params = getattr(snap.indicators, "params", None) or {}
+    params = snap.indicators.params
     desert_kinds = tuple(k for k in params.get("desert_kinds", KIND_LABELS) if k in KIND_LABELS)
     kind = gaps.parse_kind(request.args.get("kind"), desert_kinds)
 
@@ -152,9 +129,9 @@ def gaps_page():
         lang = current_language()
         suggested, radius = _suggestions(kind)
         vocab = labels()
-        networks = getattr(snap.indicators, "networks", None)
+        networks = snap.indicators.networks
         view = gaps.gaps_map(
-            _indicator_frame("communes"),
+            snap.indicators.communes,
             collection("commune"),
             area_names("commune", lang),
             kind,
@@ -169,7 +146,7 @@ def gaps_page():
             kind_noun=vocab["kind_nouns"][kind],
             status_labels=vocab["service_statuses"],
         )
-        scope = snap.indicators.suggestion_scope(kind) if snap.indicators is not None else {}
+        scope = snap.indicators.suggestion_scope(kind)
         return render_template(
             "maps/gaps.html",
             view=view,

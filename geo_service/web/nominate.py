@@ -67,7 +67,7 @@ def _client() -> str:
 def resolver():
     holder = current_app.extensions["geo_service"]
     catalogue = holder.snapshot().catalogue
-    if getattr(catalogue, "resolver", None) is not None:
+    if catalogue.resolver is not None:
         return catalogue.resolver
     from ..catalogue.placenames import PlaceResolver
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import maps
 from ..errors import InvalidParameter
 from ..mapviews import base as mapbase
 from ..mapviews import profiles
+from ..mapviews.folium_map import communes_map
 from ..mapviews.labels import vocab
 from ..names import names_by_code
 from .responses import cached_page, cached_view, canonical, current_language  # noqa: F401 (maps_pages)
@@ -79,7 +79,7 @@ def home():
             "population": _("Population (1 Jan %(year)s)", year=snapshot().base.population_year),
             "layer": _("Communes (2025)"),
         }
-        fragments = maps.communes_map(
+        fragments = communes_map(
             base.display["commune"], base.display["province"], current_language(), text, asset_urls()
         )
         return render_template(
@@ -107,7 +107,7 @@ def commune(nis: str):
     def build() -> str:
         lang = current_language()
         profile = profiles.commune_profile(nis, snap.base.boundaries, snap.catalogue, snap.indicators, lang)
-        sites = snap.catalogue.sites[snap.catalogue.sites["nis"] == nis] if snap.catalogue is not None else None
+        sites = snap.catalogue.sites[snap.catalogue.sites["nis"] == nis]
         fragments = profiles.small_map(
             collection("commune"),
             [nis],
@@ -123,8 +123,8 @@ def commune(nis: str):
             p=profile,
             fragments=fragments,
             labels=labels(),
-            params=getattr(snap.indicators, "params", None) or {},
-            metadata=getattr(snap.indicators, "metadata", None) or {},
+            params=snap.indicators.params,
+            metadata=snap.indicators.metadata,
         )
 
     return build
@@ -174,10 +174,9 @@ def search():
             return redirect(url_for("pages.commune", nis=exact[0], lang=lang), code=303)
         names = area_names("commune", lang)
         communes = [{"nis": nis, "name": names[nis]} for nis in index.communes(query)][:50]
-        if snap.catalogue is not None:
-            frame = snap.catalogue.initiatives
-            initiatives = [
-                {"id": iid, "name": frame.at[iid, "name"], "kind": frame.at[iid, "kind"]}
-                for iid in index.initiatives(query)
-            ][:50]
+        frame = snap.catalogue.initiatives
+        initiatives = [
+            {"id": iid, "name": frame.at[iid, "name"], "kind": frame.at[iid, "kind"]}
+            for iid in index.initiatives(query)
+        ][:50]
     return render_template("search.html", query=query, communes=communes, initiatives=initiatives, labels=labels())

@@ -32,7 +32,7 @@ def planner() -> Planner:
 
 
 def desert_kinds() -> tuple[str, ...]:
-    params = getattr(snapshot().indicators, "params", None) or {}
+    params = snapshot().indicators.params
     return tuple(params.get("desert_kinds", ()))
 
 
@@ -91,7 +91,7 @@ def _render(scenario: Scenario, kind: str, result) -> str:
         commune_url,
         vocab["kinds"][kind],
         _,
-        networks=getattr(snap.indicators, "networks", None),
+        networks=snap.indicators.networks,
         reach_km=radius,
         kind_noun=vocab["kind_nouns"][kind],
         status_labels=vocab["service_statuses"],
@@ -140,7 +140,7 @@ def _render(scenario: Scenario, kind: str, result) -> str:
         catchment=plan.params.catchment_km,
         csv_url=f"{url_for('plan.plan_csv')}?{query}",
         geojson_url=f"{url_for('plan.plan_geojson')}?{query}",
-        network_rows=knowledge.network_rows(getattr(snap.indicators, "networks", None), kinds=[kind]),
+        network_rows=knowledge.network_rows(snap.indicators.networks, kinds=[kind]),
     )
 
 

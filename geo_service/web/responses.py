@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import GeoServiceError
-from ..security import allow_scripts, inline_script_hashes, render_cacheable
+from .security import allow_scripts, inline_script_hashes, render_cacheable
 
 API_PREFIXES = ("/ogc", "/conformance", "/api", "/collections", "/downloads")
 JSON = "application/json"
@@ -218,7 +218,7 @@ def cached_body(
     the snapshot's memo (``snapshot.derived``: finite sets of responses, e.g. documents, maps,
     downloads); with one, in that family's bounded :class:`ResponseCache` (itself kept by the
     memo). ``html_page``: rendered with per-request nonces refused, its inline scripts' CSP
-    hashes kept with it (a shared body cannot carry a nonce; see :mod:`geo_service.security`).
+    hashes kept with it (a shared body cannot carry a nonce; see :mod:`geo_service.web.security`).
     ``guard``: a :class:`geo_service.web.throttle.RenderGuard` that bounds the builds (cache misses)."""
     snap = _snapshot()
 
@@ -343,6 +343,7 @@ def cached_view(kind: str, params: Iterable[str] = (), size: int = 32):
             built = view(**kwargs)
             return built if isinstance(built, BaseResponse) else cached_page(kind, built, size)
 
+        handler.page_cache = (kind, size)  # the warm-up must fit (tests/test_app_basics.py)
         return handler
 
     return wrap

@@ -74,7 +74,7 @@ MAPS = RenderGuard()
 
 def client_address() -> str | None:
     """The client a render is charged to; None for the service's own warm-up requests."""
-    from ..warmup import WARM_UP_KEY
+    from .warmup import WARM_UP_KEY
 
     if request.environ.get(WARM_UP_KEY):
         return None

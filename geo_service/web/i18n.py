@@ -20,9 +20,9 @@ from babel.messages.pofile import read_po
 from flask import Flask, request
 from flask_babel import Babel
 
-from .names import LANGUAGES
+from ..names import LANGUAGES
 
-TRANSLATIONS_SRC = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS_SRC = Path(__file__).resolve().parent.parent / "translations"
 
 
 def compile_catalogues(target: Path) -> Path:

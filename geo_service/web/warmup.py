@@ -29,9 +29,9 @@ def warm_urls(app: Flask, pages=PAGES, languages=LANGUAGES, downloads=True) -> l
     urls = [f"{page}?lang={lang}" for lang in languages for page in pages]
     if "/map/gaps" in pages:  # one gaps map per kind of service (each with its own MCLP run)
         with app.app_context():
-            from .app import current_snapshot
+            from ..app import current_snapshot
 
-            params = getattr(current_snapshot().indicators, "params", None) or {}
+            params = current_snapshot().indicators.params
         urls += [f"/map/gaps?kind={kind}&lang={lang}" for lang in languages for kind in params.get("desert_kinds", ())]
     if downloads:
         listing = app.test_client().get("/collections?f=json").get_json() or {}

@@ -8,7 +8,7 @@ import branca
 import folium
 import geopandas as gpd
 
-from .names import name_in
+from ..names import name_in
 
 BELGIUM_BOUNDS = [[49.49, 2.54], [51.51, 6.41]]
 
