@@ -26,42 +26,59 @@ def _is_local(url: str) -> bool:
     return url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:"))
 
 
+_BROWSER = {}  # one Chromium per test process, launched on first use; each test gets a new context
+
+
+def _browser():
+    """The process's Chromium: launching one takes about a second, a new context milliseconds."""
+    if "browser" not in _BROWSER:
+        from playwright.sync_api import sync_playwright
+
+        driver = sync_playwright().start()
+        _BROWSER["driver"] = driver
+        _BROWSER["browser"] = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    return _BROWSER["browser"]
+
+
+def close_browser() -> None:
+    """Called at the end of the session (tests/conftest.py)."""
+    browser, driver = _BROWSER.pop("browser", None), _BROWSER.pop("driver", None)
+    if browser is not None:
+        browser.close()
+    if driver is not None:
+        driver.stop()
+
+
 @contextmanager
 def offline_page():
-    """A page with no network beyond loopback; yields (page, console_errors, blocked_urls)."""
+    """A page in a context of its own (no cookies or storage shared with other tests) with no
+    network beyond loopback; yields (page, console_errors, blocked_urls)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (see .ci/run)")
-    from playwright.sync_api import sync_playwright
+    context = _browser().new_context(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    blocked: list[str] = []
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        blocked: list[str] = []
+    def route(route_):
+        if _is_local(route_.request.url):
+            route_.continue_()
+        else:
+            blocked.append(route_.request.url)
+            route_.abort()
 
-        def route(route_):
-            if _is_local(route_.request.url):
-                route_.continue_()
-            else:
-                blocked.append(route_.request.url)
-                route_.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                errors.append(f"console: {msg.text}")
-                if msg.type == "error" and "net::ERR_FAILED" not in msg.text
-                else None
-            ),
-        )
-        try:
-            yield page, errors, blocked
-        finally:
-            context.close()
-            browser.close()
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"console: {msg.text}") if msg.type == "error" and "net::ERR_FAILED" not in msg.text else None
+        ),
+    )
+    try:
+        yield page, errors, blocked
+    finally:
+        context.close()
 
 
 def screenshot(page, name: str) -> Path:

@@ -29,6 +29,17 @@ def unlimited_map_renders():
     throttle.MAPS = throttle.RenderGuard(per_client=10**9)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def close_the_browser():
+    """The Chromium that ``browser.offline_page`` launches once per test process ends with the session."""
+    yield
+    import sys
+
+    module = sys.modules.get("browser")
+    if module is not None:
+        module.close_browser()
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = Path(os.environ.get("GEO_SERVICE_DATA_DIR") or DEFAULT_DATA_DIR).resolve()

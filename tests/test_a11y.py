@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from browser import offline_page
-from browser_support import open_map, wait_until
+from browser_support import wait_until
 
 PAGES = [
     "/",
@@ -62,7 +62,6 @@ def test_no_serious_or_critical_axe_violation(live_server, lang):
             url = f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}"
             page.goto(url, wait_until="load")
             if page.locator(".leaflet-container").count():
-                open_map(page, url)
                 wait_until(page, "document.querySelectorAll('.leaflet-overlay-pane path').length > 0")
             violations = run_axe(page, source)
             if violations:
