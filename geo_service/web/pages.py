@@ -57,8 +57,15 @@ def initiative_url(initiative_id: str) -> str:
     return url_for("pages.initiative", initiative_id=initiative_id, lang=current_language())
 
 
+_LABELS: dict[str, dict] = {}  # language -> translated vocabularies (the catalogues never change while running)
+
+
 def labels() -> dict:
-    return vocab(_)
+    """Every vocabulary in the page's language, translated once per language and process."""
+    lang = current_language()
+    if lang not in _LABELS:
+        _LABELS[lang] = vocab(_)
+    return _LABELS[lang]
 
 
 @bp.get("/favicon.ico")
