@@ -115,6 +115,15 @@ def new_app(settings, instance: Path):
     return application
 
 
+@pytest.fixture()
+def store(app):
+    """The nominations store of ``app`` (a module may give its own ``app``: see
+    ``nominations_support.backend_app_fixture``)."""
+    from geo_service.nominations import EXTENSION
+
+    return app.extensions[EXTENSION]
+
+
 @pytest.fixture(scope="session")
 def app_factory(settings):
     """``app_factory(instance_folder)``: a new app, for module-scoped fixtures that change state."""

@@ -65,15 +65,20 @@ def make_app(settings, url: str, tmp_path):
     return app
 
 
-def backend_app(request, settings, tmp_path_factory, name: str, **limits):
-    """An app on a fresh database of the backend ``request.param`` (module-scoped fixtures), with
+def backend_app_fixture(name: str, backends=BACKENDS, **limits):
+    """A module's ``app`` fixture: an app on a fresh database of each backend in ``backends``, with
     the store's rate limits replaced by ``limits`` (e.g. ``login=RateLimit(...)``)."""
     from geo_service.nominations import EXTENSION
 
-    folder = tmp_path_factory.mktemp(f"{name}-{request.param}")
-    application = make_app(settings, fresh_database_url(request.param, folder), folder)
-    application.extensions[EXTENSION].limits.update(limits)
-    return application
+    @pytest.fixture(scope="module", params=backends)
+    def app(request, settings, tmp_path_factory):
+        folder = tmp_path_factory.mktemp(f"{name}-{request.param}")
+        application = make_app(settings, fresh_database_url(request.param, folder), folder)
+        application.extensions[EXTENSION].limits.update(limits)
+        yield application
+        application.extensions[EXTENSION].engine.dispose()
+
+    return app
 
 
 def hidden(html: bytes | str, name: str) -> str:

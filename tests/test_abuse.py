@@ -12,7 +12,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from nominations_support import BACKENDS, backend_app, fresh_database_url, hidden, new_token, valid_form
+from nominations_support import BACKENDS, backend_app_fixture, fresh_database_url, hidden, new_token, valid_form
 
 from geo_service.catalogue.vocab import THEMES
 from geo_service.errors import GeoServiceError
@@ -23,11 +23,7 @@ from geo_service.nominations.validation import MAX_PLACES
 LIMIT = RateLimit(10_000, timedelta(hours=1))
 
 
-@pytest.fixture(scope="module", params=["sqlite"])
-def app(request, settings, tmp_path_factory):
-    application = backend_app(request, settings, tmp_path_factory, "abuse", submit=LIMIT)
-    yield application
-    application.extensions[EXTENSION].engine.dispose()
+app = backend_app_fixture("abuse", backends=["sqlite"], submit=LIMIT)
 
 
 @pytest.fixture()

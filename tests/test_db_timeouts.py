@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from nominations_support import PG_URL, fresh_database_url, make_app
+from server_support import service_env
 from sqlalchemy import create_engine, text
 
 from geo_service.settings import PROJECT_ROOT
@@ -173,17 +174,7 @@ def test_a_stopped_postgresql_does_not_freeze_reading(settings, tmp_path):
 
 # --- a damaged or locked database at start: one line naming the file, non-zero exit ----------------
 def _start(args: list[str], instance: Path, settings, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(PROJECT_ROOT),
-        GEO_SERVICE_INSTANCE_DIR=str(instance),
-        GEO_SERVICE_DATA_DIR=str(settings.data_dir),
-        GEO_SERVICE_CACHE_DIR=str(settings.cache_dir),
-        GEO_SERVICE_WARM_UP="0",
-        GEO_SERVICE_SECRET_KEY="test",
-        GEO_SERVICE_OFFLINE="1",
-    )
-    env.pop("GEO_SERVICE_DATABASE_URL", None)
+    env = service_env(settings, instance)
     return subprocess.run(
         [sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,17 +15,12 @@ from pathlib import Path
 import pytest
 import requests
 from nominations_support import BACKENDS, fresh_database_url, hidden, new_token, valid_form
+from server_support import free_port
 
 from geo_service.nominations.store import NominationStore
 
 N = 12  # under the per-client limit of 20 an hour: every request comes from 127.0.0.1
 KILL_AFTER = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start(env: dict, port: int, log: Path) -> subprocess.Popen:
@@ -91,7 +85,7 @@ def test_confirmed_nominations_survive_sigkill_without_duplicates(backend, setti
         "GEO_SERVICE_SECRET_KEY": "durability-test-secret",
         "GEO_SERVICE_DATABASE_URL": url,
     }
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = _start(env, port, tmp_path / "server.log")
     tokens = [new_token() for _ in range(N)]

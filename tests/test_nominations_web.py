@@ -7,26 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from nominations_support import BACKENDS, CONTACT_EMAIL, CONTACT_PHONE, backend_app, hidden, login, submit_form
+from nominations_support import CONTACT_EMAIL, CONTACT_PHONE, backend_app_fixture, hidden, login, submit_form
 from sqlalchemy import func, select
 
-from geo_service.nominations import EXTENSION
 from geo_service.nominations.models import AuditEvent, Nomination
 from geo_service.nominations.store import RateLimit
 
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def app(request, settings, tmp_path_factory):
-    application = backend_app(
-        request, settings, tmp_path_factory, "nominations", submit=RateLimit(10_000, timedelta(hours=1))
-    )
-    yield application
-    application.extensions[EXTENSION].engine.dispose()
-
-
-@pytest.fixture()
-def store(app):
-    return app.extensions[EXTENSION]
+app = backend_app_fixture("nominations", submit=RateLimit(10_000, timedelta(hours=1)))
 
 
 def _rows(store) -> tuple[int, int]:

@@ -317,8 +317,6 @@ def test_gunicorn_master_publishes_by_replacing_its_workers(settings, tmp_path):
     """An approval under gunicorn: the master builds the new snapshot, then forks new workers
     holding it (the old ones finish their requests); no worker builds anything itself."""
     import http.cookiejar
-    import os
-    import socket
     import subprocess
     import sys
     import urllib.error
@@ -326,27 +324,19 @@ def test_gunicorn_master_publishes_by_replacing_its_workers(settings, tmp_path):
     import urllib.request
 
     from nominations_support import hidden, valid_form
+    from server_support import free_port, service_env
 
     from geo_service.nominations.store import NominationStore
     from geo_service.settings import PROJECT_ROOT
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(PROJECT_ROOT),
-        GEO_SERVICE_INSTANCE_DIR=str(tmp_path),
-        GEO_SERVICE_DATA_DIR=str(settings.data_dir),
-        GEO_SERVICE_CACHE_DIR=str(settings.cache_dir),
-        GEO_SERVICE_WARM_UP="0",
-        GEO_SERVICE_SECRET_KEY="test",
-        GEO_SERVICE_OFFLINE="1",
+    port = free_port()
+    env = service_env(
+        settings,
+        tmp_path,
         GEO_SERVICE_BIND=f"127.0.0.1:{port}",
         GEO_SERVICE_WORKERS="2",
         GEO_SERVICE_LOG_LEVEL="INFO",
     )
-    env.pop("GEO_SERVICE_DATABASE_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "geo_service:create_app()"],
         cwd=PROJECT_ROOT,

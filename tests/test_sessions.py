@@ -7,24 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from nominations_support import BACKENDS, backend_app, hidden, login, submit_form
+from nominations_support import backend_app_fixture, hidden, login, submit_form
 
-from geo_service.nominations import EXTENSION
 from geo_service.nominations.store import SESSION_LIFETIME, RateLimit
 
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def app(request, settings, tmp_path_factory):
-    application = backend_app(
-        request, settings, tmp_path_factory, "sessions", login=RateLimit(10_000, timedelta(minutes=15))
-    )
-    yield application
-    application.extensions[EXTENSION].engine.dispose()
-
-
-@pytest.fixture()
-def store(app):
-    return app.extensions[EXTENSION]
+app = backend_app_fixture("sessions", login=RateLimit(10_000, timedelta(minutes=15)))
 
 
 def _copy_cookie(source, target) -> None:

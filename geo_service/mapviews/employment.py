@@ -300,25 +300,16 @@ def employment_charts(layers, t: Callable[[str], str]) -> list[dict]:
         first = known[0]
         with_rates = any(r["rate_a"] is not None for r in known)
         names = [t(g) for g in GROUPS[series]]
+        facts = {"a": names[0], "b": names[1], "year": first["year"], "age": first["age_band"]}
         if with_rates:
             labels = names
             bars = [charts.Bar(r["name"], [_num(r["rate_a"]), _num(r["rate_b"])], _pp(r["gap"])) for r in known]
-            title = t("Employment rates of %(a)s and %(b)s (%(year)s, ages %(age)s)") % {
-                "a": names[0],
-                "b": names[1],
-                "year": first["year"],
-                "age": first["age_band"],
-            }
+            title = t("Employment rates of %(a)s and %(b)s (%(year)s, ages %(age)s)") % facts
             scale, step, unit = 100.0, 20, " %"
         else:
             labels = [t("Gap: %(a)s minus %(b)s") % {"a": names[0], "b": names[1]}]
             bars = [charts.Bar(r["name"], [r["gap"]]) for r in known]
-            title = t("Employment gap between %(a)s and %(b)s (%(year)s, ages %(age)s), percentage points") % {
-                "a": names[0],
-                "b": names[1],
-                "year": first["year"],
-                "age": first["age_band"],
-            }
+            title = t("Employment gap between %(a)s and %(b)s (%(year)s, ages %(age)s), percentage points") % facts
             scale, step, unit = 50.0, 10, ""
         chart_id = f"chart-{series}"
         desc = charts.describe(bars, labels)
