@@ -23,16 +23,23 @@ LANGUAGES = ("en", "fr", "nl")
 DOWNLOAD_FORMATS = ("geojson", "csv", "gpkg")
 
 
-def warm_urls(app: Flask, pages=PAGES, languages=LANGUAGES, downloads=True) -> list[str]:
+def warm_urls(app: Flask, pages=PAGES, languages=LANGUAGES, downloads=True, profiles=True) -> list[str]:
     """Each page in each language (cached under the language, however it is chosen), the gaps
-    map for each kind of service, then every collection's whole-layer downloads."""
-    urls = [f"{page}?lang={lang}" for lang in languages for page in pages]
-    if "/map/gaps" in pages:  # one gaps map per kind of service (each with its own MCLP run)
-        with app.app_context():
-            from ..app import current_snapshot
+    map for each kind of service, one commune and one initiative page per language (what they
+    share: the commune layer, names and folium's templates, is built here, not for the first
+    visitor of each new worker), then every collection's whole-layer downloads."""
+    from ..app import current_snapshot
 
-            params = current_snapshot().indicators.params
-        urls += [f"/map/gaps?kind={kind}&lang={lang}" for lang in languages for kind in params.get("desert_kinds", ())]
+    urls = [f"{page}?lang={lang}" for lang in languages for page in pages]
+    with app.app_context():
+        snap = current_snapshot()
+    if "/map/gaps" in pages:  # one gaps map per kind of service (each with its own MCLP run)
+        kinds = snap.indicators.params.get("desert_kinds", ())
+        urls += [f"/map/gaps?kind={kind}&lang={lang}" for lang in languages for kind in kinds]
+    if profiles and len(snap.base.boundaries.communes) and len(snap.catalogue.initiatives):
+        commune, initiative = snap.base.boundaries.communes.index[0], snap.catalogue.initiatives.index[0]
+        urls += [f"/commune/{commune}?lang={lang}" for lang in languages]
+        urls += [f"/initiative/{initiative}?lang={lang}" for lang in languages]
     if downloads:
         listing = app.test_client().get("/collections?f=json").get_json() or {}
         urls += [f"/downloads/{c['id']}.{ext}" for c in listing.get("collections", []) for ext in DOWNLOAD_FORMATS]
@@ -42,6 +49,8 @@ def warm_urls(app: Flask, pages=PAGES, languages=LANGUAGES, downloads=True) -> l
 def warm_up(app: Flask, urls: list[str] | None = None) -> dict[str, float]:
     """GET each URL through the app itself; returns seconds per URL. A URL that fails is logged
     and left cold (it is built, or its error shown, on request)."""
+    for name in app.jinja_env.list_templates(extensions=("html",)):  # compiled once, before the fork
+        app.jinja_env.get_template(name)
     client = app.test_client()
     timings = {}
     for url in warm_urls(app) if urls is None else urls:
