@@ -117,6 +117,29 @@ def _points_wgs84():
     return snap.derived("maps.points_wgs84", lambda: gaps.label_points(snap.base.boundaries.communes))
 
 
+def gaps_view(communes, kind: str):
+    """The gaps map of ``kind`` for ``communes`` (their statuses: the published ones, or a
+    scenario's) in the page's language, with the snapshot's suggestions."""
+    vocab = labels()
+    suggested, radius = _suggestions(kind)
+    return gaps.gaps_map(
+        communes,
+        collection("commune"),
+        area_names("commune", current_language()),
+        kind,
+        suggested,
+        _points_wgs84(),
+        asset_urls(),
+        commune_url,
+        vocab["kinds"][kind],
+        _,
+        networks=snapshot().indicators.networks,
+        reach_km=radius,
+        kind_noun=vocab["kind_nouns"][kind],
+        status_labels=vocab["service_statuses"],
+    )
+
+
 @bp.get("/map/gaps")
 @cached_view("map.gaps", params=("kind",), size=(len(KIND_LABELS) + 1) * len(LANGUAGES))
 def gaps_page():
@@ -126,26 +149,9 @@ def gaps_page():
     kind = gaps.parse_kind(request.args.get("kind"), desert_kinds)
 
     def build() -> str:
-        lang = current_language()
-        suggested, radius = _suggestions(kind)
-        vocab = labels()
+        vocab, radius = labels(), _suggestions(kind)[1]
         networks = snap.indicators.networks
-        view = gaps.gaps_map(
-            snap.indicators.communes,
-            collection("commune"),
-            area_names("commune", lang),
-            kind,
-            suggested,
-            _points_wgs84(),
-            asset_urls(),
-            commune_url,
-            vocab["kinds"][kind],
-            _,
-            networks=networks,
-            reach_km=radius,
-            kind_noun=vocab["kind_nouns"][kind],
-            status_labels=vocab["service_statuses"],
-        )
+        view = gaps_view(snap.indicators.communes, kind)
         scope = snap.indicators.suggestion_scope(kind)
         return render_template(
             "maps/gaps.html",

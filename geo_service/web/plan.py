@@ -15,8 +15,8 @@ from ..errors import InvalidParameter
 from ..indicators.scenario import Planner, Scenario, parse_change, result_json
 from ..mapviews import gaps, knowledge
 from . import api, throttle
-from .maps_pages import _points_wgs84, _suggestions
-from .pages import area_names, asset_urls, collection, commune_url, current_language, labels, snapshot
+from .maps_pages import _suggestions, gaps_view
+from .pages import area_names, current_language, labels, snapshot
 from .responses import JSON, PAGE_MEDIA_TYPE, PAGE_VARY, cached_body, send
 
 bp = Blueprint("plan", __name__)
@@ -79,23 +79,8 @@ def _render(scenario: Scenario, kind: str, result) -> str:
     snap, lang, vocab = snapshot(), current_language(), labels()
     plan = planner()
     names = area_names("commune", lang)
-    suggested, radius = _suggestions(kind)
-    view = gaps.gaps_map(
-        plan.communes_after(result, kind),
-        collection("commune"),
-        names,
-        kind,
-        suggested,
-        _points_wgs84(),
-        asset_urls(),
-        commune_url,
-        vocab["kinds"][kind],
-        _,
-        networks=snap.indicators.networks,
-        reach_km=radius,
-        kind_noun=vocab["kind_nouns"][kind],
-        status_labels=vocab["service_statuses"],
-    )
+    radius = _suggestions(kind)[1]
+    view = gaps_view(plan.communes_after(result, kind), kind)
     changes = [
         {**entry, "remove": plan_url(scenario.without(i), kind), "where": names.get(entry.get("nis"), entry.get("nis"))}
         for i, entry in enumerate(result.changes)
