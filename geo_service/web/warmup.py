@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from ..names import LANGUAGES
+
 log = logging.getLogger(__name__)
 PAGES = ("/", "/map/coverage", "/map/employment", "/map/gaps")
 WARM_UP_KEY = "geo_service.warm_up"  # WSGI environ key marking the warm-up's own requests
-LANGUAGES = ("en", "fr", "nl")
 DOWNLOAD_FORMATS = ("geojson", "csv", "gpkg")
 
 
