@@ -101,7 +101,7 @@ def _int(form: Form, field: str, errors: _Errors, low: int, high: int) -> int | 
     value = _one(form, field)
     if not value:
         return None
-    if not re.fullmatch(r"\d{1,7}", value) or not low <= int(value) <= high:
+    if not re.fullmatch(r"\d{1,8}", value) or not low <= int(value) <= high:
         errors.add(field, "Give a whole number between %(low)s and %(high)s.", low=low, high=high)
         return None
     return int(value)
