@@ -2,9 +2,9 @@
 records made, the row, field and reason of each problem, the message of each refusal.
 
 Written so that mutation testing (mutmut, docs/testing.md) finds no change of a default, a row
-number, a limit or a message that these tests let through. Fast: the communes are built directly
-(about a second) instead of through the session's base layers, whose cache key covers the
-package's code and so would be rebuilt for every mutant.
+number, a limit or a message that these tests let through. Fast: the communes are built alone
+and cached under a key of the modules that build them, instead of taking the session's base
+layers, whose cache key covers the whole package and so would be rebuilt for every mutant.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from geo_service.boundaries import build_boundaries
+from geo_service.cache import cache_key, cached
 from geo_service.catalogue.importer import import_file, parse_import
 from geo_service.catalogue.placenames import PlaceResolver
 from geo_service.errors import ValidationFailed
@@ -33,7 +34,11 @@ GENT = (51.0543, 3.7174)  # lat, lon in the centre of Ghent (as in tests/test_ca
 
 @pytest.fixture(scope="module")
 def boundaries(settings):
-    return build_boundaries(locate("be-municip-lamberts.geo.json", settings), locate("REFNIS_2019.csv", settings))
+    """The communes alone, cached under a key of their inputs and of the modules that build them."""
+    inputs = ["be-municip-lamberts.geo.json", "REFNIS_2019.csv"]
+    key = cache_key(inputs, code=("boundaries.py", "errors.py", "settings.py"))
+    paths = [locate(name, settings) for name in inputs]
+    return cached(settings.cache_dir, "test-importer-boundaries", key, lambda: build_boundaries(*paths))
 
 
 @pytest.fixture(scope="module")
