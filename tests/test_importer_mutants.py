@@ -285,6 +285,7 @@ def test_schema_problems_name_the_column(problems):
         row(source_publisher=""),
         row(source_publisher="A"),
         row(source_url="ftp://example.org"),
+        row(source_publisher="AB", source_url="ftp://example.org"),
         row(start_year="1700"),
         row(themes="language;astrology"),
     ]
@@ -296,8 +297,9 @@ def test_schema_problems_name_the_column(problems):
         (5, "source_publisher"),
         (6, "source_publisher"),
         (7, "source_url"),
-        (8, "start_year"),
-        (9, "themes[1]"),
+        (8, "source_url"),
+        (9, "start_year"),
+        (10, "themes[1]"),
     ]
     assert found[0][2].startswith("'bad' is not one of ['citizen_initiative'")
     assert found[1][2] == "'X' is too short"

@@ -28,7 +28,7 @@ EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 URL = re.compile(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", re.IGNORECASE)
 POSTCODE = re.compile(r"^[1-9][0-9]{3}$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-Form = Mapping[str, list[str]]
+Form = Mapping[str, list[str]]  # pragma: no mutate (used only in postponed annotations: equivalent)
 # How many values each field of the form may carry (one unless listed); any more and the request
 # did not come from the form: it is refused before any validation or rendering.
 REPEATED = {
