@@ -318,6 +318,7 @@ def test_a_publisher_of_another_json_type_is_named(problems):
 def test_placing_problems_name_the_place_or_the_coordinates(problems):
     rows = [
         row(place="Atlantis"),
+        row(place="99999"),
         row(place="Leuvenn", lat=GENT[0], lon=GENT[1]),
         row(place="Saint-Nicolas", lat=GENT[0], lon=GENT[1]),
         row(place="Namur", lat=GENT[0], lon=GENT[1]),
@@ -331,22 +332,26 @@ def test_placing_problems_name_the_place_or_the_coordinates(problems):
         (2, "place"),
         (3, "place"),
         (4, "place"),
-        (5, "lat/lon"),
+        (5, "place"),
         (6, "lat/lon"),
         (7, "lat/lon"),
         (8, "lat/lon"),
         (9, "lat/lon"),
+        (10, "lat/lon"),
     ]
-    reasons = [reason for _, _, reason in found]
-    assert reasons[0] == "'Atlantis' is not a known Belgian commune or section"
-    assert reasons[1] == "'Leuvenn' is not a known Belgian commune or section; did you mean Louvain / Leuven (24062)?"
-    assert reasons[2].startswith("'Saint-Nicolas' matches 2 communes: ")
-    assert reasons[3] == (
+    atlantis, unknown_code, misspelt, ambiguous, elsewhere, outside, lat_only, lon_only, invalid = (
+        reason for _, _, reason in found
+    )
+    assert atlantis == "'Atlantis' is not a known Belgian commune or section"
+    assert unknown_code == "'99999' is not a 2025 commune code (REFNIS)"
+    assert misspelt == "'Leuvenn' is not a known Belgian commune or section; did you mean Louvain / Leuven (24062)?"
+    assert ambiguous.startswith("'Saint-Nicolas' matches 2 communes: ")
+    assert elsewhere == (
         f"coordinates ({GENT[0]}, {GENT[1]}) lie in Gand / Gent (44021), not in the stated commune Namur / Namen (92094)"
     )
-    assert reasons[4] == "coordinates (51.6, 2.5) fall outside Belgium"
-    assert reasons[5] == reasons[6] == "give both lat and lon, or neither"
-    assert reasons[7] == "coordinates (95.0, 4.0) are not valid WGS84 latitude/longitude"
+    assert outside == "coordinates (51.6, 2.5) fall outside Belgium"
+    assert lat_only == lon_only == "give both lat and lon, or neither"
+    assert invalid == "coordinates (95.0, 4.0) are not valid WGS84 latitude/longitude"
 
 
 def test_one_bad_row_rejects_the_good_ones_too(problems):
