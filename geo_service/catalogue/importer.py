@@ -225,7 +225,9 @@ def parse_import(
             ],
         }
         for problem in schema_errors(record):
-            field = problem["field"].replace("sources[0].publisher", "source_publisher").replace("places[0].", "")
+            field = problem["field"].replace("places[0].", "")
+            if field == "sources[0]":  # the schema blames the whole source: name the column at fault
+                field = "source_url" if isinstance(publisher, str) and len(publisher) >= 2 else "source_publisher"
             row_errors.append({"row": number, "field": field, "reason": problem["reason"]})
         if not row_errors:
             try:

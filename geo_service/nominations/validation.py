@@ -28,7 +28,7 @@ EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 URL = re.compile(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", re.IGNORECASE)
 POSTCODE = re.compile(r"^[1-9][0-9]{3}$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-Form = Mapping[str, list[str]]
+Form = Mapping[str, list[str]]  # pragma: no mutate (used only in postponed annotations: equivalent)
 # How many values each field of the form may carry (one unless listed); any more and the request
 # did not come from the form: it is refused before any validation or rendering.
 REPEATED = {
@@ -101,7 +101,7 @@ def _int(form: Form, field: str, errors: _Errors, low: int, high: int) -> int | 
     value = _one(form, field)
     if not value:
         return None
-    if not re.fullmatch(r"\d{1,7}", value) or not low <= int(value) <= high:
+    if not re.fullmatch(r"\d{1,8}", value) or not low <= int(value) <= high:
         errors.add(field, "Give a whole number between %(low)s and %(high)s.", low=low, high=high)
         return None
     return int(value)
