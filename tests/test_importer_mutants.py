@@ -249,7 +249,7 @@ def test_unknown_columns_are_named_in_order_with_the_known_ones(problems):
 
 
 def test_headers_and_cells_are_trimmed_and_unnamed_cells_dropped(parse):
-    data = "name, place , source_publisher ,\n Language café , Leuven , Leuven city ,,surplus\n"
+    data = " name , place , source_publisher ,\n Language café , Leuven , Leuven city ,,surplus\n"
     [record] = parse(data)
     assert (record["name"], record["places"][0]["place"], record["sources"][0]["publisher"]) == (
         "Language café",
@@ -326,6 +326,7 @@ def test_placing_problems_name_the_place_or_the_coordinates(problems):
         row(lat=GENT[0]),
         row(lon=GENT[1]),
         row(lat="95", lon="4"),
+        row(place="99999", lat=GENT[0], lon=GENT[1]),
     ]
     found = problems(csv_rows(*rows))
     assert [(r, f) for r, f, _ in found] == [
@@ -338,10 +339,12 @@ def test_placing_problems_name_the_place_or_the_coordinates(problems):
         (8, "lat/lon"),
         (9, "lat/lon"),
         (10, "lat/lon"),
+        (11, "place"),  # an unknown code is the place's fault even with coordinates
     ]
-    atlantis, unknown_code, misspelt, ambiguous, elsewhere, outside, lat_only, lon_only, invalid = (
+    atlantis, unknown_code, misspelt, ambiguous, elsewhere, outside, lat_only, lon_only, invalid, code_too = (
         reason for _, _, reason in found
     )
+    assert code_too == "'99999' is not a 2025 commune code (REFNIS)"
     assert atlantis == "'Atlantis' is not a known Belgian commune or section"
     assert unknown_code == "'99999' is not a 2025 commune code (REFNIS)"
     assert misspelt == "'Leuvenn' is not a known Belgian commune or section; did you mean Louvain / Leuven (24062)?"

@@ -22,8 +22,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ..errors import GeoServiceError, ValidationFailed
-from .placenames import PlaceResolver, fold
+from ..errors import AmbiguousName, GeoServiceError, ValidationFailed
+from .placenames import PlaceResolver, UnknownPlace, fold
 from .schema import schema_errors
 from .sites import SitePlacer
 
@@ -133,7 +133,7 @@ def _rows_from(data: bytes, filename: str) -> list[dict]:
             raise ValidationFailed(
                 "The CSV file cannot be parsed", errors=[{"row": 0, "field": "(file)", "reason": str(exc)}]
             ) from exc
-        if reader.fieldnames is None or "name" not in reader.fieldnames:
+        if reader.fieldnames is None or "name" not in [str(f).strip() for f in reader.fieldnames]:
             raise ValidationFailed(
                 "The CSV header must include at least 'name' and 'place'",
                 errors=[{"row": 1, "field": "(header)", "reason": f"columns found: {reader.fieldnames}"}],
@@ -233,9 +233,9 @@ def parse_import(
             try:
                 placer.place(record["places"][0])
             except GeoServiceError as exc:
-                field = "lat/lon" if lat is not None or lon is not None else "place"
-                if "not a known" in exc.message or "matches" in exc.message:
-                    field = "place"
+                # a name or code no commune has (or several have) is the place's fault, whatever the coordinates
+                named = isinstance(exc, (UnknownPlace, AmbiguousName))
+                field = "place" if named or (lat is None and lon is None) else "lat/lon"
                 row_errors.append({"row": number, "field": field, "reason": exc.message})
         errors.extend(row_errors)
         records.append(record)
