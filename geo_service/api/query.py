@@ -27,11 +27,11 @@ class ItemsQuery:
 
     limit: int = DEFAULT_LIMIT
     offset: int = 0
-    bbox: tuple[float, float, float, float] | None = None  # CRS84  # pragma: no mutate
+    bbox: tuple[float, float, float, float] | None = None  # CRS84
     crs: str = CRS84
     filters: tuple[tuple[str, str], ...] = ()
-    datetime: str | None = None  # pragma: no mutate
-    q: str | None = None  # free text  # pragma: no mutate
+    datetime: str | None = None
+    q: str | None = None  # free text
 
     def key(self) -> tuple:
         return (self.limit, self.offset, self.bbox, self.crs, self.filters, self.q)
