@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from geo_service.catalogue.register import Register, read_register
+from geo_service.catalogue.vocab import KINDS
 from geo_service.indicators import status
 from geo_service.indicators.status import Facts
 
@@ -314,6 +315,11 @@ def test_the_reach_is_written_as_given():
 def test_each_kind_is_named_in_words(kind, noun):
     facts = dataclasses.replace(_facts(), kind=kind)
     assert status.explain(facts) == f"nearest {noun}: 3.0 km (Office X, Liège), within 15 km"
+
+
+def test_every_kind_of_the_vocabulary_has_its_noun_in_order():
+    """The column metadata and the maps' labels look nouns up by kind (``KIND_NOUNS.get(kind, kind)``)."""
+    assert list(status.KIND_NOUNS) == list(KINDS)
 
 
 def test_explanations_are_translated_and_the_kind_label_wins():
