@@ -3,9 +3,10 @@ own filter parameters (the collection's queryables)."""
 
 from __future__ import annotations
 
+from ..names import LANGUAGES
 from . import documents as d
 from .crs import CRS84, SUPPORTED
-from .query import DATETIME_PATTERN, DEFAULT_LIMIT, LANGUAGES, MAX_LIMIT
+from .query import DATETIME_PATTERN, DEFAULT_LIMIT, MAX_LIMIT
 
 PROBLEM = {
     "description": "Invalid request",

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import InvalidParameter
+from ..names import LANGUAGES
 from ..search import check_query
 from .crs import CRS84, bbox_to_crs84, parse_crs
 
@@ -15,7 +16,6 @@ MAX_LIMIT = 1000
 COMMON = frozenset({"f", "lang"})
 ITEMS = COMMON | {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "q"}
 FORMATS = ("json", "html")
-LANGUAGES = ("en", "fr", "nl")
 _DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?"
 DATETIME_PATTERN = rf"^({_DATE}|({_DATE}|\.\.|)/({_DATE}|\.\.|))$"
 _DATETIME = re.compile(DATETIME_PATTERN)
