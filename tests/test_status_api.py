@@ -40,3 +40,38 @@ def test_favicon_leads_to_the_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response.headers["Location"].endswith("/static/icon.svg")
     assert client.get("/static/icon.svg").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "lang,cri,employment",
+    [
+        ("fr", "Centres régionaux d'intégration (CRI) de Wallonie", "Sites du Forem (Région wallonne"),
+        ("nl", "Regionale integratiecentra (CRI) van Wallonië", "Vestigingen van Le Forem (Waals Gewest"),
+        ("en", "Centres régionaux d'intégration (CRI) of Wallonia", "Le Forem sites (Walloon Region"),
+    ],
+)
+def test_networks_are_named_in_the_page_language(client, lang, cri, employment):
+    """The register's networks (tables and the explanation of each status) are named in the
+    reader's language on the commune page, the gaps map and the API's status reasons."""
+    import html
+
+    page = html.unescape(client.get(f"/commune/84016?lang={lang}").get_data(as_text=True))  # Daverdisse
+    assert cri in page and employment in page
+    gaps = html.unescape(client.get(f"/map/gaps?kind=civic_integration_office&lang={lang}").get_data(as_text=True))
+    assert cri in gaps
+    item = html.unescape(client.get(f"/collections/communes/items/84016?f=html&lang={lang}").get_data(as_text=True))
+    assert cri in item  # the API's page for people explains in the page language too
+    doc = client.get("/collections/communes?f=json").get_json()
+    names = {n["id"]: n["names"] for n in doc["completeness"]["networks"]}
+    assert all(set(n) == {"fr", "nl"} for n in names.values())  # every network named in French and Dutch
+
+
+def test_register_names_must_be_texts_per_language():
+    from geo_service.catalogue.register import validate
+    from geo_service.errors import ValidationFailed
+
+    entry = {"id": "x", "kind": "ngo_service", "initiatives": "*", "sources": [{"seed": "s"}]}
+    assert validate([{**entry, "names": {"fr": "Services", "nl": "Diensten"}}])
+    for bad in ({"es": "Servicios"}, {"fr": ""}, ["fr", "Services"], {"fr": 3}):
+        with pytest.raises(ValidationFailed, match="names must map fr/nl/de"):
+            validate([{**entry, "names": bad}])

@@ -225,6 +225,20 @@ def test_network_lookup(register):
     assert [type(v) for v in lookup["national"]] == [str, int, float, bool]
 
 
+def test_network_names_follow_the_language(register):
+    networks = register.networks.copy()
+    networks["names"] = [{"fr": "Agence du Nord"}, {}, None, {"nl": "Nationaal"}]
+    assert [v[0] for v in status.network_lookup(networks, "fr").values()] == [
+        "Agence du Nord",
+        "South offices",
+        "Help desk",
+        "National reception",
+    ]
+    assert status.network_lookup(networks, "nl")["national"][0] == "Nationaal"
+    assert status.network_lookup(networks)["north"][0] == "North agency"  # English by default
+    assert status.network_name("Name", {"fr": ""}, "fr") == "Name"
+
+
 def test_network_facts(register):
     lookup = status.network_lookup(register.networks)
     assert status.network_facts(["north"], lookup) == ("North agency", 1, 1, False)

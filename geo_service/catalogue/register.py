@@ -48,6 +48,11 @@ def _problems(entry, seen: set[str]) -> list[str]:
         problems.append(f"{rid}: stated_count must be a positive integer or null")
     if rule is not None and rule not in RULES:
         problems.append(f"{rid}: stated_rule must be one of {list(RULES)} or null")
+    names = entry.get("names", {})
+    if not isinstance(names, dict) or not all(
+        lang in ("fr", "nl", "de") and isinstance(text, str) and text.strip() for lang, text in names.items()
+    ):
+        problems.append(f"{rid}: names must map fr/nl/de to the network's name in that language")
     if "competent" in entry and not isinstance(entry["competent"], bool):
         problems.append(f"{rid}: competent must be true or false")
     sources = entry.get("sources")
@@ -136,6 +141,7 @@ class Register:
                 {
                     "id": nid,
                     "name": row["name"],
+                    "names": dict(row["names"]),
                     "kind": row["kind"],
                     "status": row["status"],
                     "known_sites": int(row["known_sites"]),
@@ -156,6 +162,7 @@ class Register:
 
 NETWORK_COLUMNS = [
     "name",
+    "names",
     "kind",
     "initiatives",
     "known_sites",
@@ -227,6 +234,7 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
             {
                 "id": entry["id"],
                 "name": entry.get("name") or entry["id"],
+                "names": dict(entry.get("names") or {}),
                 "kind": entry["kind"],
                 "initiatives": tuple(ids),
                 "known_sites": known,

@@ -95,16 +95,18 @@ def gaps_map(
     reach_km: float = 15.0,
     kind_noun: str | None = None,
     status_labels: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> MapView:
     """``communes`` is ``indicators.communes`` (None before the indicators exist: all unknown);
-    ``networks`` the completeness register, for the explanations (in the language of ``t``)."""
+    ``networks`` the completeness register, for the explanations (in the language of ``t``, the
+    networks named in ``lang``)."""
     from ..indicators import status as rules
 
     index = list(names)
     records = communes.to_dict("index") if communes is not None else {}
     klass = {nis: records.get(nis, {}).get("bivariate_class") for nis in index}
     state = {nis: records.get(nis, {}).get(f"status_{kind}") or "unknown" for nis in index}
-    lookup = rules.network_lookup(networks) if networks is not None else {}
+    lookup = rules.network_lookup(networks, lang) if networks is not None else {}
     reason = {
         nis: rules.explain(rules.facts_of(records.get(nis, {}), kind, lookup, reach_km), t, kind_noun) for nis in index
     }

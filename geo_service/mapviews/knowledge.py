@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..indicators.status import network_name
+
 
 def _source(sources) -> dict | None:
     for source in sources or []:
@@ -22,9 +24,12 @@ def _source(sources) -> dict | None:
 
 
 def network_rows(
-    networks: pd.DataFrame | None, kinds: Iterable[str] | None = None, ids: Iterable[str] | None = None
+    networks: pd.DataFrame | None,
+    kinds: Iterable[str] | None = None,
+    ids: Iterable[str] | None = None,
+    lang: str = "en",
 ) -> list[dict]:
-    """The networks of ``kinds`` (or with ``ids``), in register order, ready for a template."""
+    """The networks of ``kinds`` (or with ``ids``), in register order, named in ``lang``, ready for a template."""
     if networks is None or not len(networks):
         return []
     chosen = networks
@@ -38,7 +43,7 @@ def network_rows(
         rows.append(
             {
                 "id": nid,
-                "name": row["name"],
+                "name": network_name(row["name"], row.get("names"), lang),
                 "kind": row["kind"],
                 "status": row["status"],
                 "known": int(row["known_sites"]),

@@ -72,7 +72,7 @@ def commune_profile(nis: str, boundaries, catalogue: Catalogue, indicators: Indi
     if nis in indicators.communes.index:
         ind.update({k: clean(v) for k, v in indicators.communes.loc[nis].items()})
     networks = indicators.networks
-    lookup = rules.network_lookup(networks) if networks is not None else {}
+    lookup = rules.network_lookup(networks, lang) if networks is not None else {}
     reach = float(indicators.params.get("desert_km", 15.0))
     assessed = set(indicators.params.get("desert_kinds", ()))
     kinds, serving = [], []
@@ -125,7 +125,7 @@ def commune_profile(nis: str, boundaries, catalogue: Catalogue, indicators: Indi
         "mandated": mandated,
         "employment": employment,
         "indicators_available": bool(ind),
-        "networks": network_rows(networks, ids=dict.fromkeys(serving)),
+        "networks": network_rows(networks, ids=dict.fromkeys(serving), lang=lang),
         "reach_km": reach,
     }
 

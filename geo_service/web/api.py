@@ -250,13 +250,13 @@ def _explained(props: dict) -> dict:
 
     from ..app import current_snapshot
     from ..indicators import status as rules
-    from .pages import labels
+    from .pages import current_language, labels
 
     reasons = [k for k in props if k.startswith("status_reason_") and props[k]]
     indicators = current_snapshot().indicators
     if not reasons or indicators.networks is None:
         return props
-    lookup = rules.network_lookup(indicators.networks)
+    lookup = rules.network_lookup(indicators.networks, current_language())
     reach = float(indicators.params.get("desert_km", 15.0))
     nouns = labels()["kind_nouns"]
     out = dict(props)

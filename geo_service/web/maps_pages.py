@@ -65,7 +65,9 @@ def coverage():
             groups=GROUP_LABELS,
             foreign_available=foreign is not None,
             small_min=cov.SMALL_DENOMINATOR.get(query.rate),
-            network_rows=knowledge.network_rows(snap.indicators.networks, kinds=[query.kind] if query.kind else None),
+            network_rows=knowledge.network_rows(
+                snap.indicators.networks, kinds=[query.kind] if query.kind else None, lang=current_language()
+            ),
             title=cov.describe(query, _),
         )
 
@@ -137,6 +139,7 @@ def gaps_view(communes, kind: str):
         reach_km=radius,
         kind_noun=vocab["kind_nouns"][kind],
         status_labels=vocab["service_statuses"],
+        lang=current_language(),
     )
 
 
@@ -162,7 +165,7 @@ def gaps_page():
             radius=radius,
             params=params,
             scope=scope,
-            network_rows=knowledge.network_rows(networks, kinds=[kind]),
+            network_rows=knowledge.network_rows(networks, kinds=[kind], lang=current_language()),
         )
 
     return build

@@ -125,7 +125,7 @@ def _render(scenario: Scenario, kind: str, result) -> str:
         catchment=plan.params.catchment_km,
         csv_url=f"{url_for('plan.plan_csv')}?{query}",
         geojson_url=f"{url_for('plan.plan_geojson')}?{query}",
-        network_rows=knowledge.network_rows(snap.indicators.networks, kinds=[kind]),
+        network_rows=knowledge.network_rows(snap.indicators.networks, kinds=[kind], lang=lang),
     )
 
 
