@@ -43,7 +43,7 @@ def changed_catalogue(catalogue, result):
     for sid in result.closed:
         sites.at[sid, "status"] = "closed"
     for change in result.changes:
-        if change["op"] == "capacity":
+        if change["op"] == "capacity" and change["effect"] == "changes":  # not on a site closed before
             sites.at[change["site"], "capacity"] = change["capacity"]
     initiatives = catalogue.initiatives
     rows = []
