@@ -306,6 +306,7 @@ def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
     networks = pd.DataFrame(
         {
             "name": ["Offices"],
+            "names": [{}],
             "known_sites": [2],
             "expected_sites": [2.0],
             "lower_bound": [False],

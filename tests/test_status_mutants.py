@@ -35,6 +35,7 @@ def register() -> Register:
     networks = pd.DataFrame(
         {
             "name": ["North agency", "South offices", "Help desk", "National reception"],
+            "names": [{}, {}, {}, {}],
             "kind": [INTEGRATION, INTEGRATION, INTEGRATION, RECEPTION],
             "competent": [True, True, False, True],
             "status": ["complete", "partial", "unknown", "complete"],
@@ -227,7 +228,7 @@ def test_network_lookup(register):
 
 def test_network_names_follow_the_language(register):
     networks = register.networks.copy()
-    networks["names"] = [{"fr": "Agence du Nord"}, {}, None, {"nl": "Nationaal"}]
+    networks["names"] = [{"fr": "Agence du Nord"}, {}, {"de": "Hilfe"}, {"nl": "Nationaal"}]
     assert [v[0] for v in status.network_lookup(networks, "fr").values()] == [
         "Agence du Nord",
         "South offices",

@@ -141,20 +141,19 @@ class Facts:
     reach_km: float
 
 
-def network_name(name: str, names, lang: str) -> str:
+def network_name(name: str, names: dict[str, str], lang: str) -> str:
     """The network's name in ``lang`` when the register gives one (``names``), else its English name."""
-    return str((names.get(lang) if isinstance(names, dict) else None) or name)
+    return str(names.get(lang) or name)
 
 
 def network_lookup(networks: pd.DataFrame, lang: str = "en") -> dict[str, tuple[str, int, float, bool]]:
     """id -> (name in ``lang``, known sites, stated sites or NaN, stated as a lower bound), read once per table."""
-    names = networks["names"] if "names" in networks else [None] * len(networks)
     return {
         nid: (network_name(name, localised, lang), int(known), float(expected), bool(lower))
         for nid, name, localised, known, expected, lower in zip(
             networks.index,
             networks["name"],
-            names,
+            networks["names"],
             networks["known_sites"],
             networks["expected_sites"],
             networks["lower_bound"],

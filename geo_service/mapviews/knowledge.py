@@ -43,7 +43,7 @@ def network_rows(
         rows.append(
             {
                 "id": nid,
-                "name": network_name(row["name"], row.get("names"), lang),
+                "name": network_name(row["name"], row["names"], lang),
                 "kind": row["kind"],
                 "status": row["status"],
                 "known": int(row["known_sites"]),

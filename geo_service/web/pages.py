@@ -57,15 +57,9 @@ def initiative_url(initiative_id: str) -> str:
     return url_for("pages.initiative", initiative_id=initiative_id, lang=current_language())
 
 
-_LABELS: dict[str, dict] = {}  # language -> translated vocabularies (the catalogues never change while running)
-
-
 def labels() -> dict:
-    """Every vocabulary in the page's language, translated once per language and process."""
-    lang = current_language()
-    if lang not in _LABELS:
-        _LABELS[lang] = vocab(_)
-    return _LABELS[lang]
+    """Every vocabulary in the page's language, translated once per language (memoised on the snapshot)."""
+    return snapshot().derived(("labels", current_language()), lambda: vocab(_))
 
 
 @bp.get("/favicon.ico")
