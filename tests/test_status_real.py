@@ -236,6 +236,12 @@ def test_no_employment_office_suggested_beside_liege(real):
     # only the ADG's list is complete: suggestions, if any, stay in the German-speaking communes
     assert set(suggested["nis"]) <= {"63001", "63012", "63013", "63023", "63040", "63048", "63061", "63067", "63087"}
     assert any("VDAB" in n for n in scope["incomplete"]) and any("Forem" in n for n in scope["incomplete"])
+    dutch = real.suggestion_scope(EMPLOYMENT, "nl")  # named in the page's language
+    assert (
+        "ADG-kantoren (Duits taalgebied)" in dutch["complete"]
+        and "VDAB-kantoren (Vlaams Gewest)" in dutch["incomplete"]
+    )
+    assert (len(dutch["complete"]), len(dutch["incomplete"])) == (len(scope["complete"]), len(scope["incomplete"]))
 
 
 def test_integration_suggestions_only_inside_the_complete_cri_network(base, real):

@@ -21,7 +21,7 @@ from . import employment as emp
 from .distances import distance_km
 from .location import suggest_sites
 from .params import IndicatorParams
-from .status import STATUSES
+from .status import STATUSES, network_name
 
 UNREACHABLE_KM = 1e9  # between communes that share no complete network: never within reach
 POP_STRUCT_FILE = "TF_SOC_POP_STRUCT_2015.RData"
@@ -57,15 +57,17 @@ class Indicators:
         area = self.register.communes.reindex(self.communes.index)[ids].to_numpy().astype(np.int32)
         return (area @ area.T) > 0
 
-    def suggestion_scope(self, kind: str) -> dict:
-        """Where suggestions for ``kind`` can be right: the networks complete or not, and how many
-        communes are gaps (complete network, nothing within reach) or unknown."""
-        empty = pd.DataFrame(columns=["kind", "status", "name"])
+    def suggestion_scope(self, kind: str, lang: str = "en") -> dict:
+        """Where suggestions for ``kind`` can be right: the networks (named in ``lang``) complete or
+        not, and how many communes are gaps (complete network, nothing within reach) or unknown."""
+        empty = pd.DataFrame(columns=["kind", "status", "name", "names"])
         of_kind = self.register.of_kind(kind) if self.register is not None else empty
         column = self.communes.get(f"status_{kind}", pd.Series(dtype=object))
+        named = [network_name(name, names, lang) for name, names in zip(of_kind["name"], of_kind["names"])]
+        complete = (of_kind["status"] == "complete").tolist()
         return {
-            "complete": list(of_kind.loc[of_kind["status"] == "complete", "name"]),
-            "incomplete": list(of_kind.loc[of_kind["status"] != "complete", "name"]),
+            "complete": [name for name, done in zip(named, complete) if done],
+            "incomplete": [name for name, done in zip(named, complete) if not done],
             "gaps": int((column == "gap").sum()),
             "unknown": int((column == "unknown").sum()),
         }

@@ -155,7 +155,7 @@ def gaps_page():
         vocab, radius = labels(), _suggestions(kind)[1]
         networks = snap.indicators.networks
         view = gaps_view(snap.indicators.communes, kind)
-        scope = snap.indicators.suggestion_scope(kind)
+        scope = snap.indicators.suggestion_scope(kind, current_language())
         return render_template(
             "maps/gaps.html",
             view=view,
