@@ -81,7 +81,11 @@ def offline_page():
         context.close()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str) -> Path | None:
+    """A PNG of the viewport in ``ARTEFACTS`` for a person to look at, when asked for with
+    GEO_SERVICE_TEST_SCREENSHOTS=1 (no test reads them; each costs Chromium a few hundred ms)."""
+    if os.environ.get("GEO_SERVICE_TEST_SCREENSHOTS", "") in ("", "0"):
+        return None
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTEFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)

@@ -23,6 +23,8 @@ from sqlalchemy import create_engine, text
 
 from geo_service.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # servers and command lines in subprocesses, lock waits
+
 HEALTH_DEADLINE_S = 2.0
 READS = ("/collections/communes/items?limit=1&f=json", "/map/coverage?lang=en")
 

@@ -19,6 +19,8 @@ from server_support import free_port
 
 from geo_service.nominations.store import NominationStore
 
+pytestmark = pytest.mark.slow  # gunicorn started, killed and started again
+
 N = 12  # under the per-client limit of 20 an hour: every request comes from 127.0.0.1
 KILL_AFTER = 4
 

@@ -14,6 +14,8 @@ import pytest
 from geo_service import state
 from geo_service.state import Snapshot, StateHolder
 
+pytestmark = pytest.mark.slow  # gunicorn masters and concurrent readers
+
 
 def bare_snapshot(settings, version: str, base=None) -> Snapshot:
     """A snapshot without catalogue or indicators: these tests only exercise its memo and swap."""
