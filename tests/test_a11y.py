@@ -73,3 +73,17 @@ def test_no_serious_or_critical_axe_violation(live_server, lang):
             if violations:
                 failures[path] = summary(violations)
     assert not failures, "\n".join(f"{path}: {text}" for path, text in failures.items())
+
+
+def test_the_contrast_rule_runs_only_where_asked(live_server):
+    """Low-contrast text is reported with the contrast rule on, and only then: the split above
+    moves the rule to one language, it does not switch it off."""
+    with offline_page() as (page, _errors, _):
+        page.goto(f"{live_server.url}/moderation/login?lang={CONTRAST_LANGUAGE}", wait_until="load")
+        page.evaluate(
+            "() => { const p = document.createElement('p'); p.textContent = 'faint text';"
+            " p.style.cssText = 'color:#eeeeee;background:#ffffff'; document.querySelector('main').append(p); }"
+        )
+        with_contrast = {v["id"] for v in run_axe(page, axe_source(), contrast=True)}
+        without = {v["id"] for v in run_axe(page, axe_source(), contrast=False)}
+    assert "color-contrast" in with_contrast and "color-contrast" not in without
