@@ -19,11 +19,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # No network beyond loopback: every other request goes to a proxy on a closed port and fails
+    # (Chromium never sends loopback through a proxy). Cheaper than intercepting each request in
+    # Playwright (``context.route``), which cost a map page about 0.45 s of CPU and the HTTP cache.
+    "--proxy-server=http://127.0.0.1:9",
 ]
 
 
 def _is_local(url: str) -> bool:
     return url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:"))
+
+
+def _blocked_load(message) -> bool:
+    """A console error about a resource the proxy above refused (a tile, never the app's own)."""
+    return "net::ERR_PROXY_CONNECTION_FAILED" in message.text
 
 
 _BROWSER = {}  # one Chromium per test process, launched on first use; each test gets a new context
@@ -58,22 +67,12 @@ def offline_page():
     context = _browser().new_context(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     blocked: list[str] = []
-
-    def route(route_):
-        if _is_local(route_.request.url):
-            route_.continue_()
-        else:
-            blocked.append(route_.request.url)
-            route_.abort()
-
-    context.route("**/*", route)
     page = context.new_page()
+    page.on("request", lambda request: None if _is_local(request.url) else blocked.append(request.url))
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
     page.on(
         "console",
-        lambda msg: (
-            errors.append(f"console: {msg.text}") if msg.type == "error" and "net::ERR_FAILED" not in msg.text else None
-        ),
+        lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" and not _blocked_load(msg) else None,
     )
     try:
         yield page, errors, blocked
