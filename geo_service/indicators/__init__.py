@@ -41,6 +41,11 @@ class Indicators:
     networks: pd.DataFrame | None = None  # the completeness register, one row per network
     register: Register | None = field(repr=False, default=None)  # networks: areas, members
 
+    @property
+    def reach_km(self) -> float:
+        """How near a competent site must be for a commune to count as served (``desert_km``)."""
+        return float(self.params.get("desert_km", IndicatorParams.desert_km))
+
     def status_counts(self, kinds=None) -> dict[str, dict[str, int]]:
         """{kind: {served, gap, unknown}}: how many communes have each status."""
         kinds = kinds or self.params.get("desert_kinds", ())

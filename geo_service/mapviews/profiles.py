@@ -73,7 +73,7 @@ def commune_profile(nis: str, boundaries, catalogue: Catalogue, indicators: Indi
         ind.update({k: clean(v) for k, v in indicators.communes.loc[nis].items()})
     networks = indicators.networks
     lookup = rules.network_lookup(networks, lang) if networks is not None else {}
-    reach = float(indicators.params.get("desert_km", 15.0))
+    reach = indicators.reach_km
     assessed = set(indicators.params.get("desert_kinds", ()))
     kinds, serving = [], []
     for kind in KIND_LABELS:

@@ -257,7 +257,7 @@ def _explained(props: dict) -> dict:
     if not reasons or indicators.networks is None:
         return props
     lookup = rules.network_lookup(indicators.networks, current_language())
-    reach = float(indicators.params.get("desert_km", 15.0))
+    reach = indicators.reach_km
     nouns = labels()["kind_nouns"]
     out = dict(props)
     for key in reasons:

@@ -104,14 +104,14 @@ def _suggestions(kind: str):
     per snapshot and kept on disk, so a restart on the same data does not redo seconds of solving."""
     snap = snapshot()
     indicators = snap.indicators
-    radius = float(indicators.params.get("desert_km", 15.0))
+    radius = indicators.reach_km
     key = hashlib.sha256(f"{snap.version}|{kind}|{radius}".encode()).hexdigest()[:20]
     return snap.derived(
         ("maps.suggestions", kind, radius),
         lambda: cached(
             snap.settings.cache_dir, f"suggestions-{kind}", key, lambda: indicators.suggest(kind, SUGGESTIONS, radius)
         ),
-    ), radius
+    )
 
 
 def _points_wgs84():
@@ -123,20 +123,20 @@ def gaps_view(communes, kind: str):
     """The gaps map of ``kind`` for ``communes`` (their statuses: the published ones, or a
     scenario's) in the page's language, with the snapshot's suggestions."""
     vocab = labels()
-    suggested, radius = _suggestions(kind)
+    indicators = snapshot().indicators
     return gaps.gaps_map(
         communes,
         collection("commune"),
         area_names("commune", current_language()),
         kind,
-        suggested,
+        _suggestions(kind),
         _points_wgs84(),
         asset_urls(),
         commune_url,
         vocab["kinds"][kind],
         _,
-        networks=snapshot().indicators.networks,
-        reach_km=radius,
+        networks=indicators.networks,
+        reach_km=indicators.reach_km,
         kind_noun=vocab["kind_nouns"][kind],
         status_labels=vocab["service_statuses"],
         lang=current_language(),
@@ -152,7 +152,6 @@ def gaps_page():
     kind = gaps.parse_kind(request.args.get("kind"), desert_kinds)
 
     def build() -> str:
-        vocab, radius = labels(), _suggestions(kind)[1]
         networks = snap.indicators.networks
         view = gaps_view(snap.indicators.communes, kind)
         scope = snap.indicators.suggestion_scope(kind, current_language())
@@ -161,8 +160,8 @@ def gaps_page():
             view=view,
             kind=kind,
             kinds=desert_kinds,
-            labels=vocab,
-            radius=radius,
+            labels=labels(),
+            radius=snap.indicators.reach_km,
             params=params,
             scope=scope,
             network_rows=knowledge.network_rows(networks, kinds=[kind], lang=current_language()),

@@ -15,7 +15,7 @@ from ..errors import InvalidParameter
 from ..indicators.scenario import Planner, Scenario, parse_change, result_json
 from ..mapviews import gaps, knowledge
 from . import api, throttle
-from .maps_pages import _suggestions, gaps_view
+from .maps_pages import gaps_view
 from .pages import area_names, current_language, labels, snapshot
 from .responses import JSON, PAGE_MEDIA_TYPE, PAGE_VARY, cached_body, send
 
@@ -79,7 +79,6 @@ def _render(scenario: Scenario, kind: str, result) -> str:
     snap, lang, vocab = snapshot(), current_language(), labels()
     plan = planner()
     names = area_names("commune", lang)
-    radius = _suggestions(kind)[1]
     view = gaps_view(plan.communes_after(result, kind), kind)
     changes = [
         {**entry, "remove": plan_url(scenario.without(i), kind), "where": names.get(entry.get("nis"), entry.get("nis"))}
@@ -110,7 +109,7 @@ def _render(scenario: Scenario, kind: str, result) -> str:
         kind=kind,
         kinds=desert_kinds(),
         labels=vocab,
-        radius=radius,
+        radius=snap.indicators.reach_km,
         scenario=scenario,
         changes=changes,
         summary=result.summary,
