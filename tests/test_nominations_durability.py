@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 from nominations_support import BACKENDS, fresh_database_url, hidden, new_token, valid_form
-from server_support import free_port
+from server_support import free_port, service_env
 
 from geo_service.nominations.store import NominationStore
 
@@ -78,15 +78,7 @@ def _send(base: str, token: str) -> str | None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_confirmed_nominations_survive_sigkill_without_duplicates(backend, settings, tmp_path):
     url = fresh_database_url(backend, tmp_path)
-    env = {
-        **os.environ,
-        "GEO_SERVICE_DATA_DIR": str(settings.data_dir),
-        "GEO_SERVICE_CACHE_DIR": str(settings.cache_dir),
-        "GEO_SERVICE_OFFLINE": "1",
-        "GEO_SERVICE_INSTANCE_DIR": str(tmp_path),
-        "GEO_SERVICE_SECRET_KEY": "durability-test-secret",
-        "GEO_SERVICE_DATABASE_URL": url,
-    }
+    env = service_env(settings, tmp_path, GEO_SERVICE_DATABASE_URL=url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = _start(env, port, tmp_path / "server.log")
