@@ -40,12 +40,24 @@ def close_the_browser():
         module.close_browser()
 
 
+def _data_dir() -> Path:
+    return Path(os.environ.get("GEO_SERVICE_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+
+
+def pytest_configure(config):
+    """Refuse to start without the shared data, in one sentence: checked here, in the main
+    process, because a worker of pytest-xdist that stops on it is only reported as "crashed"."""
+    path = _data_dir()
+    if not (path / "boundaries").is_dir():
+        raise pytest.UsageError(
+            f"GEO_SERVICE_DATA_DIR={path} does not hold the shared data (boundaries/ missing): "
+            "set GEO_SERVICE_DATA_DIR to the shared data folder, or clone next to shared/ (../shared/data)"
+        )
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    path = Path(os.environ.get("GEO_SERVICE_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
-    if not (path / "boundaries").is_dir():
-        pytest.exit(f"GEO_SERVICE_DATA_DIR={path} does not hold the shared data (boundaries/ missing)", 2)
-    return path
+    return _data_dir()
 
 
 def pytest_collection_modifyitems(config, items):
