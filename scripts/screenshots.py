@@ -25,6 +25,7 @@ PAGES = {
     "coverage": "/map/coverage",
     "employment": "/map/employment",
     "gaps": "/map/gaps",
+    "plan": "/plan",
     "commune": "/commune/21012",
     "commune-small": "/commune/73028",
     "initiative": "/initiative/civic-platform-for-refugees",
