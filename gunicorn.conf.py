@@ -91,7 +91,7 @@ def post_fork(server, worker):
     if preload_app:
         app = server.app.wsgi()
         app.extensions["geo_service"].stop()
-        store = app.extensions.get("geo_service.nominations")
+        store = app.extensions.get("geo_service.store")
         if store is not None:
             store.engine.dispose(close=False)
 

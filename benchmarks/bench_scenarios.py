@@ -56,12 +56,13 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from test_scenarios import changed_catalogue  # the same catalogue change the property test checks
 
-    from geo_service.app import create_app, current_snapshot
+    from geo_service.app import create_app
     from geo_service.catalogue.register import read_register
     from geo_service.indicators import compute, emp, load_population, tables
     from geo_service.indicators.params import IndicatorParams
     from geo_service.indicators.scenario import Planner, Scenario
     from geo_service.settings import Settings
+    from geo_service.web.context import current_snapshot
 
     settings = Settings.from_env()
     app = create_app(settings)

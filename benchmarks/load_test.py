@@ -15,7 +15,7 @@ p50/p95/p99/max latency and the error count per family and in total, for three c
     GEO_SERVICE_DATA_DIR=../shared/data .venv/bin/python benchmarks/load_test.py [--seconds 30]
 
 The nominations are throw-away entries of a temporary instance folder, sent through the public
-form and approved with ``NominationStore.approve`` (what the moderation view calls).
+form and approved with ``CatalogueStore.approve`` (what the moderation view calls).
 """
 
 from __future__ import annotations
@@ -284,10 +284,10 @@ def main() -> None:
         if not args.only_quiet:
             cases["plain"] = run_wrk(wrk, base, urls, work, args.seconds, per_family)
         if not args.skip_publish:
-            from geo_service.nominations.store import NominationStore
+            from geo_service.store.changes import CatalogueStore
 
             submit_nominations(base, 4)
-            store = NominationStore(f"sqlite:///{instance / 'nominations.sqlite3'}")
+            store = CatalogueStore(f"sqlite:///{instance / 'nominations.sqlite3'}")
             ids = [n.id for n in store.list("pending")]
             if not args.only_quiet:
                 started = time.monotonic()

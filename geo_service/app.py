@@ -34,9 +34,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["geo_service.base"] = base
     init_i18n(app, settings.cache_dir / "translations")
 
-    from .nominations import init_nominations
+    from .store import init_store
 
-    published = init_nominations(app, settings)
+    published = init_store(app, settings)
     app.extensions["geo_service"] = StateHolder(settings, base, published)
 
     from .web import api, health, maps_pages, nominate, pages, plan, vendor
@@ -94,10 +94,3 @@ def _instance_secret(settings: Settings) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
-
-
-def current_snapshot():
-    """The snapshot to serve this request from (refreshed when published data changed)."""
-    from flask import current_app
-
-    return current_app.extensions["geo_service"].snapshot()

@@ -38,7 +38,7 @@ def build_command() -> None:
 
 from .catalogue.commands import catalogue_cli  # noqa: E402
 from .indicators.commands import indicators_group  # noqa: E402
-from .nominations.commands import nominations  # noqa: E402
+from .store.commands import nominations  # noqa: E402
 
 cli.add_command(catalogue_cli)
 cli.add_command(indicators_group)

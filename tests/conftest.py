@@ -131,7 +131,7 @@ def new_app(settings, instance: Path):
 def store(app):
     """The nominations store of ``app`` (a module may give its own ``app``: see
     ``nominations_support.backend_app_fixture``)."""
-    from geo_service.nominations import EXTENSION
+    from geo_service.store import EXTENSION
 
     return app.extensions[EXTENSION]
 

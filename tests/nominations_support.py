@@ -68,7 +68,7 @@ def make_app(settings, url: str, tmp_path):
 def backend_app_fixture(name: str, backends=BACKENDS, **limits):
     """A module's ``app`` fixture: an app on a fresh database of each backend in ``backends``, with
     the store's rate limits replaced by ``limits`` (e.g. ``login=RateLimit(...)``)."""
-    from geo_service.nominations import EXTENSION
+    from geo_service.store import EXTENSION
 
     @pytest.fixture(scope="module", params=backends)
     def app(request, settings, tmp_path_factory):

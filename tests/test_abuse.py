@@ -16,9 +16,9 @@ from nominations_support import BACKENDS, backend_app_fixture, fresh_database_ur
 
 from geo_service.catalogue.vocab import THEMES
 from geo_service.errors import GeoServiceError
-from geo_service.nominations import EXTENSION
-from geo_service.nominations.store import NominationStore, RateLimit
 from geo_service.nominations.validation import MAX_PLACES
+from geo_service.store import EXTENSION
+from geo_service.store.changes import CatalogueStore, RateLimit
 
 LIMIT = RateLimit(10_000, timedelta(hours=1))
 
@@ -118,7 +118,7 @@ def test_refused_submissions_count_in_the_rate_limit(app, store):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_concurrent_submissions_never_pass_the_limit(backend, tmp_path):
     """Issue 13 item 7: count-then-insert let 22 of a limit of 20 through on PostgreSQL."""
-    store = NominationStore(fresh_database_url(backend, tmp_path), submit_limit=RateLimit(20, timedelta(hours=1)))
+    store = CatalogueStore(fresh_database_url(backend, tmp_path), submit_limit=RateLimit(20, timedelta(hours=1)))
     data = {"name": "Concurrent café", "description": "x", "places": [], "themes": ["language"], "scope": "local"}
     outcomes: list[str] = []
     barrier = threading.Barrier(16)

@@ -20,7 +20,7 @@ def test_healthz(client):
 
 
 def test_healthz_is_503_naming_the_database_when_it_is_down(app, client, monkeypatch):
-    from geo_service.nominations import EXTENSION
+    from geo_service.store import EXTENSION
 
     def unreachable():
         raise ConnectionError("connection refused")
@@ -87,7 +87,7 @@ def test_interface_text_follows_the_language(client):
 def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     """After the warm-up a page is served from the cache, whether the language comes from the
     URL or from the browser: the cached bytes are the very same object."""
-    from geo_service.app import current_snapshot
+    from geo_service.web.context import current_snapshot
     from geo_service.web.warmup import warm_up, warm_urls
 
     urls = warm_urls(app, pages=("/map/employment",), languages=("fr", "nl"))

@@ -21,8 +21,8 @@ def counts(page, column: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_a_click_on_the_map_adds_a_site_and_the_summary_changes(app, live_server, lang):
-    from geo_service.app import current_snapshot
     from geo_service.indicators.scenario import Planner
+    from geo_service.web.context import current_snapshot
 
     with app.app_context():
         snap = current_snapshot()

@@ -195,7 +195,7 @@ def catalogue_texts(app) -> list[str]:
     """Data values, not interface text: names and descriptions of initiatives, sites, service
     areas and networks as their sources give them (often English only). They are removed from
     the scanned text before looking for English words."""
-    from geo_service.app import current_snapshot
+    from geo_service.web.context import current_snapshot
 
     with app.test_request_context():
         snap = current_snapshot()

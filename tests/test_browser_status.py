@@ -22,7 +22,7 @@ def counts_in_page(page) -> dict[str, int]:
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])
 def test_gaps_map_states_completeness_and_status_counts(app, live_server, lang):
-    from geo_service.app import current_snapshot
+    from geo_service.web.context import current_snapshot
 
     with app.app_context():
         expected = current_snapshot().indicators.status_counts()["public_employment_service"]

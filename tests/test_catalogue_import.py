@@ -129,9 +129,9 @@ def _run_import(path, settings, tmp_path, monkeypatch):
 
 
 def _imported(tmp_path):
-    from geo_service.nominations.store import NominationStore
+    from geo_service.store.changes import CatalogueStore
 
-    store = NominationStore(f"sqlite:///{tmp_path / 'instance' / 'nominations.sqlite3'}")
+    store = CatalogueStore(f"sqlite:///{tmp_path / 'instance' / 'nominations.sqlite3'}")
     try:
         return store.imports(), [r for r in store.records() if r.get("origin") == "import"]
     finally:

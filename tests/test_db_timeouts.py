@@ -63,7 +63,7 @@ def _assert_reads_do_not_wait(app, store, name_in_error: str | None = None) -> N
 
 def test_an_outside_sqlite_writer_does_not_freeze_reading(settings, tmp_path):
     app = make_app(settings, fresh_database_url("sqlite", tmp_path), tmp_path)
-    from geo_service.nominations import EXTENSION
+    from geo_service.store import EXTENSION
 
     store = app.extensions[EXTENSION]
     _warm(app)
@@ -85,10 +85,10 @@ def test_an_outside_sqlite_writer_does_not_freeze_reading(settings, tmp_path):
 
 
 def test_a_write_waits_for_the_lock_only_a_few_seconds(settings, tmp_path):
-    from geo_service.nominations.db import WRITE_WAIT_MS
-    from geo_service.nominations.store import NominationStore
+    from geo_service.store.changes import CatalogueStore
+    from geo_service.store.db import WRITE_WAIT_MS
 
-    store = NominationStore(fresh_database_url("sqlite", tmp_path))
+    store = CatalogueStore(fresh_database_url("sqlite", tmp_path))
     outside = sqlite3.connect(store.engine.url.database, isolation_level=None)
     outside.execute("BEGIN IMMEDIATE")
     try:
@@ -105,7 +105,7 @@ def test_a_write_waits_for_the_lock_only_a_few_seconds(settings, tmp_path):
 
 def test_healthz_gives_503_within_2_s_when_the_database_hangs(settings, tmp_path, monkeypatch):
     app = make_app(settings, fresh_database_url("sqlite", tmp_path), tmp_path)
-    from geo_service.nominations import EXTENSION
+    from geo_service.store import EXTENSION
 
     store = app.extensions[EXTENSION]
     release = threading.Event()
@@ -135,7 +135,7 @@ def test_a_stopped_postgresql_does_not_freeze_reading(settings, tmp_path):
     """SIGSTOP every server process of the test database's connections (the issue's hung
     PostgreSQL, without touching other databases of the server), then SIGCONT."""
     app = make_app(settings, fresh_database_url("postgresql", tmp_path), tmp_path)
-    from geo_service.nominations import EXTENSION
+    from geo_service.store import EXTENSION
 
     store = app.extensions[EXTENSION]
     client = app.test_client()
@@ -204,10 +204,10 @@ def test_cli_command_names_a_damaged_database(settings, tmp_path):
 
 
 def test_cli_command_names_a_locked_database_after_a_short_wait(settings, tmp_path):
-    from geo_service.nominations.store import NominationStore
+    from geo_service.store.changes import CatalogueStore
 
     path = tmp_path / "nominations.sqlite3"
-    NominationStore(f"sqlite:///{path}").engine.dispose()
+    CatalogueStore(f"sqlite:///{path}").engine.dispose()
     outside = sqlite3.connect(path, isolation_level=None)
     outside.execute("BEGIN IMMEDIATE")
     try:

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from nominations_support import hidden, login
 
-from geo_service.nominations import EXTENSION, move_instance_imports
-from geo_service.nominations.store import NominationStore
+from geo_service.store import EXTENSION, move_instance_imports
+from geo_service.store.changes import CatalogueStore
 
 ITEMS = "/collections/initiatives/items?f=json&limit=1000"
 
@@ -103,7 +103,7 @@ def test_instance_folder_lists_are_moved_into_the_database_once(tmp_path, bounda
     folder.mkdir()
     (folder / "old.yaml").write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
     (folder / "broken.yaml").write_text("- [unclosed", encoding="utf-8")
-    store = NominationStore(f"sqlite:///{tmp_path / 'nominations.sqlite3'}")
+    store = CatalogueStore(f"sqlite:///{tmp_path / 'nominations.sqlite3'}")
     try:
         assert move_instance_imports(store, folder) == 1
         assert move_instance_imports(store, folder) == 0  # the next start (or worker) adds nothing

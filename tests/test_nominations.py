@@ -13,15 +13,15 @@ from sqlalchemy import func, select, text
 from geo_service.catalogue.placenames import PlaceResolver
 from geo_service.catalogue.schema import schema_errors
 from geo_service.errors import InvalidParameter, ValidationFailed
-from geo_service.nominations.errors import Conflict, NotAuthenticated, RateLimited
-from geo_service.nominations.models import AuditEvent, Nomination
-from geo_service.nominations.store import NominationStore, RateLimit
 from geo_service.nominations.validation import clean_submission
+from geo_service.store.changes import CatalogueStore, RateLimit
+from geo_service.store.errors import Conflict, NotAuthenticated, RateLimited
+from geo_service.store.models import AuditEvent, Nomination
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
-    s = NominationStore(fresh_database_url(request.param, tmp_path))
+    s = CatalogueStore(fresh_database_url(request.param, tmp_path))
     yield s
     s.engine.dispose()
 
@@ -45,13 +45,13 @@ def _count(store, model=Nomination):
 def test_schema_is_migrated_to_head_and_reopening_is_harmless(store):
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002_imports_sessions"
-    again = NominationStore(store.url)  # a second worker starting on the same database
+    again = CatalogueStore(store.url)  # a second worker starting on the same database
     assert again.revision() == store.revision()
     again.engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
-    s = NominationStore(fresh_database_url("sqlite", tmp_path))
+    s = CatalogueStore(fresh_database_url("sqlite", tmp_path))
     with s.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
@@ -155,7 +155,7 @@ def test_rate_limit_is_per_client_and_leaves_the_database_unchanged(store, resol
 def test_rate_hits_older_than_every_window_are_dropped(store, resolver):
     from datetime import datetime
 
-    from geo_service.nominations.models import RateHit
+    from geo_service.store.models import RateHit
 
     with store.sessions.begin() as s:
         s.add(RateHit(bucket="submit", client="client-old", at=datetime(2020, 1, 1, tzinfo=UTC)))

@@ -13,7 +13,7 @@ from nominations_support import fresh_database_url, make_app
 def server(settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("nominations-browser")
     app = make_app(settings, fresh_database_url("sqlite", folder), folder)
-    app.extensions["geo_service.nominations"].create_moderator("browser-moderator", "browser password 123")
+    app.extensions["geo_service.store"].create_moderator("browser-moderator", "browser password 123")
     with LiveServer(app) as live:
         yield live, app
 
@@ -42,7 +42,7 @@ def test_nominate_moderate_publish_in_chromium(server):
         page.goto(f"{live.url}/moderation/{nomination_id}")
         assert "<b>chaque mardi</b>" in page.inner_text(".description")  # shown as text, not markup
         page.click("#approve")
-        assert app.extensions["geo_service.nominations"].get(nomination_id).status == "approved"
+        assert app.extensions["geo_service.store"].get(nomination_id).status == "approved"
         app.extensions["geo_service"].refresh()  # what the background poller does within a second or so
 
         response = page.goto(f"{live.url}/collections/initiatives/items?f=json&limit=2000")

@@ -17,7 +17,7 @@ import requests
 from nominations_support import BACKENDS, fresh_database_url, hidden, new_token, valid_form
 from server_support import free_port, service_env
 
-from geo_service.nominations.store import NominationStore
+from geo_service.store.changes import CatalogueStore
 
 pytestmark = pytest.mark.slow  # gunicorn started, killed and started again
 
@@ -108,7 +108,7 @@ def test_confirmed_nominations_survive_sigkill_without_duplicates(backend, setti
             t.join(60)
         assert KILL_AFTER <= len(confirmed) < N, f"the kill came too late to test anything ({len(confirmed)} of {N})"
 
-        store = NominationStore(url)  # what is on disk after the crash
+        store = CatalogueStore(url)  # what is on disk after the crash
         for token in confirmed:
             assert store.by_token(token) is not None, f"confirmed nomination {token} lost"
         stored_after_crash = {n.submission_token: n.id for n in store.list(None)}

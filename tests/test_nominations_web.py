@@ -10,8 +10,8 @@ import pytest
 from nominations_support import CONTACT_EMAIL, CONTACT_PHONE, backend_app_fixture, hidden, login, submit_form
 from sqlalchemy import func, select
 
-from geo_service.nominations.models import AuditEvent, Nomination
-from geo_service.nominations.store import RateLimit
+from geo_service.store.changes import RateLimit
+from geo_service.store.models import AuditEvent, Nomination
 
 app = backend_app_fixture("nominations", submit=RateLimit(10_000, timedelta(hours=1)))
 
@@ -169,7 +169,7 @@ def test_disabled_moderator_gets_403(app, store):
     client = app.test_client()
     login(client, store, username="moderator-disabled")
     with store.sessions.begin() as s:
-        from geo_service.nominations.models import Moderator
+        from geo_service.store.models import Moderator
 
         s.execute(Moderator.__table__.update().where(Moderator.username == "moderator-disabled").values(active=False))
     assert client.get("/moderation/").status_code == 403

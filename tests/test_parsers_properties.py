@@ -161,13 +161,13 @@ def test_import_is_all_or_nothing(boundaries, resolver, tmp_path_factory, lat, l
     writer = csv.DictWriter(out, fieldnames=[*GOOD_ROW, "lat", "lon"])
     writer.writeheader()
     writer.writerows(rows)
-    from geo_service.nominations.store import NominationStore
+    from geo_service.store.changes import CatalogueStore
 
     data = out.getvalue().encode()
     records = _outcome(data, "list.csv", boundaries, resolver)
     if records is not None:
         assert len(records) == 3
-    store = NominationStore(f"sqlite:///{tmp_path_factory.mktemp('imports') / 'nominations.sqlite3'}")
+    store = CatalogueStore(f"sqlite:///{tmp_path_factory.mktemp('imports') / 'nominations.sqlite3'}")
     try:
         try:
             batch = import_file(store, data, "list.csv", boundaries, "test", via="command", resolver=resolver)

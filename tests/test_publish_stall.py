@@ -328,8 +328,8 @@ def test_gunicorn_master_publishes_by_replacing_its_workers(settings, tmp_path):
     from nominations_support import hidden, valid_form
     from server_support import free_port, service_env
 
-    from geo_service.nominations.store import NominationStore
     from geo_service.settings import PROJECT_ROOT
+    from geo_service.store.changes import CatalogueStore
 
     port = free_port()
     env = service_env(
@@ -356,7 +356,7 @@ def test_gunicorn_master_publishes_by_replacing_its_workers(settings, tmp_path):
         page = opener.open(base + "/nominate?lang=en", timeout=30).read()
         form = valid_form(csrf_token=hidden(page, "csrf_token"), submission_token=hidden(page, "submission_token"))
         opener.open(base + "/nominate?lang=en", data=urllib.parse.urlencode(form, doseq=True).encode(), timeout=30)
-        store = NominationStore(f"sqlite:///{tmp_path / 'nominations.sqlite3'}")
+        store = CatalogueStore(f"sqlite:///{tmp_path / 'nominations.sqlite3'}")
         [nomination] = store.list("pending")
         item = f"{base}/collections/initiatives/items/nomination-{nomination.id}?f=json"
         assert _answers(item) == 404

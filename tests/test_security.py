@@ -19,10 +19,10 @@ from nominations_support import BACKENDS, fresh_database_url, hidden, login, mak
 from sqlalchemy import func, select, text
 from test_pages import GZIP, html_of
 
-from geo_service.nominations import EXTENSION
-from geo_service.nominations.errors import NotAuthenticated, RateLimited
-from geo_service.nominations.models import Moderator, Nomination
-from geo_service.nominations.store import NominationStore, RateLimit
+from geo_service.store import EXTENSION
+from geo_service.store.changes import CatalogueStore, RateLimit
+from geo_service.store.errors import NotAuthenticated, RateLimited
+from geo_service.store.models import Moderator, Nomination
 from geo_service.web.security import init_security_headers, render_cacheable
 
 HEADERS = {
@@ -334,7 +334,7 @@ def test_rate_limit_holds_across_workers(https_app):
     gunicorn worker has: the hits of one count against the other, because they live in the database."""
     limit = RateLimit(3, timedelta(minutes=15))
     first = https_app.extensions[EXTENSION]
-    second = NominationStore(first.url, login_limit=limit)
+    second = CatalogueStore(first.url, login_limit=limit)
     first.limits["login"] = limit
     try:
         for store in (first, second, first):
@@ -445,7 +445,7 @@ def test_access_log_keeps_a_hash_of_the_client_not_its_address(client, caplog):
 
 
 def test_the_client_hash_is_keyed_by_the_deployment_secret():
-    from geo_service.nominations.store import client_key
+    from geo_service.store.changes import client_key
 
     address = "198.51.100.77"
     plain = hashlib.sha256(address.encode()).hexdigest()
@@ -458,7 +458,7 @@ def test_the_client_hash_is_keyed_by_the_deployment_secret():
 def test_the_access_log_hash_uses_the_app_secret(client, caplog, app):
     import logging
 
-    from geo_service.nominations.store import client_key
+    from geo_service.store.changes import client_key
 
     with caplog.at_level(logging.INFO, logger="geo_service.access"):
         client.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.78"})
@@ -500,7 +500,7 @@ def test_a_nul_byte_in_the_login_name_is_an_ordinary_failed_login(https_app):
 
 def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
     folder = tmp_path / "new-instance"
-    store = NominationStore(f"sqlite:///{folder / 'nominations.sqlite3'}")
+    store = CatalogueStore(f"sqlite:///{folder / 'nominations.sqlite3'}")
     try:
         store.create_moderator("mode-check", "a long enough password")  # writes: WAL and shared-memory files
     finally:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from nominations_support import backend_app_fixture, hidden, login, submit_form
 
-from geo_service.nominations.store import SESSION_LIFETIME, RateLimit
+from geo_service.store.changes import SESSION_LIFETIME, RateLimit
 
 app = backend_app_fixture("sessions", login=RateLimit(10_000, timedelta(minutes=15)))
 

@@ -57,7 +57,7 @@ def read_yaml(path: Path):
 def imports_dir(settings) -> Path | None:
     """Where imports were written as YAML before they went to the database. Never read as part of
     the catalogue: files found there are moved into the database once, at start
-    (``geo_service.nominations.init_nominations``)."""
+    (``geo_service.nominations.init_store``)."""
     return settings.instance_path / "imports" if settings is not None else None
 
 

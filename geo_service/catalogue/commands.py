@@ -91,8 +91,8 @@ def import_command(path: Path) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..errors import GeoServiceError, ValidationFailed
-    from ..nominations.commands import open_store
     from ..state import build_base_layers
+    from ..store.commands import open_store
     from .importer import import_file
 
     settings = Settings.from_env()

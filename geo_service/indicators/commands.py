@@ -72,7 +72,7 @@ def recompute_command(out_dir, eurostat_files, fetch_eurostat, catchment_km, des
     except InvalidParameter as exc:
         raise click.UsageError(exc.message) from exc
     base = build_base_layers(settings)
-    from ..nominations.commands import open_store
+    from ..store.commands import open_store
 
     catalogue = load_catalogue(base.boundaries, extra_records=open_store(settings).records(), settings=settings)
     extra = _eurostat_rows(eurostat_files, fetch_eurostat, settings)

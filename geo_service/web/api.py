@@ -14,6 +14,7 @@ from ..api.exports import EXPORTERS, sidecar
 from ..api.openapi import build_openapi
 from ..api.query import COMMON, check_known, parse_format, parse_items
 from ..errors import NotFound
+from .context import current_snapshot
 from .responses import cached_body, send
 
 bp = Blueprint("api", __name__)
@@ -24,8 +25,6 @@ EXPOSED = "ETag, Last-Modified, Content-Crs, Link, Content-Disposition"
 
 
 def _current_api():
-    from ..app import current_snapshot
-
     return api_for(current_snapshot())
 
 
@@ -248,7 +247,6 @@ def _explained(props: dict) -> dict:
     from the same facts and template as the commune page (``indicators.status.explain``)."""
     from flask_babel import gettext
 
-    from ..app import current_snapshot
     from ..indicators import status as rules
     from .pages import current_language, labels
 

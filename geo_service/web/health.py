@@ -17,9 +17,9 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
-from ..app import current_snapshot
-from ..nominations import EXTENSION as NOMINATIONS
-from ..nominations.db import describe
+from ..store import EXTENSION as NOMINATIONS
+from ..store.db import describe
+from .context import current_snapshot
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

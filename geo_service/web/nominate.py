@@ -18,10 +18,10 @@ from wtforms.validators import ValidationError
 from ..catalogue.vocab import SCOPES, TARGET_GROUPS, THEMES
 from ..errors import GeoServiceError, ValidationFailed
 from ..mapviews.labels import GROUP_LABELS, SCOPE_LABELS, THEME_LABELS
-from ..nominations import EXTENSION
-from ..nominations.errors import NotAuthenticated, SpamRejected
-from ..nominations.store import client_key
 from ..nominations.validation import MAX_PLACES, REPEATED, check_count, check_shape, clean_public, clean_submission
+from ..store import EXTENSION
+from ..store.changes import client_key
+from ..store.errors import NotAuthenticated, SpamRejected
 
 bp = Blueprint("nominate", __name__)
 moderation = Blueprint("moderation", __name__, url_prefix="/moderation")

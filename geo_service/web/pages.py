@@ -13,6 +13,7 @@ from ..mapviews import profiles
 from ..mapviews.folium_map import communes_map
 from ..mapviews.labels import vocab
 from ..names import names_by_code
+from .context import current_snapshot
 from .responses import cached_page, cached_view, canonical, current_language  # noqa: F401 (maps_pages)
 
 bp = Blueprint("pages", __name__)
@@ -31,8 +32,6 @@ def asset_urls() -> dict[str, str]:
 
 
 def snapshot():
-    from ..app import current_snapshot
-
     return current_snapshot()
 
 

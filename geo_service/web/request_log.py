@@ -11,7 +11,7 @@ import uuid
 
 from flask import Flask, g, request
 
-from ..nominations.store import client_key
+from ..store.changes import client_key
 
 ACCESS_LOGGER = "geo_service.access"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import GeoServiceError
+from .context import current_snapshot
 from .security import allow_scripts, inline_script_hashes, render_cacheable
 
 API_PREFIXES = ("/ogc", "/conformance", "/api", "/collections", "/downloads")
@@ -200,8 +201,6 @@ SPILL = _Spill()
 
 
 def _snapshot():
-    from ..app import current_snapshot
-
     return current_snapshot()
 
 

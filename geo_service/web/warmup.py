@@ -17,6 +17,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from ..names import LANGUAGES
+from .context import current_snapshot
 
 log = logging.getLogger(__name__)
 PAGES = ("/", "/map/coverage", "/map/employment", "/map/gaps")
@@ -29,8 +30,6 @@ def warm_urls(app: Flask, pages=PAGES, languages=LANGUAGES, downloads=True, prof
     map for each kind of service, one commune and one initiative page per language (what they
     share: the commune layer, names and folium's templates, is built here, not for the first
     visitor of each new worker), then every collection's whole-layer downloads."""
-    from ..app import current_snapshot
-
     urls = [f"{page}?lang={lang}" for lang in languages for page in pages]
     with app.app_context():
         snap = current_snapshot()

@@ -1,4 +1,5 @@
-"""Nominations storage and moderation workflow, independent of Flask.
+"""The store's reads and writes (nominations, moderation, imports, moderators, rate limits),
+independent of Flask.
 
 Every state change runs in one transaction together with its audit event, and is committed
 before the caller answers the client, so a confirmation always means "on disk". A resubmitted
@@ -85,7 +86,7 @@ def _lock(s: Session, name: str) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-class NominationStore:
+class CatalogueStore:
     """The nominations database; also the state holder's ``PublishedSource``."""
 
     def __init__(self, url: str, submit_limit: RateLimit = SUBMIT_LIMIT, login_limit: RateLimit = LOGIN_LIMIT):

@@ -7,11 +7,11 @@ import click
 
 from ..settings import Settings
 from . import private_instance_folder
+from .changes import CatalogueStore
 from .db import database_url
-from .store import NominationStore
 
 
-def open_store(settings: Settings | None = None) -> NominationStore:
+def open_store(settings: Settings | None = None) -> CatalogueStore:
     """The nominations database of these settings (the app's, when run inside it)."""
     from flask import current_app
 
@@ -21,7 +21,7 @@ def open_store(settings: Settings | None = None) -> NominationStore:
         instance_path = None
     settings = settings or Settings.from_env()
     private_instance_folder(settings, instance_path)
-    return NominationStore(database_url(settings, instance_path))
+    return CatalogueStore(database_url(settings, instance_path))
 
 
 @click.group("nominations")

@@ -5,7 +5,7 @@ connection's BEGIN IMMEDIATE does the same."""
 from alembic import context
 from sqlalchemy import text
 
-from geo_service.nominations.models import Base
+from geo_service.store.models import Base
 
 MIGRATION_LOCK = 720_507  # arbitrary advisory-lock key of this schema
 
