@@ -65,3 +65,10 @@ def text_in(texts: Mapping | None, lang: str, fallback=None):
         if value:
             return value
     return fallback if _text(fallback) else None
+
+
+def record_name(names: Mapping | None, name: str, lang: str) -> str:
+    """An initiative's name on a page in ``lang``: its own ``name`` on English pages (the
+    catalogue's ``names.en`` is often a search alias such as "one stop shop"), else its name in
+    that language where the catalogue gives one ("Plateforme citoyenne de soutien aux réfugiés")."""
+    return name if lang == "en" else text_in(names, lang, name)

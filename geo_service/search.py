@@ -179,11 +179,12 @@ class SearchIndex:
                 iid: {c: list(group[c].dropna()) for c in columns} for iid, group in sites.groupby("initiative_id")
             }
             frame = catalogue.initiatives
-            for iid, record in zip(frame.index, frame[["name", "names", "operator"]].to_dict("records")):
+            wanted = [c for c in ("name", "names", "operator", "operators") if c in frame.columns]
+            for iid, record in zip(frame.index, frame[wanted].to_dict("records")):
                 extra = per_initiative.get(iid, {})
                 fields = {
                     "name": [record["name"], *_strings(record["names"])],
-                    "operator": list(_strings(record["operator"])),
+                    "operator": [*_strings(record["operator"]), *_strings(record.get("operators"))],
                     "site": [*extra.get("name", []), *_strings(extra.get("names", []))],
                     "place": extra.get("place", []),
                     "postcode": extra.get("postcode", []),

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from ..errors import GeoServiceError, ValidationFailed
-from ..names import name_in
+from ..names import name_in, record_name
 from ..settings import PROJECT_DATA
 from .areas import named_sets, resolve_area
 from .placenames import PlaceResolver
@@ -133,7 +133,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                     id=f"{record['id']}-{nis}",
                     name=f"{record['name']} – {placer.resolver.label(nis)}",
                     names={
-                        lang: f"{own.get(lang) or record['name']} – {name_in(commune, lang)}"
+                        lang: f"{record_name(own, record['name'], lang)} – {name_in(commune, lang)}"
                         for lang in ("fr", "nl", "en", "de")
                     },
                     address=None,
@@ -190,6 +190,7 @@ INITIATIVE_COLUMNS = [
     "names",
     "kind",
     "operator",
+    "operators",
     "description",
     "descriptions",
     "themes",
@@ -237,6 +238,7 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
     initiatives["start_year"] = initiatives["start_year"].astype("Int64")
     initiatives["figures"] = [f or [] for f in initiatives["figures"]]
     initiatives["names"] = [n or {} for n in initiatives["names"]]
+    initiatives["operators"] = [_texts(o, text) for o, text in zip(initiatives["operators"], initiatives["operator"])]
     initiatives["descriptions"] = [
         _texts(d, text) for d, text in zip(initiatives["descriptions"], initiatives["description"])
     ]

@@ -72,6 +72,7 @@ INITIATIVE = {
         "names": LANG_TEXTS,
         "kind": {"enum": list(KINDS)},
         "operator": _nullable_str,
+        "operators": LANG_TEXTS,
         "description": {"type": ["string", "null"], "maxLength": 5000},
         "descriptions": LANG_TEXTS,
         "themes": {"type": "array", "items": {"enum": list(THEMES)}, "uniqueItems": True},

@@ -13,7 +13,7 @@ import pandas as pd
 from ..catalogue.placenames import fold
 from ..errors import NotFound
 from ..indicators import status as rules
-from ..names import display_name, name_in, text_in
+from ..names import display_name, name_in, record_name, text_in
 from .base import (
     DataMarkers,
     add_site_clusters,
@@ -70,7 +70,7 @@ def _initiative_rows(catalogue: Catalogue, ids, lang: str) -> list[dict]:
     rows = [
         {
             "id": iid,
-            "name": text_in(row["names"], lang, row["name"]),
+            "name": record_name(row["names"], row["name"], lang),
             "kind": row["kind"],
             "themes": list(row["themes"] or []),
             "status": row["status"],
@@ -190,8 +190,9 @@ def initiative_profile(
     resolver = getattr(catalogue, "resolver", None)
     return {
         "id": initiative_id,
-        **{k: clean(row.get(k)) for k in ("kind", "operator", "scope", "start_year", "website", "status", "origin")},
-        "name": text_in(row.get("names"), lang, row["name"]),
+        **{k: clean(row.get(k)) for k in ("kind", "scope", "start_year", "website", "status", "origin")},
+        "operator": text_in(row.get("operators"), lang, clean(row.get("operator"))),
+        "name": record_name(row.get("names"), row["name"], lang),
         "description": text_in(row.get("descriptions"), lang, clean(row.get("description"))),
         "names": {k: v for k, v in (row.get("names") or {}).items() if v},
         "themes": list(row["themes"] or []),

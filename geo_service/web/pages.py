@@ -13,7 +13,7 @@ from ..mapviews import base as mapbase
 from ..mapviews import profiles
 from ..mapviews.folium_map import communes_map
 from ..mapviews.labels import vocab
-from ..names import names_by_code, text_in
+from ..names import names_by_code, record_name, text_in
 from .context import current_snapshot
 from .responses import cached_page, cached_view, canonical, current_language  # noqa: F401 (maps_pages)
 
@@ -235,7 +235,7 @@ def search():
         ]
         frame = snap.catalogue.initiatives
         for m in index.initiative_matches(query)[:50]:
-            shown = text_in(frame.at[m.id, "names"], lang, frame.at[m.id, "name"])
+            shown = record_name(frame.at[m.id, "names"], frame.at[m.id, "name"], lang)
             initiatives.append(
                 {"id": m.id, "name": shown, "kind": frame.at[m.id, "kind"], "why": initiative_reason(m, shown)}
             )
