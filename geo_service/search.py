@@ -102,6 +102,15 @@ def _strings(value) -> Iterable[str]:
             yield from _strings(v)
 
 
+def _tagged(values) -> Iterable[tuple[str, str | None]]:
+    """(text, language) of strings (no language) and ``{lang: text}`` dicts, skipping empty ones."""
+    for value in values:
+        if isinstance(value, str) and value:
+            yield value, None
+        elif isinstance(value, dict):
+            yield from ((text, lang) for lang, text in value.items() if isinstance(text, str) and text)
+
+
 def text_of(record: dict, properties: Iterable[str] = TEXT_PROPERTIES) -> str:
     """The folded, searchable text of a record (one line per name, and a line with its saints
     read as one form where that differs)."""
@@ -171,7 +180,8 @@ class SearchIndex:
         for code, nis in postcodes():
             if nis in known:
                 self.postcodes.setdefault(code, []).append(nis)
-        self.initiative_fields: dict[str, list[tuple[str, str, str]]] = {}  # iid -> [(key, field, text)]
+        # iid -> [(folded text, field, text, language of the text or None)]
+        self.initiative_fields: dict[str, list[tuple[str, str, str, str | None]]] = {}
         if catalogue is not None:
             sites = catalogue.sites
             columns = [c for c in ("name", "names", "place", "postcode") if c in sites.columns]
@@ -183,19 +193,19 @@ class SearchIndex:
             for iid, record in zip(frame.index, frame[wanted].to_dict("records")):
                 extra = per_initiative.get(iid, {})
                 fields = {
-                    "name": [record["name"], *_strings(record["names"])],
-                    "operator": [*_strings(record["operator"]), *_strings(record.get("operators"))],
-                    "site": [*extra.get("name", []), *_strings(extra.get("names", []))],
+                    "name": [record["name"], record["names"]],
+                    "operator": [record["operator"], record.get("operators")],
+                    "site": [*extra.get("name", []), *extra.get("names", [])],
                     "place": extra.get("place", []),
                     "postcode": extra.get("postcode", []),
                 }
                 seen, rows = set(), []
-                for field, texts in fields.items():
-                    for text in texts:
+                for field, values in fields.items():
+                    for text, language in _tagged(values):
                         for form in dict.fromkeys((fold(text), key(text))):
                             if form and form not in seen:
                                 seen.add(form)
-                                rows.append((form, field, text))
+                                rows.append((form, field, text, language))
                 self.initiative_fields[str(iid)] = rows
 
     def communes(self, query: str) -> list[CommuneMatch]:
@@ -223,18 +233,21 @@ class SearchIndex:
             {m.nis for m in self.communes(query) if m.exact and m.origin not in ("postcode", "section", "locality")}
         )
 
-    def initiative_matches(self, query: str) -> list[InitiativeMatch]:
+    def initiative_matches(self, query: str, lang: str | None = None) -> list[InitiativeMatch]:
         """Every initiative whose name (any language), operator, site name, place or postcode
-        contains ``query``, each with the text that matched best, best first."""
+        contains ``query``, each with the text that matched best (on a tie, the text in ``lang``),
+        best first."""
         wanted = phrases(query)
         found = []
         for iid, rows in self.initiative_fields.items():
             best = None
-            for form, field, text in rows:
+            for form, field, text, language in rows:
                 for w in wanted:
                     close = closeness(form, w)
                     if close is not None:
-                        match = InitiativeMatch(iid, text, field, close)
+                        match = InitiativeMatch(
+                            iid, text, field, close, 0 if language == lang else 1 + (language is not None)
+                        )
                         if best is None or match.rank() < best.rank():
                             best = match
             if best is not None:
@@ -245,15 +258,17 @@ class SearchIndex:
 @dataclass(frozen=True)
 class InitiativeMatch:
     """An initiative found by a query: the text that matched, the field it is
-    (:data:`INITIATIVE_FIELDS`) and how closely (:func:`closeness`)."""
+    (:data:`INITIATIVE_FIELDS`), how closely (:func:`closeness`) and how far its language is from
+    the page's (0 the page's language, 1 a text of no stated language, 2 another language)."""
 
     id: str
     text: str
     field: str
     closeness: int
+    language: int = 1
 
-    def rank(self) -> tuple[int, int]:
-        return (INITIATIVE_FIELDS.index(self.field), self.closeness)
+    def rank(self) -> tuple[int, int, int]:
+        return (INITIATIVE_FIELDS.index(self.field), self.closeness, self.language)
 
 
 def index_for(snapshot) -> SearchIndex:

@@ -35,8 +35,10 @@ class SeedDocument:
         return label.get(lang) or label.get("en") or self.seed
 
     def short(self, lang: str) -> str:
-        """Publisher and title: a citation in one line for tables (which give the date beside it)."""
-        return f"{self.publisher}, “{self.heading(lang)}”"
+        """Publisher and title, each without its subtitle or expansion: a citation in one line for
+        tables, which give the date beside it ("JRS Europe, “I Get You – Belgium”")."""
+        publisher = self.publisher.split(" (")[0].split(",")[0]
+        return f"{publisher}, “{self.heading(lang).split(':')[0].split(' (')[0]}”"
 
 
 @cache

@@ -80,6 +80,13 @@ def _initiative_rows(catalogue: Catalogue, ids, lang: str) -> list[dict]:
     return sorted(rows, key=lambda r: (r["kind"], fold(r["name"])))
 
 
+def _initiative_name(catalogue: Catalogue, initiative_id: str, lang: str) -> str | None:
+    frame = catalogue.initiatives
+    if initiative_id not in frame.index:
+        return None
+    return record_name(frame.at[initiative_id, "names"], frame.at[initiative_id, "name"], lang)
+
+
 def site_label(site: Mapping, lang: str, commune_names: Mapping[str, str], resolver=None) -> str:
     """ "Name, place" of a site in ``lang``: its name in that language and its commune's name in
     that language ("…, Luik" on a Dutch page), or the place the source gives where that is a
@@ -134,6 +141,9 @@ def commune_profile(
                 "nearest_name": ind.get(f"nearest_name_{kind}"),
                 "nearest_site": site,
                 "nearest_initiative": sites_table.at[site, "initiative_id"] if known_site else None,
+                "nearest_initiative_name": _initiative_name(catalogue, sites_table.at[site, "initiative_id"], lang)
+                if known_site
+                else None,
                 "status": ind.get(f"status_{kind}") if has_status else None,
                 "facts": rules.facts_of(ind, kind, lookup, reach) if has_status else None,
             }
@@ -245,17 +255,18 @@ def small_map(
     wanted = set(nis_list)
     features = {"type": "FeatureCollection", "features": [f for f in collection["features"] if f["id"] in wanted]}
     props = {nis: {"name": text(names[nis])} for nis in wanted}
-    choropleth(
-        fmap,
-        with_properties(features, props),
-        dict.fromkeys(wanted, "#9ecae1"),
-        t("Communes"),
-        ["name"],
-        [t("Commune")],
-        page_url=commune_url("00000"),
-        page_label=t("Page of the commune"),
-        weight=1.5,
-    )
+    if features["features"]:  # an initiative without sites (a fund, a programme) has no commune to outline
+        choropleth(
+            fmap,
+            with_properties(features, props),
+            dict.fromkeys(wanted, "#9ecae1"),
+            t("Communes"),
+            ["name"],
+            [t("Commune")],
+            page_url=commune_url("00000"),
+            page_label=t("Page of the commune"),
+            weight=1.5,
+        )
     if sites is not None and len(sites):
         wgs = sites.to_crs(4326)
         rows = [

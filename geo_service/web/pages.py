@@ -234,7 +234,7 @@ def search():
             {"nis": m.nis, "name": names[m.nis], "why": commune_reason(m, names)} for m in index.communes(query)[:50]
         ]
         frame = snap.catalogue.initiatives
-        for m in index.initiative_matches(query)[:50]:
+        for m in index.initiative_matches(query, lang)[:50]:
             shown = record_name(frame.at[m.id, "names"], frame.at[m.id, "name"], lang)
             initiatives.append(
                 {"id": m.id, "name": shown, "kind": frame.at[m.id, "kind"], "why": initiative_reason(m, shown)}
