@@ -54,3 +54,21 @@ def names_by_code(frame, lang: str, german: bool = True) -> dict[str, str]:
     if "region" not in columns:  # the regions table: each region is its own region
         records = {code: dict(row, region=code) for code, row in records.items()}
     return {code: pick(row, lang) for code, row in records.items()}
+
+
+def text_in(texts: Mapping | None, lang: str, fallback=None):
+    """A catalogue text (``names``, ``descriptions``, ``notes``: ``{lang: text}``) in ``lang``,
+    else the record's own single-language text ``fallback`` (a name needs no translation when
+    it has one form only: "Duo for a Job")."""
+    if isinstance(texts, Mapping):
+        value = _text(texts.get(lang))
+        if value:
+            return value
+    return fallback if _text(fallback) else None
+
+
+def record_name(names: Mapping | None, name: str, lang: str) -> str:
+    """An initiative's name on a page in ``lang``: its own ``name`` on English pages (the
+    catalogue's ``names.en`` is often a search alias such as "one stop shop"), else its name in
+    that language where the catalogue gives one ("Plateforme citoyenne de soutien aux réfugiés")."""
+    return name if lang == "en" else text_in(names, lang, name)

@@ -29,7 +29,7 @@ PAGES = {
     "commune": "/commune/21012",
     "commune-small": "/commune/73028",
     "initiative": "/initiative/civic-platform-for-refugees",
-    "search": "/search?q=Gent",
+    "search": "/search?q=Jumet",
     "nominate": "/nominate",
     "moderation-login": "/moderation/login",
     "collections": "/collections",

@@ -176,11 +176,116 @@ def test_commune_page_shows_the_indicators_figures(app, client):
         pytest.fail("the indicators are not computed: the commune page would have nothing to show")
     row = indicators.communes.loc["62063"]
     html = html_of(client.get("/commune/62063?lang=en"))
-    assert f"{int(row['foreign_residents']):,}".replace(",", " ") in html
+    assert f"{int(row['foreign_residents']):,}" in html
     assert f"({int(row['nationality_year'])})" in html
     reason = row["status_reason_civic_integration_office"]  # English page: the same sentence
     assert str(reason).replace("'", "&#39;") in html
-    assert f"{row['nearest_km_civic_integration_office']:.1f} km" in html
+
+
+# Numbers as each language writes them: grouping (narrow no-break space in French, full stop in
+# Dutch, comma in English), decimal comma in French and Dutch, the percent sign's spacing.
+NUMBER_FORMS = {
+    "fr": {"thousands": "\u202f", "decimal": ",", "percent": "\u00a0%"},
+    "nl": {"thousands": ".", "decimal": ",", "percent": "\u00a0%"},
+    "en": {"thousands": ",", "decimal": ".", "percent": "%"},
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_commune_page_writes_numbers_in_the_page_language(app, client, lang):
+    from geo_service import formatting
+
+    row = app.extensions["geo_service"].snapshot().indicators.communes.loc["62063"]
+    html = html_of(client.get(f"/commune/62063?lang={lang}"))
+    forms = NUMBER_FORMS[lang]
+    foreign = int(row["foreign_residents"])  # 36910
+    assert f"{foreign // 1000}{forms['thousands']}{foreign % 1000:03d}" in html
+    share = row["foreign_share"] * 100
+    assert f"{share:.1f}".replace(".", forms["decimal"]) + forms["percent"] in html
+    assert formatting.percent(share, lang) in html
+    per_10k = f"{row['initiatives_per_10k']:.2f}"
+    assert per_10k.replace(".", forms["decimal"]) in html
+    if lang != "en":  # no English-style decimal left in the figures
+        assert f"{share:.1f} %" not in html and f">{per_10k}<" not in html
+
+
+def test_commune_page_gives_the_answer_first(client):
+    html = html_of(client.get("/commune/62063?lang=fr"))
+    answer, population = html.index('id="answer"'), html.index('id="people"')
+    assert answer < population  # the statuses before the population and coverage figures
+    items = re.findall(r'<li class="status-item status-(\w+)" data-kind="(\w+)" data-status="(\w+)">', html)
+    assert {kind for _s, kind, _d in items} >= {"civic_integration_office", "social_welfare", "reception_centre"}
+    assert all(s == d for s, _k, d in items)
+    section = html[answer:population]
+    assert section.count('class="reason"') == len(items)  # each status with its reason
+    assert "<table" not in section  # no wide table on a phone
+
+
+def test_commune_page_names_sites_in_the_page_language(client):
+    nl = html_of(client.get("/commune/62063?lang=nl"))
+    answer = nl[nl.index('id="answer"') : nl.index('id="people"')]
+    assert ", Luik" in answer and ", Liège)" not in answer  # exonyms on Dutch pages
+    assert "OCMW (openbaar centrum voor maatschappelijk welzijn) – Luik" in answer
+    fr = html_of(client.get("/commune/62063?lang=fr"))
+    for text in (fr, html_of(client.get("/initiative/cpas-ocmw?lang=fr"))):
+        text = re.sub(r"<q[^>]*>.*?</q>", "", text)  # a seed's quote stays in its own language
+        assert "CPAS (centre public d&#39;action sociale)" in text
+        assert "public centres for social welfare" not in text and "public social welfare centre" not in text
+
+
+def test_initiative_page_in_the_page_language(client):
+    fr = html_of(client.get("/initiative/duo-for-a-job?lang=fr"))
+    nl = html_of(client.get("/initiative/duo-for-a-job?lang=nl"))
+    en = html_of(client.get("/initiative/duo-for-a-job?lang=en"))
+    assert "Programme de mentorat" in fr and "Mentoring scheme" not in fr
+    assert "Mentorproject" in nl and "Mentoring scheme" not in nl
+    assert "Mentoring scheme" in en
+    assert "environ 770 duos formés" in fr and "about 770 duos formed" not in fr  # figure notes
+    assert "Bénévoles" in fr and "Duos" in fr  # figure names
+    assert "2\u202f300" in fr and "2.300" in nl and "2,300" in en  # figure values
+    areas = html_of(client.get("/initiative/actiris?lang=nl"))
+    assert "Bevoegdheidsgebied van Actiris" in areas and "mandate area" not in areas
+    assert "Lokaal kantoor van Actiris – Sint-Jans-Molenbeek" in areas  # site names with exonyms
+
+
+SEED_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
+
+
+def test_sources_show_title_publisher_and_year_never_a_file_name(app, client):
+    catalogue = app.extensions["geo_service"].snapshot().catalogue
+    seeded = [iid for iid, sources in catalogue.initiatives["sources"].items() if any(s.get("seed") for s in sources)]
+    assert len(seeded) > 50
+    for iid in seeded[:: max(1, len(seeded) // 12)] + ["duo-for-a-job"]:
+        html = html_of(client.get(f"/initiative/{iid}?lang=fr"))
+        assert not SEED_FILE.search(html), iid
+    duo = html_of(client.get("/initiative/duo-for-a-job?lang=nl"))
+    assert "<cite>I Get You – Belgium: Promoting best practices" in duo
+    assert "Elisabeth Razesberger with JRS Belgium; JRS Europe (Jesuit Refugee Service Europe), 2017" in duo
+    assert "ongedateerd (2015 of later)" in duo  # the EWSI analysis names no year
+    for path in ("/commune/62063?lang=nl", "/commune/21012?lang=fr", "/map/gaps?lang=en"):
+        html = html_of(client.get(path))
+        assert not SEED_FILE.search(html), path
+    assert "JRS Europe, “I Get You – Belgium”" in html_of(client.get("/commune/62063?lang=nl"))
+
+
+def test_the_seed_registry_is_proven_by_the_seeds(settings, tmp_path):
+    import dataclasses
+
+    from geo_service.catalogue import documents
+
+    assert settings.seeds is not None, "the seed documents are needed to check the registry"
+    registry = documents.registry()
+    assert sorted(registry) == sorted(p.name for p in settings.seeds.glob("[0-9][0-9][0-9]_*.txt"))
+    assert documents.evidence_problems(settings.seeds) == []
+    jrs = registry["001_e7c5b0a545e291b1.txt"]
+    assert (jrs.year, jrs.authors) == (2017, "Elisabeth Razesberger with JRS Belgium")
+    # a wrong quote, or a fact stated without evidence, is reported
+    wrong = dataclasses.replace(
+        jrs, evidence=({"fact": "year", "quote": "Published in Brussels by JRS Europe in 2016"},)
+    )
+    problems = documents.evidence_problems(settings.seeds, {jrs.seed: wrong})
+    fields = {p["field"] for p in problems if p["record"] == jrs.seed}
+    assert {"evidence[0]", "title", "authors", "publisher", "year"} <= fields
 
 
 def test_gaps_map_offers_only_the_kinds_assessed_for_deserts(app, client):
@@ -198,3 +303,15 @@ def test_cached_pages_vary_by_language_and_encoding(client):
     assert {"Accept-Encoding", "Accept-Language", "Cookie"} <= {v.strip() for v in response.headers["Vary"].split(",")}
     html = html_of(response)
     assert 'hreflang="fr"' in html and "lang=fr" in html
+
+
+def test_initiatives_without_sites_have_a_page(app, client):
+    """Funds, programmes and networks named by the seeds have no site: their page has no commune
+    to outline on its map (it answered 500 before)."""
+    catalogue = app.extensions["geo_service"].snapshot().catalogue
+    without = catalogue.initiatives.index[catalogue.initiatives["site_count"] == 0]
+    assert len(without) > 10
+    for iid, lang in zip(without[:3], ("fr", "nl", "en")):
+        response = client.get(f"/initiative/{iid}?lang={lang}")
+        assert response.status_code == 200, iid
+        assert "<h1>" in html_of(response)

@@ -52,6 +52,10 @@ def _vocabulary() -> dict[str, list[str]]:
         if name.endswith("_LABELS") and isinstance(value, dict):
             for text in value.values():
                 out.setdefault(text, []).append(f"mapviews/labels.py:{name}")
+    from geo_service.mapviews.profiles import FIGURE_LABELS
+
+    for text in FIGURE_LABELS.values():
+        out.setdefault(text, []).append("mapviews/profiles.py:FIGURE_LABELS")
     for name in ("CONCEPTS", "GROUPS"):
         for value in getattr(employment, name).values():
             for text in value if isinstance(value, tuple) else (value,):

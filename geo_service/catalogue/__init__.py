@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from ..errors import GeoServiceError, ValidationFailed
+from ..names import name_in, record_name
 from ..settings import PROJECT_DATA
 from ..store.published import Published
 from .areas import named_sets, resolve_area
@@ -83,6 +84,39 @@ def read_records(settings=None) -> list[dict]:
     return records
 
 
+# The note of every generated CPAS/OCMW/ÖSHZ site, in each language.
+PER_COMMUNE_NOTE = {
+    "en": "one per commune (by law)",
+    "fr": "un par commune (en vertu de la loi)",
+    "nl": "één per gemeente (bij wet)",
+    "de": "eines pro Gemeinde (gesetzlich vorgeschrieben)",
+}
+# What every generated per-commune service area is based on, in each language.
+PER_COMMUNE_BASIS = {
+    "en": "Each commune is served by its own public centre for social welfare (organic law of 8 July 1976).",
+    "fr": "Chaque commune est desservie par son propre centre public d'action sociale (loi organique du 8 juillet 1976).",
+    "nl": "Elke gemeente wordt bediend door haar eigen openbaar centrum voor maatschappelijk welzijn "
+    "(organieke wet van 8 juli 1976).",
+    "de": "Jede Gemeinde wird von ihrem eigenen öffentlichen Sozialhilfezentrum bedient (Grundlagengesetz vom 8. Juli 1976).",
+}
+PER_COMMUNE_AREA = {"en": "its commune", "fr": "sa commune", "nl": "de eigen gemeente", "de": "seine Gemeinde"}
+
+
+def _texts(texts: dict | None, fallback: str | None) -> dict:
+    """A record's ``{lang: text}`` with its single-language text as the English one where none is given."""
+    out = {lang: text for lang, text in (texts or {}).items() if text}
+    if fallback and "en" not in out:
+        out["en"] = fallback
+    return out
+
+
+def _site_names(spec: dict, record: dict) -> dict:
+    """A site's names by language: its own, else (for a site without a name) its initiative's."""
+    if spec.get("name") or spec.get("names"):
+        return _texts(spec.get("names"), spec.get("name"))
+    return _texts(record.get("names"), record["name"])
+
+
 def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dict]:
     rows = []
     base = {
@@ -96,21 +130,29 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
         explicit = _site_rows(dict(record, generated_sites=None), placer, errors) if record.get("sites") else []
         located = {row["nis"] for row in explicit}
         rows.extend(explicit)
+        communes = placer.boundaries.communes
+        own = record.get("names") or {}
         for nis, point in placer.rep_points.items():
             if nis in located:
                 continue
+            commune = communes.loc[nis]
             rows.append(
                 dict(
                     base,
                     id=f"{record['id']}-{nis}",
                     name=f"{record['name']} – {placer.resolver.label(nis)}",
+                    names={
+                        lang: f"{record_name(own, record['name'], lang)} – {name_in(commune, lang)}"
+                        for lang in ("fr", "nl", "en", "de")
+                    },
                     address=None,
                     postcode=None,
                     place=placer.resolver.label(nis),
                     nis=nis,
                     precision="commune",
                     status=record["status"],
-                    note="one per commune (by law)",
+                    note=PER_COMMUNE_NOTE["en"],
+                    notes=PER_COMMUNE_NOTE,
                     sources=record["sources"],
                     geometry=point,
                     **SITE_DEFAULTS,
@@ -137,6 +179,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                 base,
                 id=site_id,
                 name=spec.get("name") or record["name"],
+                names=_site_names(spec, record),
                 address=spec.get("address"),
                 postcode=spec.get("postcode"),
                 place=spec["place"],
@@ -144,6 +187,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                 precision=precision,
                 status=spec.get("status") or record["status"],
                 note=spec.get("note"),
+                notes=_texts(spec.get("notes"), spec.get("note")),
                 sources=spec.get("sources") or record["sources"],
                 geometry=point,
                 **{key: spec.get(key, default) for key, default in SITE_DEFAULTS.items()},
@@ -157,7 +201,9 @@ INITIATIVE_COLUMNS = [
     "names",
     "kind",
     "operator",
+    "operators",
     "description",
+    "descriptions",
     "themes",
     "target_groups",
     "scope",
@@ -207,6 +253,10 @@ def build_catalogue(
     initiatives["start_year"] = initiatives["start_year"].astype("Int64")
     initiatives["figures"] = [f or [] for f in initiatives["figures"]]
     initiatives["names"] = [n or {} for n in initiatives["names"]]
+    initiatives["operators"] = [_texts(o, text) for o, text in zip(initiatives["operators"], initiatives["operator"])]
+    initiatives["descriptions"] = [
+        _texts(d, text) for d, text in zip(initiatives["descriptions"], initiatives["description"])
+    ]
     counts = sites.groupby("initiative_id").agg(site_count=("nis", "size"), commune_count=("nis", "nunique"))
     initiatives = initiatives.join(counts)
     initiatives[["site_count", "commune_count"]] = initiatives[["site_count", "commune_count"]].fillna(0).astype(int)
@@ -230,7 +280,9 @@ def build_catalogue(
                 "area_id": definition["id"],
                 "initiative_id": definition["initiative"],
                 "name": definition["name"],
+                "names": _texts(definition.get("names"), definition["name"]),
                 "basis": definition["basis"],
+                "bases": _texts(definition.get("bases"), definition["basis"]),
                 "sources": definition["sources"],
                 "commune_count": len(members),
             }
@@ -247,7 +299,13 @@ def build_catalogue(
                 "area_id": area_id,
                 "initiative_id": site["initiative_id"],
                 "name": f"{site['name']} (its commune)",
-                "basis": "Each commune is served by its own public centre for social welfare (organic law of 8 July 1976).",
+                "names": {
+                    lang: f"{name} ({PER_COMMUNE_AREA[lang]})"
+                    for lang, name in site["names"].items()
+                    if lang in PER_COMMUNE_AREA
+                },
+                "basis": PER_COMMUNE_BASIS["en"],
+                "bases": PER_COMMUNE_BASIS,
                 "sources": initiatives.at[site["initiative_id"], "sources"],
                 "commune_count": 1,
             }
@@ -257,7 +315,7 @@ def build_catalogue(
         )
     service_areas = pd.DataFrame(service_rows, columns=["area_id", "initiative_id", "site_id", "nis"])
     areas = pd.DataFrame(
-        area_rows, columns=["area_id", "initiative_id", "name", "basis", "sources", "commune_count"]
+        area_rows, columns=["area_id", "initiative_id", "name", "names", "basis", "bases", "sources", "commune_count"]
     ).set_index("area_id")
     catalogue = Catalogue(
         initiatives=initiatives,

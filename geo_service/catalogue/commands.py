@@ -11,9 +11,10 @@ from ..settings import Settings
 
 
 def run_check(settings: Settings) -> tuple[dict, list[dict]]:
-    """Validate schema, ids, communes, service areas and seed quotes; (summary, problems)."""
+    """Validate schema, ids, communes, service areas, seed quotes and the seed documents' registry; (summary, problems)."""
     from ..state import build_base_layers
     from . import CATALOGUE_DIR, build_catalogue, read_records, read_yaml
+    from .documents import evidence_problems
     from .quotes import quote_problems
 
     base = build_base_layers(settings)
@@ -30,6 +31,7 @@ def run_check(settings: Settings) -> tuple[dict, list[dict]]:
         )
     else:
         problems.extend(quote_problems(records, seeds))
+        problems.extend(evidence_problems(seeds))
     for rid, row in catalogue.initiatives.iterrows():
         if not row["sources"]:
             problems.append({"record": rid, "field": "sources", "reason": "no source"})

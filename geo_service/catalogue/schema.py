@@ -11,6 +11,13 @@ from .vocab import FIGURE_NAMES, KINDS, SCOPES, STATUSES, TARGET_GROUPS, THEMES
 
 _nullable_str = {"type": ["string", "null"]}
 _nullable_date = {"type": ["string", "null"], "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+# A text in each language of the pages (and German): {fr, nl, en, de}, any of them null. Pages show
+# the page language's text, else the record's own single-language field (name, description, note).
+LANG_TEXTS = {
+    "type": ["object", "null"],
+    "properties": dict.fromkeys(("fr", "nl", "en", "de"), _nullable_str),
+    "additionalProperties": False,
+}
 
 SEED_SOURCE = {
     "type": "object",
@@ -43,10 +50,12 @@ SITE = {
         "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
         "place": {"type": "string", "minLength": 2},
         "name": _nullable_str,
+        "names": LANG_TEXTS,
         "address": _nullable_str,
         "postcode": {"type": ["string", "null"], "pattern": r"^[1-9][0-9]{3}$"},
         "status": {"enum": [*STATUSES, None]},
         "note": _nullable_str,
+        "notes": LANG_TEXTS,
         "lat": {"type": ["number", "null"]},
         "lon": {"type": ["number", "null"]},
         "precision": {"enum": ["exact", "street", "commune", None]},
@@ -71,14 +80,12 @@ INITIATIVE = {
     "properties": {
         "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
         "name": {"type": "string", "minLength": 2, "maxLength": 200},
-        "names": {
-            "type": ["object", "null"],
-            "properties": dict.fromkeys(("fr", "nl", "en", "de"), _nullable_str),
-            "additionalProperties": False,
-        },
+        "names": LANG_TEXTS,
         "kind": {"enum": list(KINDS)},
         "operator": _nullable_str,
+        "operators": LANG_TEXTS,
         "description": {"type": ["string", "null"], "maxLength": 5000},
+        "descriptions": LANG_TEXTS,
         "themes": {"type": "array", "items": {"enum": list(THEMES)}, "uniqueItems": True},
         "target_groups": {"type": "array", "items": {"enum": list(TARGET_GROUPS)}, "uniqueItems": True},
         "scope": {"enum": list(SCOPES)},
@@ -93,6 +100,7 @@ INITIATIVE = {
                     "value": {"type": "number", "minimum": 0},
                     "year": {"type": ["integer", "null"]},
                     "note": _nullable_str,
+                    "notes": LANG_TEXTS,
                 },
                 "additionalProperties": False,
             },
@@ -115,6 +123,7 @@ SERVICE_AREA = {
         "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
         "initiative": {"type": "string"},
         "name": {"type": "string"},
+        "names": LANG_TEXTS,
         "include": {
             "type": "array",
             "minItems": 1,
@@ -125,6 +134,7 @@ SERVICE_AREA = {
             "items": {"type": "string", "pattern": r"^(region|province|arrondissement|commune|set):[a-z0-9_]+$"},
         },
         "basis": {"type": "string"},
+        "bases": LANG_TEXTS,
         "sources": SOURCES,
     },
     "additionalProperties": False,

@@ -11,15 +11,19 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..catalogue import documents
 from ..indicators.status import network_name
 
 
-def _source(sources) -> dict | None:
+def _source(sources, lang: str = "en") -> dict | None:
+    """The first source, as a reader cites it: a web page by its publisher, a seed document by its
+    publisher and title (never its file name)."""
     for source in sources or []:
         if source.get("url"):
             return {"url": source["url"], "publisher": source.get("publisher") or source["url"]}
         if source.get("seed"):
-            return {"url": None, "publisher": source["seed"]}
+            doc = documents.document(source["seed"])
+            return {"url": None, "publisher": doc.short(lang) if doc else source["seed"]}
     return None
 
 
@@ -50,7 +54,7 @@ def network_rows(
                 "expected": expected,
                 "lower_bound": bool(row["lower_bound"]),
                 "as_of": row["as_of"] if isinstance(row["as_of"], str) and row["as_of"] else None,
-                "source": _source(row["sources"]),
+                "source": _source(row["sources"], lang),
                 "communes": int(row["commune_count"]),
             }
         )

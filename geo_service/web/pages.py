@@ -7,12 +7,13 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..catalogue import documents
 from ..errors import InvalidParameter
 from ..mapviews import base as mapbase
 from ..mapviews import profiles
 from ..mapviews.folium_map import communes_map
 from ..mapviews.labels import vocab
-from ..names import names_by_code
+from ..names import names_by_code, record_name, text_in
 from .context import current_snapshot
 from .responses import cached_page, cached_view, canonical, current_language  # noqa: F401 (maps_pages)
 
@@ -61,6 +62,19 @@ def labels() -> dict:
     return snapshot().derived(("labels", current_language()), lambda: vocab(_))
 
 
+@bp.app_template_global()
+def seed_document(seed: str | None):
+    """The seed document a source quotes, as a reader cites it (title, authors, publisher,
+    year): :mod:`geo_service.catalogue.documents`; None for a seed the registry lacks."""
+    return documents.document(seed)
+
+
+@bp.app_template_global()
+def catalogue_text(texts, fallback=None):
+    """A catalogue text (``names``, ``descriptions``, ``notes``) in the page's language."""
+    return text_in(texts, current_language(), fallback)
+
+
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers that do not read the pages' <link rel=icon> ask here: the same drawn icon."""
@@ -106,7 +120,9 @@ def commune(nis: str):
 
     def build() -> str:
         lang = current_language()
-        profile = profiles.commune_profile(nis, snap.base.boundaries, snap.catalogue, snap.indicators, lang)
+        profile = profiles.commune_profile(
+            nis, snap.base.boundaries, snap.catalogue, snap.indicators, lang, area_names("commune", lang)
+        )
         sites = snap.catalogue.sites[snap.catalogue.sites["nis"] == nis]
         fragments = profiles.small_map(
             collection("commune"),
@@ -117,6 +133,7 @@ def commune(nis: str):
             commune_url,
             labels()["kinds"],
             _,
+            lang,
         )
         return render_template(
             "commune.html",
@@ -138,7 +155,7 @@ def initiative(initiative_id: str):
     def build() -> str:
         lang = current_language()
         names = area_names("commune", lang)
-        profile = profiles.initiative_profile(initiative_id, snap.catalogue, names)
+        profile = profiles.initiative_profile(initiative_id, snap.catalogue, names, lang)
         sites = snap.catalogue.sites_of(initiative_id)
         fragments = profiles.small_map(
             collection("commune"),
@@ -149,16 +166,56 @@ def initiative(initiative_id: str):
             commune_url,
             labels()["kinds"],
             _,
+            lang,
         )
-        return render_template("initiative.html", p=profile, fragments=fragments, labels=labels())
+        return render_template(
+            "initiative.html",
+            p=profile,
+            fragments=fragments,
+            labels=labels(),
+            figure_labels={name: _(label) for name, label in profiles.FIGURE_LABELS.items()},
+        )
 
     return build
 
 
+def commune_reason(match, names: dict[str, str]) -> str:
+    """Why a commune was found, in the page's language: "postcode 1348", "Jumet is a section of
+    Charleroi", "Dutch name: Sint-Gillis"."""
+    commune = names.get(match.nis, match.nis)
+    if match.origin == "postcode":
+        return _("postcode %(code)s", code=match.text)
+    if match.origin == "section":
+        return _("%(name)s is a section of %(commune)s", name=match.text, commune=commune)
+    if match.origin == "former":
+        return _("%(name)s, a former commune merged into it in 2025", name=match.text)
+    label = {
+        "name": _("official name"),
+        "name_nl": _("Dutch name"),
+        "name_fr": _("French name"),
+        "name_de": _("German name"),
+        "name_en": _("English name"),
+        "locality": _("name of a locality"),
+    }[match.origin]
+    return _("%(label)s: %(name)s", label=label, name=match.text)
+
+
+def initiative_reason(match, shown: str) -> str:
+    """Why an initiative was found, in the page's language ("operator: Fedasil", "postcode 1348")."""
+    if match.field == "postcode":
+        return _("postcode %(code)s", code=match.text)
+    if match.field == "name":
+        return _("name") if match.text == shown else _("%(label)s: %(name)s", label=_("other name"), name=match.text)
+    label = {"operator": _("operator"), "site": _("site"), "place": _("place of a site")}[match.field]
+    return _("%(label)s: %(name)s", label=label, name=match.text)
+
+
 @bp.get("/search")
 def search():
-    """Communes (any language, sections, English exonyms) and initiatives (names in every
-    language, operators, places) matching ``q``: :mod:`geo_service.search`."""
+    """Communes (any language, sections, English exonyms, postcodes) and initiatives (names in
+    every language, operators, places, postcodes) matching ``q``, each with the reason it
+    matched: :mod:`geo_service.search`. A query that is exactly one commune's own name opens its
+    page."""
     from ..search import MAX_QUERY, index_for
 
     query = (request.args.get("q") or "").strip()
@@ -173,10 +230,13 @@ def search():
         if len(exact) == 1 and not request.args.get("all"):
             return redirect(url_for("pages.commune", nis=exact[0], lang=lang), code=303)
         names = area_names("commune", lang)
-        communes = [{"nis": nis, "name": names[nis]} for nis in index.communes(query)][:50]
+        communes = [
+            {"nis": m.nis, "name": names[m.nis], "why": commune_reason(m, names)} for m in index.communes(query)[:50]
+        ]
         frame = snap.catalogue.initiatives
-        initiatives = [
-            {"id": iid, "name": frame.at[iid, "name"], "kind": frame.at[iid, "kind"]}
-            for iid in index.initiatives(query)
-        ][:50]
+        for m in index.initiative_matches(query, lang)[:50]:
+            shown = record_name(frame.at[m.id, "names"], frame.at[m.id, "name"], lang)
+            initiatives.append(
+                {"id": m.id, "name": shown, "kind": frame.at[m.id, "kind"], "why": initiative_reason(m, shown)}
+            )
     return render_template("search.html", query=query, communes=communes, initiatives=initiatives, labels=labels())
