@@ -21,15 +21,17 @@ def test_a_changed_catalogue_is_recompiled_even_when_it_looks_older(tmp_path, mo
     po.write_text(_po("Carte"), encoding="utf-8")
     monkeypatch.setattr(i18n, "TRANSLATIONS_SRC", tmp_path / "src")
     target = tmp_path / "compiled"
-    mo = target / "fr" / "LC_MESSAGES" / "messages.mo"
 
-    def compiled() -> str:
-        with open(mo, "rb") as fh:
+    def compiled(folder) -> str:
+        with open(folder / "fr" / "LC_MESSAGES" / "messages.mo", "rb") as fh:
             return read_mo(fh).get("Map").string
 
-    i18n.compile_catalogues(target)
-    assert compiled() == "Carte"
+    first = i18n.compile_catalogues(target)
+    assert compiled(first) == "Carte"
     po.write_text(_po("Plan"), encoding="utf-8")
     os.utime(po, (1, 1))  # older than the compiled file, as after a checkout of another branch
-    i18n.compile_catalogues(target)
-    assert compiled() == "Plan"
+    second = i18n.compile_catalogues(target)
+    assert compiled(second) == "Plan"
+    assert compiled(first) == "Carte", "the other checkout sharing the cache keeps its own translations"
+    po.write_text(_po("Carte"), encoding="utf-8")
+    assert i18n.compile_catalogues(target) == first, "the same sources are not compiled twice"

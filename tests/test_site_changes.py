@@ -177,3 +177,12 @@ def test_the_change_log_lists_published_initiatives_with_their_communes(boundari
             "reason": None,
         }
     ]
+
+
+def test_site_texts_follow_the_change(changed):
+    """Pages read a site's names and notes by language: an added site gets them, a renamed or
+    closed one has no stale text left in another language."""
+    added = changed.sites.loc["vdab-2-100-000-001"]
+    assert added["names"] == {"en": "VDAB Sint-Niklaas"}
+    closed = changed.sites.loc["vdab-kortrijk"]
+    assert closed["notes"] == {"en": "no longer in the KBO/BCE register of 2026-12-05"}

@@ -25,7 +25,7 @@ from .areas import named_sets, resolve_area
 from .changes import apply_site_changes
 from .placenames import PlaceResolver
 from .schema import schema_errors
-from .sites import SITE_DEFAULTS, SitePlacer, slug, to_frame
+from .sites import SITE_DEFAULTS, SitePlacer, site_names, slug, texts_by_language, to_frame
 from .vocab import KINDS, TARGET_GROUPS, THEMES
 
 CATALOGUE_DIR = PROJECT_DATA / "catalogue"
@@ -102,21 +102,6 @@ PER_COMMUNE_BASIS = {
 PER_COMMUNE_AREA = {"en": "its commune", "fr": "sa commune", "nl": "de eigen gemeente", "de": "seine Gemeinde"}
 
 
-def _texts(texts: dict | None, fallback: str | None) -> dict:
-    """A record's ``{lang: text}`` with its single-language text as the English one where none is given."""
-    out = {lang: text for lang, text in (texts or {}).items() if text}
-    if fallback and "en" not in out:
-        out["en"] = fallback
-    return out
-
-
-def _site_names(spec: dict, record: dict) -> dict:
-    """A site's names by language: its own, else (for a site without a name) its initiative's."""
-    if spec.get("name") or spec.get("names"):
-        return _texts(spec.get("names"), spec.get("name"))
-    return _texts(record.get("names"), record["name"])
-
-
 def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dict]:
     rows = []
     base = {
@@ -179,7 +164,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                 base,
                 id=site_id,
                 name=spec.get("name") or record["name"],
-                names=_site_names(spec, record),
+                names=site_names(spec, record),
                 address=spec.get("address"),
                 postcode=spec.get("postcode"),
                 place=spec["place"],
@@ -187,7 +172,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                 precision=precision,
                 status=spec.get("status") or record["status"],
                 note=spec.get("note"),
-                notes=_texts(spec.get("notes"), spec.get("note")),
+                notes=texts_by_language(spec.get("notes"), spec.get("note")),
                 sources=spec.get("sources") or record["sources"],
                 geometry=point,
                 **{key: spec.get(key, default) for key, default in SITE_DEFAULTS.items()},
@@ -253,9 +238,11 @@ def build_catalogue(
     initiatives["start_year"] = initiatives["start_year"].astype("Int64")
     initiatives["figures"] = [f or [] for f in initiatives["figures"]]
     initiatives["names"] = [n or {} for n in initiatives["names"]]
-    initiatives["operators"] = [_texts(o, text) for o, text in zip(initiatives["operators"], initiatives["operator"])]
+    initiatives["operators"] = [
+        texts_by_language(o, text) for o, text in zip(initiatives["operators"], initiatives["operator"])
+    ]
     initiatives["descriptions"] = [
-        _texts(d, text) for d, text in zip(initiatives["descriptions"], initiatives["description"])
+        texts_by_language(d, text) for d, text in zip(initiatives["descriptions"], initiatives["description"])
     ]
     counts = sites.groupby("initiative_id").agg(site_count=("nis", "size"), commune_count=("nis", "nunique"))
     initiatives = initiatives.join(counts)
@@ -280,9 +267,9 @@ def build_catalogue(
                 "area_id": definition["id"],
                 "initiative_id": definition["initiative"],
                 "name": definition["name"],
-                "names": _texts(definition.get("names"), definition["name"]),
+                "names": texts_by_language(definition.get("names"), definition["name"]),
                 "basis": definition["basis"],
-                "bases": _texts(definition.get("bases"), definition["basis"]),
+                "bases": texts_by_language(definition.get("bases"), definition["basis"]),
                 "sources": definition["sources"],
                 "commune_count": len(members),
             }

@@ -9,17 +9,19 @@ from __future__ import annotations
 import logging
 
 from ..errors import GeoServiceError
-from .sites import SitePlacer
+from .sites import SitePlacer, site_names, texts_by_language
 
 log = logging.getLogger(__name__)
 PLACE_KEYS = ("place", "lat", "lon", "precision")
 # what a change may set on a site; the rest of a site row (kind, themes, nis, geometry) follows from it
 SITE_FIELDS = (
     "name",
+    "names",
     "address",
     "postcode",
     "status",
     "note",
+    "notes",
     "source_id",
     "contacts",
     "opening_hours",
@@ -127,6 +129,8 @@ def _apply(by_id: dict[str, dict], change: dict, records: dict[str, dict], place
                 for key in SITE_FIELDS
                 if key not in ("name", "address", "postcode", "status", "note")
             },
+            "names": site_names(fields, record),
+            "notes": texts_by_language(fields.get("notes"), fields.get("note")),
             "last_confirmed": fields.get("last_confirmed") or (source or {}).get("date") or change.get("at"),
             "closed_on": None,
         }
@@ -142,13 +146,17 @@ def _apply(by_id: dict[str, dict], change: dict, records: dict[str, dict], place
             row["nis"], row["geometry"], row["precision"] = placer.place(spec)
             row["place"] = fields.get("place", row["place"])
         row.update({key: fields[key] for key in SITE_FIELDS if key in fields})
+        if "name" in fields or "names" in fields:  # a new name replaces the old one in every language
+            row["names"] = texts_by_language(fields.get("names"), row["name"])
+        if "note" in fields or "notes" in fields:
+            row["notes"] = texts_by_language(fields.get("notes"), row["note"])
         row["last_confirmed"] = fields.get("last_confirmed") or (source or {}).get("date") or change.get("at")
     elif action == "confirm":
         row["last_confirmed"] = fields.get("last_confirmed") or (source or {}).get("date") or change.get("at")
     elif action == "close":
         row["status"], row["closed_on"] = "closed", change.get("at")
         if change.get("reason"):
-            row["note"] = change["reason"]
+            row["note"], row["notes"] = change["reason"], texts_by_language(None, change["reason"])
     else:
         raise GeoServiceError(f"unknown action {action!r}")
     row["sources"] = _with_source(row.get("sources") or [], source)

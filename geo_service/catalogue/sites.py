@@ -74,6 +74,21 @@ class SitePlacer:
         return nis, point, spec.get("precision") or "exact"
 
 
+def texts_by_language(texts: dict | None, fallback: str | None) -> dict:
+    """A record's ``{lang: text}`` with its single-language text as the English one where none is given."""
+    out = {lang: text for lang, text in (texts or {}).items() if text}
+    if fallback and "en" not in out:
+        out["en"] = fallback
+    return out
+
+
+def site_names(spec: dict, record: dict) -> dict:
+    """A site's names by language: its own, else (for a site without a name) its initiative's."""
+    if spec.get("name") or spec.get("names"):
+        return texts_by_language(spec.get("names"), spec.get("name"))
+    return texts_by_language(record.get("names"), record["name"])
+
+
 def to_frame(rows: list[dict], boundaries) -> gpd.GeoDataFrame:
     communes = boundaries.communes
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:31370")

@@ -1,9 +1,9 @@
 """Interface languages (English, French, Dutch) with Flask-Babel.
 
 Each part of the interface keeps its own catalogue, ``geo_service/translations/<lang>/<part>.po``;
-at start-up they are merged and compiled to ``<cache>/translations/<lang>/LC_MESSAGES/messages.mo``
-when the sources' content differs from what it was compiled from (a hash kept beside it; dates
-lie across checkouts sharing one cache), so no binary file lives in the repository. The language comes from
+at start-up they are merged and compiled to ``<cache>/translations/<hash>/<lang>/LC_MESSAGES/messages.mo``,
+keyed by the sources' content (dates lie across checkouts sharing one cache), so no binary file
+lives in the repository. The language comes from
 ``?lang=``, then the ``lang`` cookie, then the browser's Accept-Language.
 """
 
@@ -27,20 +27,25 @@ TRANSLATIONS_SRC = Path(__file__).resolve().parent.parent / "translations"
 
 
 def compile_catalogues(target: Path) -> Path:
-    """Merge every ``<lang>/*.po`` under ``TRANSLATIONS_SRC`` into ``target/<lang>/LC_MESSAGES/messages.mo``."""
-    for lang_dir in sorted(p for p in TRANSLATIONS_SRC.iterdir() if p.is_dir()):
-        sources = sorted(lang_dir.glob("*.po"))
-        if not sources:
+    """Merge every ``<lang>/*.po`` under ``TRANSLATIONS_SRC`` into
+    ``target/<sources hash>/<lang>/LC_MESSAGES/messages.mo`` and return that folder. Keyed by the
+    sources' content, like every derived file in the cache: two checkouts (or releases) sharing one
+    cache never read each other's translations."""
+    languages = sorted(p for p in TRANSLATIONS_SRC.iterdir() if p.is_dir())
+    sources = {lang_dir.name: sorted(lang_dir.glob("*.po")) for lang_dir in languages}
+    digest = hashlib.sha256()
+    for lang, paths in sources.items():
+        for path in paths:
+            digest.update(f"{lang}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    folder = target / digest.hexdigest()[:16]
+    for lang, paths in sources.items():
+        mo_path = folder / lang / "LC_MESSAGES" / "messages.mo"
+        if not paths or mo_path.exists():
             continue
-        mo_path = target / lang_dir.name / "LC_MESSAGES" / "messages.mo"
-        digest = hashlib.sha256(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in sources)).hexdigest()
-        stamp = mo_path.with_suffix(".sha256")  # the sources it was compiled from, by content, not by date
-        if mo_path.exists() and stamp.exists() and stamp.read_text() == digest:
-            continue
-        merged = Catalog(locale=lang_dir.name)
-        for po_path in sources:
+        merged = Catalog(locale=lang)
+        for po_path in paths:
             with open(po_path, "rb") as fh:
-                for message in read_po(fh, locale=lang_dir.name):
+                for message in read_po(fh, locale=lang):
                     if message.id and message.string:
                         merged.add(message.id, message.string)
         mo_path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,8 +53,7 @@ def compile_catalogues(target: Path) -> Path:
         with os.fdopen(fd, "wb") as fh:
             write_mo(fh, merged)
         os.replace(tmp, mo_path)
-        stamp.write_text(digest)
-    return target
+    return folder
 
 
 def select_language() -> str:
