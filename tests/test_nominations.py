@@ -89,7 +89,15 @@ def test_approval_publishes_a_valid_catalogue_record_without_the_contact(store, 
     assert source["note"] == f"nomination #{nomination.id}, approved on {day}"
     assert [p["place"] for p in record["places"]] == ["62063", "44021"]
     assert record["places"][0]["address"] == "Rue Léopold 1"
-    assert {"name": "volunteers", "value": 12, "year": None, "note": "as given in the nomination"} in record["figures"]
+    figure = {"name": "volunteers", "value": 12, "year": None, "note": "as given in the nomination"}
+    assert {
+        **figure,
+        "notes": {
+            "en": figure["note"],
+            "fr": "tel qu'indiqué dans la proposition",
+            "nl": "zoals opgegeven in de voordracht",
+        },
+    } in record["figures"]
     assert CONTACT_EMAIL not in repr(record) and CONTACT_PHONE not in repr(record)
 
 

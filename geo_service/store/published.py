@@ -14,6 +14,12 @@ from .models import CatalogueImport, Nomination
 RECORD_ORIGINS = ("form", "import")  # rows published as initiative records
 SITE_CHANGE_ORIGINS = ("harvest", "correction")  # rows published as site changes
 SITE_ACTIONS = ("add", "update", "close", "confirm")
+# the note on a nominator's own figures, in each language of the pages
+FIGURE_NOTE = {
+    "en": "as given in the nomination",
+    "fr": "tel qu'indiqué dans la proposition",
+    "nl": "zoals opgegeven in de voordracht",
+}
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ def to_record(nomination: Nomination) -> dict:
         record["origin"] = "import"
         return record
     figures = [
-        {"name": name, "value": data[name], "year": None, "note": "as given in the nomination"}
+        {"name": name, "value": data[name], "year": None, "note": FIGURE_NOTE["en"], "notes": dict(FIGURE_NOTE)}
         for name in ("volunteers", "beneficiaries")
         if data.get(name) is not None
     ]
