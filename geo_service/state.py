@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -32,6 +32,7 @@ from .cache import cache_key, cached
 from .display import simplify_coverage
 from .settings import Settings
 from .sources import locate
+from .store.published import Published
 
 if TYPE_CHECKING:  # typed fields without importing the catalogue and indicators at start
     from .catalogue import Catalogue
@@ -90,11 +91,11 @@ def build_base_layers(settings: Settings) -> BaseLayers:
 
 
 class PublishedSource(Protocol):
-    """Where published nominations come from (the nominations database)."""
+    """Where published changes come from (the store: ``geo_service.store.CatalogueStore``)."""
 
     def revision(self) -> str: ...
 
-    def records(self) -> list[dict]: ...
+    def published(self) -> Published: ...
 
 
 T = TypeVar("T")
@@ -143,11 +144,11 @@ class Snapshot:
             return self._memo[key]
 
 
-def _catalogue_key(inputs_key: str, settings: Settings, published: list[dict]) -> str:
-    """The catalogue depends on the project's files and code (in ``inputs_key``) and on the
-    database's published records (approved nominations and imported lists): hash both."""
+def _catalogue_key(inputs_key: str, settings: Settings, published: Published) -> str:
+    """The catalogue depends on the project's files and code (in ``inputs_key``) and on everything
+    the store publishes (records, site changes, harvests, the log): hash both."""
     digest = hashlib.sha256(inputs_key.encode())
-    digest.update(orjson.dumps(published, option=orjson.OPT_SORT_KEYS, default=str))
+    digest.update(orjson.dumps(asdict(published), option=orjson.OPT_SORT_KEYS, default=str))
     return digest.hexdigest()[:20]
 
 
@@ -158,7 +159,7 @@ def snapshot_version(inputs_key: str, catalogue_key: str, revision: str) -> str:
     return hashlib.sha256(f"{inputs_key}|{catalogue_key}|{revision}".encode()).hexdigest()[:16]
 
 
-def build_snapshot(settings: Settings, base: BaseLayers, published: list[dict], revision: str) -> Snapshot:
+def build_snapshot(settings: Settings, base: BaseLayers, published: Published, revision: str) -> Snapshot:
     from .catalogue import load_catalogue
     from .indicators import compute_indicators
 
@@ -168,7 +169,7 @@ def build_snapshot(settings: Settings, base: BaseLayers, published: list[dict], 
         settings.cache_dir,
         "catalogue",
         catalogue_key,
-        lambda: load_catalogue(base.boundaries, extra_records=published, settings=settings),
+        lambda: load_catalogue(base.boundaries, published=published, settings=settings),
     )
     indicators = compute_indicators(base, catalogue, settings)
     return Snapshot(
@@ -218,7 +219,9 @@ class StateHolder:
         self._preparing = threading.local()  # the snapshot a listener is preparing, on its thread
         self._reset_threads()
         self._revision = published.revision() if published else "none"
-        self._snapshot = build_snapshot(settings, base, published.records() if published else [], self._revision)
+        self._snapshot = build_snapshot(
+            settings, base, published.published() if published else Published(), self._revision
+        )
         self.checked_at = time.time()
         os.register_at_fork(after_in_child=self._after_fork_hook())
 
@@ -298,7 +301,7 @@ class StateHolder:
             if not (force or revision != self._revision):
                 return self._snapshot
             started = time.perf_counter()
-            snapshot = build_snapshot(self.settings, self.base, self.published.records(), revision)
+            snapshot = build_snapshot(self.settings, self.base, self.published.published(), revision)
             if snapshot.version == self._snapshot.version:  # same data: same time stamps, same bytes, same ETags
                 snapshot.built_at = self._snapshot.built_at
             built = time.perf_counter()

@@ -44,7 +44,7 @@ def _count(store, model=Nomination):
 
 def test_schema_is_migrated_to_head_and_reopening_is_harmless(store):
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002_imports_sessions"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003_batches"
     again = CatalogueStore(store.url)  # a second worker starting on the same database
     assert again.revision() == store.revision()
     again.engine.dispose()

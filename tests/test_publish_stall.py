@@ -13,6 +13,7 @@ import pytest
 
 from geo_service import state
 from geo_service.state import Snapshot, StateHolder
+from geo_service.store.published import Published
 
 pytestmark = pytest.mark.slow  # gunicorn masters and concurrent readers
 
@@ -36,8 +37,8 @@ class Source:
             raise ConnectionError("database unreachable")
         return self.value
 
-    def records(self) -> list[dict]:
-        return []
+    def published(self) -> Published:
+        return Published()
 
 
 @pytest.fixture()
@@ -264,13 +265,16 @@ def test_version_covers_imported_lists_and_the_revision(settings, tmp_path, monk
     monkeypatch.setattr(state, "cached", lambda *args: None)  # no catalogue needed to see the key
     monkeypatch.setattr("geo_service.indicators.compute_indicators", lambda *args: None)
     local = replace(settings, instance_dir=tmp_path)
-    before = state.build_snapshot(local, None, [], "nominations:3").version
-    assert state.build_snapshot(local, None, [], "nominations:3").version == before
-    imported = [{"id": "imported-one", "origin": "import"}]
+    before = state.build_snapshot(local, None, Published(), "nominations:3").version
+    assert state.build_snapshot(local, None, Published(), "nominations:3").version == before
+    imported = Published(records=[{"id": "imported-one", "origin": "import"}])
     after_import = state.build_snapshot(local, None, imported, "nominations:3").version
     assert after_import != before
-    assert state.build_snapshot(local, None, [], "nominations:4").version != after_import
-    assert state.build_snapshot(local, None, [{"id": "nomination-1"}], "nominations:3").version != after_import
+    assert state.build_snapshot(local, None, Published(), "nominations:4").version != after_import
+    one = Published(records=[{"id": "nomination-1"}])
+    assert state.build_snapshot(local, None, one, "nominations:3").version != after_import
+    closed = Published(site_changes=[{"seq": 1, "action": "close", "site": "vdab-gent", "initiative": "vdab"}])
+    assert state.build_snapshot(local, None, closed, "nominations:3").version != before, "a site change is data"
 
 
 # --- the whole app: a publication does not slow the reads down ----------------------------------------

@@ -19,10 +19,12 @@ import yaml
 
 from ..errors import GeoServiceError, ValidationFailed
 from ..settings import PROJECT_DATA
+from ..store.published import Published
 from .areas import named_sets, resolve_area
+from .changes import apply_site_changes
 from .placenames import PlaceResolver
 from .schema import schema_errors
-from .sites import SitePlacer, slug, to_frame
+from .sites import SITE_DEFAULTS, SitePlacer, slug, to_frame
 from .vocab import KINDS, TARGET_GROUPS, THEMES
 
 CATALOGUE_DIR = PROJECT_DATA / "catalogue"
@@ -34,11 +36,18 @@ __all__ = ["Catalogue", "load_catalogue", "read_records", "KINDS", "THEMES", "TA
 
 @dataclass
 class Catalogue:
+    """``harvests``: the register harvests applied (``Published.harvests``); ``changes``: every
+    published change, oldest first (initiatives added by nominations and imports, site changes of
+    harvests and corrections), each with the communes it touched: the change feed and the
+    communes' history."""
+
     initiatives: pd.DataFrame
     sites: pd.DataFrame
     service_areas: pd.DataFrame
     areas: pd.DataFrame
     resolver: PlaceResolver = field(repr=False, default=None)
+    harvests: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
 
     def sites_of(self, initiative_id: str):
         return self.sites[self.sites["initiative_id"] == initiative_id]
@@ -104,6 +113,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                     note="one per commune (by law)",
                     sources=record["sources"],
                     geometry=point,
+                    **SITE_DEFAULTS,
                 )
             )
         return rows
@@ -136,6 +146,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                 note=spec.get("note"),
                 sources=spec.get("sources") or record["sources"],
                 geometry=point,
+                **{key: spec.get(key, default) for key, default in SITE_DEFAULTS.items()},
             )
         )
     return rows
@@ -159,8 +170,11 @@ INITIATIVE_COLUMNS = [
 ]
 
 
-def build_catalogue(records: list[dict], area_definitions: list[dict], boundaries) -> tuple[Catalogue, list[dict]]:
-    """Validate and join everything; returns the catalogue and the list of problems found."""
+def build_catalogue(
+    records: list[dict], area_definitions: list[dict], boundaries, site_changes=()
+) -> tuple[Catalogue, list[dict]]:
+    """Validate and join everything, then apply the store's ``site_changes``; returns the catalogue
+    (its ``changes``: the site changes that applied) and the list of problems found."""
     errors: list[dict] = []
     resolver = PlaceResolver(boundaries)
     placer = SitePlacer(boundaries, resolver)
@@ -177,6 +191,7 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
             continue
         kept.append(record)
         site_rows.extend(_site_rows(record, placer, errors))
+    site_rows, applied, _skipped = apply_site_changes(site_rows, list(site_changes), {r["id"]: r for r in kept}, placer)
 
     duplicate_sites = pd.Series([r["id"] for r in site_rows]).duplicated()
     for row, dup in zip(site_rows, duplicate_sites):
@@ -245,19 +260,28 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
         area_rows, columns=["area_id", "initiative_id", "name", "basis", "sources", "commune_count"]
     ).set_index("area_id")
     catalogue = Catalogue(
-        initiatives=initiatives, sites=sites, service_areas=service_areas, areas=areas, resolver=resolver
+        initiatives=initiatives,
+        sites=sites,
+        service_areas=service_areas,
+        areas=areas,
+        resolver=resolver,
+        changes=applied,
     )
     return catalogue, errors
 
 
-def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
-    """The validated catalogue. A problem in the project's own files is an error; a published
-    nomination or imported record that no longer validates is left out and logged, so one bad
-    record cannot take the service down."""
+def load_catalogue(boundaries, extra_records=(), settings=None, published: Published | None = None) -> Catalogue:
+    """The validated catalogue with what the store publishes (``published``; ``extra_records``
+    alone stands for ``Published(records=extra_records)``). A problem in the project's own files is
+    an error; a published nomination or imported record that no longer validates, or a site
+    change that no longer applies, is left out and logged, so one bad record cannot take the
+    service down."""
+    published = published or Published(records=list(extra_records))
     records = read_records(settings)
-    extras = [dict(r, origin=r.get("origin", "nomination")) for r in extra_records]
+    extras = [dict(r, origin=r.get("origin", "nomination")) for r in published.records]
     areas = read_yaml(CATALOGUE_DIR / "service_areas.yaml")
-    catalogue, errors = build_catalogue(records + extras, areas, boundaries)
+    changes = published.site_changes
+    catalogue, errors = build_catalogue(records + extras, areas, boundaries, changes)
     extra_ids = {r.get("id") for r in extras}
     skipped = {e["record"] for e in errors if e["record"] in extra_ids}
     if skipped:
@@ -267,8 +291,34 @@ def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
             extra={"problems": [e for e in errors if e["record"] in skipped]},
         )
         kept = [r for r in extras if r.get("id") not in skipped]
-        catalogue, errors = build_catalogue(records + kept, areas, boundaries)
+        catalogue, errors = build_catalogue(records + kept, areas, boundaries, changes)
     if errors:
         listing = "; ".join(f"{e['record']}: {e['field']}: {e['reason']}" for e in errors[:10])
         raise ValidationFailed(f"The catalogue has {len(errors)} problem(s): {listing}", errors=errors)
+    catalogue.harvests = list(published.harvests)
+    catalogue.changes = change_log(catalogue, published.log)
     return catalogue
+
+
+def change_log(catalogue: Catalogue, published_log: list[dict]) -> list[dict]:
+    """Every published change, oldest first: the initiatives nominations and imports added (with
+    the communes of their sites) and the site changes that applied (``catalogue.changes`` as
+    :func:`build_catalogue` left it)."""
+    sites = catalogue.sites
+    communes = sites.groupby("initiative_id")["nis"].agg(lambda s: list(dict.fromkeys(s))) if len(sites) else {}
+    added = []
+    for entry in published_log:
+        initiative = entry["initiative"]
+        if initiative not in catalogue.initiatives.index:
+            continue  # left out of the catalogue (logged when it was)
+        added.append(
+            {
+                **entry,
+                "at": (entry.get("at") or "")[:10] or None,
+                "name": catalogue.initiatives.at[initiative, "name"],
+                "communes": list(communes.get(initiative, [])),
+                "source": None,
+                "reason": None,
+            }
+        )
+    return sorted(added + catalogue.changes, key=lambda c: c.get("at") or "")

@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from .vocab import FIGURE_NAMES, KINDS, SCOPES, STATUSES, TARGET_GROUPS, THEMES
 
 _nullable_str = {"type": ["string", "null"]}
+_nullable_date = {"type": ["string", "null"], "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 SEED_SOURCE = {
     "type": "object",
@@ -50,6 +51,16 @@ SITE = {
         "lon": {"type": ["number", "null"]},
         "precision": {"enum": ["exact", "street", "commune", None]},
         "sources": {"type": "array", "items": {"oneOf": [SEED_SOURCE, URL_SOURCE]}},
+        "source_id": _nullable_str,
+        "contacts": {
+            "type": ["object", "null"],
+            "properties": dict.fromkeys(("phone", "email", "website"), _nullable_str),
+            "additionalProperties": False,
+        },
+        "opening_hours": _nullable_str,
+        "last_confirmed": _nullable_date,
+        "valid_until": _nullable_date,
+        "closed_on": _nullable_date,
     },
     "additionalProperties": False,
 }

@@ -16,6 +16,16 @@ from .placenames import PlaceResolver
 
 _TO_LAMBERT = Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True)
 BORDER_TOLERANCE_M = 250.0  # coordinates this close to a commune border may sit on either side
+# Columns of a site beyond where it is: the register's identifier of the site (a KBO/BCE
+# establishment number, an OSM node or way), how to reach it, and its dates (docs/catalogue.md)
+SITE_DEFAULTS = {
+    "source_id": None,
+    "contacts": None,
+    "opening_hours": None,
+    "last_confirmed": None,
+    "valid_until": None,
+    "closed_on": None,
+}
 
 
 def slug(text: str) -> str:

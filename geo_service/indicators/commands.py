@@ -74,7 +74,7 @@ def recompute_command(out_dir, eurostat_files, fetch_eurostat, catchment_km, des
     base = build_base_layers(settings)
     from ..store.commands import open_store
 
-    catalogue = load_catalogue(base.boundaries, extra_records=open_store(settings).records(), settings=settings)
+    catalogue = load_catalogue(base.boundaries, published=open_store(settings).published(), settings=settings)
     extra = _eurostat_rows(eurostat_files, fetch_eurostat, settings)
     started = time.perf_counter()
     result = compute_indicators(base, catalogue, settings, params=params, extra_employment=extra, use_cache=False)

@@ -25,7 +25,15 @@ from ..errors import InvalidParameter, NotFound
 from . import db
 from .errors import Conflict, Forbidden, NotAuthenticated, RateLimited
 from .models import AuditEvent, CatalogueImport, Moderator, Nomination, RateHit, utcnow
-from .publish import to_record
+from .published import (
+    RECORD_ORIGINS,
+    SITE_CHANGE_ORIGINS,
+    Published,
+    harvest_entry,
+    log_entry,
+    to_record,
+    to_site_change,
+)
 
 PASSWORD_METHOD = "scrypt"  # werkzeug.security: hashlib.scrypt with a random salt
 _DUMMY_HASH = generate_password_hash("not-a-password", method=PASSWORD_METHOD)
@@ -107,9 +115,35 @@ class CatalogueStore:
         return f"nominations:{last or 0}"
 
     def records(self) -> list[dict]:
+        """The approved initiative records (nominations and imported rows)."""
+        return self.published().records
+
+    def published(self) -> Published:
+        """Everything approved, in one read transaction: initiative records, site changes (in the
+        order they were approved), the applied register harvests and the log of publications."""
         with self.reads() as s:
-            rows = s.scalars(select(Nomination).where(Nomination.status == "approved").order_by(Nomination.id))
-            return [to_record(n) for n in rows]
+            rows = list(
+                s.scalars(
+                    select(Nomination)
+                    .where(Nomination.status == "approved")
+                    .order_by(Nomination.decided_at, Nomination.id)
+                )
+            )
+            batches = {b.id: b for b in s.scalars(select(CatalogueImport))}
+        records, site_changes, log = [], [], []
+        for n in sorted(rows, key=lambda n: n.id):
+            if n.origin in RECORD_ORIGINS:
+                records.append(to_record(n))
+                log.append(log_entry(n, batches.get(n.import_id)))
+        for n in rows:  # site changes apply in the order they were approved
+            if n.origin in SITE_CHANGE_ORIGINS:
+                site_changes.append(to_site_change(n, batches.get(n.import_id)))
+        harvests = [
+            harvest_entry(b)
+            for b in sorted(batches.values(), key=lambda b: (b.at, b.id))
+            if b.source and b.reverted_at is None
+        ]
+        return Published(records=records, site_changes=site_changes, harvests=harvests, log=log)
 
     # --- public -----------------------------------------------------------------------------
     def _rate_used(self, s: Session, bucket: str, client: str) -> None:

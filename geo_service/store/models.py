@@ -24,7 +24,9 @@ class Nomination(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Client-generated token hidden in the form: a resubmission returns the same nomination.
     submission_token: Mapped[str] = mapped_column(String(64), unique=True)
-    origin: Mapped[str] = mapped_column(String(16), default="form")  # form | import
+    # form (the public form) | import (a row of an imported list) | harvest (a site change of a register
+    # harvest batch) | correction (a public report of a wrong, closed or missing site)
+    origin: Mapped[str] = mapped_column(String(16), default="form")
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     language: Mapped[str] = mapped_column(String(8), default="en")
     data: Mapped[dict] = mapped_column(JSON)  # public fields only
@@ -57,8 +59,11 @@ class Moderator(Base):
 
 
 class CatalogueImport(Base):
-    """One imported list (command line or moderation page): who, when, which file, how many
-    records and sites. Its records are approved nominations with origin "import"."""
+    """One batch of catalogue changes: an imported list (command line or moderation page; its
+    records are rows with origin "import") or a register harvest (``source`` kbo | osm, the
+    ``network`` and register ``snapshot`` date it read; its site changes are rows with origin
+    "harvest"). Who, when, which file, how many; a reverted batch keeps its rows (status
+    "reverted") and says who reverted it and when."""
 
     __tablename__ = "catalogue_imports"
 
@@ -70,10 +75,16 @@ class CatalogueImport(Base):
     digest: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the file's bytes
     records: Mapped[int] = mapped_column(Integer)
     sites: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(16), nullable=True)  # None: a file import
+    network: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    snapshot: Mapped[str | None] = mapped_column(String(10), nullable=True)  # ISO date of the register extract
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # counts per action, rejected rows, ...
+    reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reverted_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     @property
     def reference(self) -> str:
-        return f"I-{self.id:06d}"
+        return f"{'H' if self.source else 'I'}-{self.id:06d}"
 
 
 class AuditEvent(Base):

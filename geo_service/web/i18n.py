@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from flask import Flask, request
 from flask_babel import Babel
 
+from .. import formatting
 from ..names import LANGUAGES
 
 TRANSLATIONS_SRC = Path(__file__).resolve().parent.parent / "translations"
@@ -58,7 +59,26 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+def _page_lang() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def register_format_filters(app: Flask) -> None:
+    """Jinja filters writing numbers and dates in the page's language (``geo_service.formatting``):
+    ``{{ value|num }}``, ``{{ value|num(1) }}``, ``{{ rate|pct }}``, ``{{ distance|km }}``,
+    ``{{ gap|num(1, sign=True) }}``, ``{{ iso_date|longdate }}``."""
+    app.jinja_env.filters.update(
+        num=lambda value, digits=0, sign=False: formatting.number(value, _page_lang(), digits, sign),
+        pct=lambda value, digits=1: formatting.percent(value, _page_lang(), digits),
+        km=lambda value, digits=1: formatting.km(value, _page_lang(), digits),
+        longdate=lambda value: formatting.date(value, _page_lang()),
+    )
+
+
 def init_i18n(app: Flask, compiled_dir: Path) -> Babel:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_catalogues(compiled_dir))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    register_format_filters(app)
     return Babel(app, locale_selector=select_language)
