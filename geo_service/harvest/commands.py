@@ -47,7 +47,18 @@ def _table(result: Diff) -> str:
     return "\n".join(lines)
 
 
-def _run(plan_of, read, apply: bool, as_json: bool) -> None:
+def _digest(path: Path) -> str:
+    """sha256 of the extract, read in blocks (the batch records which file it came from)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _run(plan_of, read, apply: bool, as_json: bool, path: Path) -> None:
     """Plan, read, diff, print, and store with ``apply``; every bad input stops before a write."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -66,7 +77,7 @@ def _run(plan_of, read, apply: bool, as_json: bool) -> None:
     batch = None
     if apply:
         try:
-            batch = store_batch(store, result)
+            batch = store_batch(store, result, digest=_digest(path))
         except (GeoServiceError, SQLAlchemyError) as exc:
             _fail(str(getattr(exc, "message", exc)))
     if as_json:
@@ -93,7 +104,13 @@ def kbo_command(extract: Path, network: str, enterprises, nace, apply: bool, as_
     from .kbo import read_kbo
     from .network import kbo_plan
 
-    _run(lambda: kbo_plan(network, enterprises, nace), lambda plan: read_kbo(extract, list(plan.kbo)), apply, as_json)
+    _run(
+        lambda: kbo_plan(network, enterprises, nace),
+        lambda plan: read_kbo(extract, list(plan.kbo)),
+        apply,
+        as_json,
+        extract,
+    )
 
 
 @harvest_cli.command("osm")
@@ -112,4 +129,36 @@ def osm_command(extract: Path, network: str, tags, apply: bool, as_json: bool) -
         lambda plan: read_osm(extract, list(plan.tags), plan.osm_initiative),
         apply,
         as_json,
+        extract,
     )
+
+
+@harvest_cli.command("revert")
+@click.argument("batch")
+def revert_command(batch: str) -> None:
+    """Undo an applied harvest batch (H-000003): its site changes are no longer published."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..errors import GeoServiceError
+    from ..store.commands import open_store
+    from ..store.harvests import revert_harvest
+
+    try:
+        reverted = revert_harvest(open_store(Settings.from_env()), batch)
+    except (GeoServiceError, SQLAlchemyError) as exc:
+        _fail(str(getattr(exc, "message", exc)))
+    click.echo(
+        f"reverted batch {reverted.reference} ({reverted.source}, network {reverted.network}, snapshot {reverted.snapshot})"
+    )
+
+
+@harvest_cli.command("list")
+def list_command() -> None:
+    """The harvest batches, newest first: reference, date, source, network, snapshot, counts."""
+    from ..store.commands import open_store
+    from ..store.harvests import harvests
+
+    for b in harvests(open_store(Settings.from_env())):
+        counts = ", ".join(f"{k} {v}" for k, v in ((b.details or {}).get("counts") or {}).items())
+        state = f"reverted {b.reverted_at:%Y-%m-%d}" if b.reverted_at else "applied"
+        click.echo(f"{b.reference}\t{b.at:%Y-%m-%d}\t{b.source}\t{b.network}\t{b.snapshot}\t{state}\t{counts}")

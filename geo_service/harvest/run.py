@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..settings import Settings
 from . import BadExtract, Extract
-from .diff import Diff, catalogue_sites, diff
+from .diff import Change, Diff, catalogue_sites, diff
 from .geocode import Geocoder
 from .network import Plan
 
@@ -17,13 +17,13 @@ def current_catalogue(settings: Settings, base, store):
     from ..catalogue import load_catalogue
     from ..state import BASE_INPUTS, _catalogue_key
 
-    records = store.records()
-    key = _catalogue_key(cache_key(BASE_INPUTS), settings, records)
+    published = store.published()
+    key = _catalogue_key(cache_key(BASE_INPUTS), settings, published)
     return cached(
         settings.cache_dir,
         "catalogue",
         key,
-        lambda: load_catalogue(base.boundaries, extra_records=records, settings=settings),
+        lambda: load_catalogue(base.boundaries, published=published, settings=settings),
     )
 
 
@@ -55,6 +55,70 @@ def harvest_diff(settings: Settings, plan: Plan, extract: Extract):
     return diff_against(current_catalogue(settings, base, store), base.boundaries, plan, extract), store
 
 
-def store_batch(store, result: Diff) -> str:
-    """Store the diff as one batch; returns its reference (H-000001)."""
-    raise BadExtract("--apply needs the store's site changes (geo_service/store/published.py), not on this branch yet")
+def change_source(result: Diff, change: Change) -> dict:
+    """The source a site change carries: publisher, snapshot date, the unit's identifier, licence."""
+    extract = result.extract
+    if extract.source == "kbo":
+        number = extract.selectors.get("extract_number")
+        what = f"establishment unit {change.source_id}" if change.source_id else "establishment units"
+        note = f"{what}, KBO/BCE Open Data extract{f' no. {number}' if number else ''} of {extract.snapshot}"
+        url = extract.url
+    else:
+        note = f"{change.source_id}, OpenStreetMap extract {extract.filename} of {extract.snapshot}"
+        url = change.url or extract.url
+    return {
+        "publisher": extract.publisher,
+        "url": url,
+        "date": extract.snapshot,
+        "licence": extract.licence,
+        "note": note,
+    }
+
+
+def site_changes(result: Diff) -> list[dict]:
+    """The diff as the store's site changes: add, update and close as they are; an unchanged
+    site is confirmed (its ``last_confirmed`` becomes the snapshot date)."""
+    out = []
+    for change in result.changes:
+        action, fields = change.action, dict(change.fields)
+        if action == "unchanged":
+            action, fields = "confirm", {"last_confirmed": result.extract.snapshot}
+        out.append(
+            {
+                "action": action,
+                "site": change.site,
+                "initiative": change.initiative,
+                "fields": fields,
+                "reason": change.reason,
+                "source": change_source(result, change),
+            }
+        )
+    return out
+
+
+def store_batch(store, result: Diff, digest: str = "", actor: str = "command line") -> str:
+    """Store the diff as one applied batch; returns its reference (H-000001)."""
+    from ..store.harvests import store_harvest
+
+    extract = result.extract
+    batch = store_harvest(
+        store,
+        source=extract.source,
+        network=result.network,
+        snapshot=extract.snapshot,
+        filename=extract.filename,
+        digest=digest,
+        changes=site_changes(result),
+        details={
+            "publisher": extract.publisher,
+            "licence": extract.licence,
+            "url": extract.url,
+            "whole": result.whole,
+            "counts": result.counts(),
+            "rejected": result.rejected,
+            "selectors": extract.selectors,
+            "diff": [c.as_json() | {"reason": c.reason, "fields": sorted(c.fields)} for c in result.changes],
+        },
+        actor=actor,
+    )
+    return batch.reference
