@@ -45,7 +45,10 @@ def establishment(i: int) -> str:
 
 
 def _member(zf: zipfile.ZipFile, name: str, header: str, rows) -> None:
-    with zf.open(zipfile.ZipInfo(name, date_time=(2026, 12, 6, 7, 0, 0)), "w", force_zip64=True) as out:
+    info = zipfile.ZipInfo(name, date_time=(2026, 12, 6, 7, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED  # deflated, as the FPS Economy ships it
+    info._compresslevel = 1  # Python 3.11 reads the level of a ZipInfo here (compress_level from 3.13)
+    with zf.open(info, "w", force_zip64=True) as out:
         out.write((header + "\r\n").encode())
         batch = []
         for row in rows:
@@ -70,8 +73,7 @@ def generate(path: Path) -> None:
     def q(*values) -> str:
         return ",".join(f'"{v}"' for v in values)
 
-    info = zipfile.ZIP_DEFLATED
-    with zipfile.ZipFile(path, "w", compression=info, compresslevel=1, allowZip64=True) as zf:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True) as zf:
         _member(zf, "meta.csv", q("Variable", "Value"), [q("SnapshotDate", "05-12-2026"), q("ExtractNumber", "170")])
         _member(
             zf,

@@ -113,3 +113,49 @@ def test_revert_undoes_a_batch_latest_first(store, boundaries, extracts):
     batch, rows = harvest_batch(store, "H-000002")
     assert batch.reverted_by == "tester" and {r["status"] for r in rows} == {"reverted"}
     assert [b.reference for b in harvests(store)] == ["H-000002", "H-000001"]
+
+
+@pytest.mark.slow  # three full indicator computations
+def test_a_whole_register_harvest_makes_the_network_complete_as_of_its_snapshot(store, base, settings, extracts):
+    """VDAB (a real network, its real enterprise number) harvested from the fixture extract: its
+    Flemish communes' employment status is no longer unknown, and a gap's reason names the register
+    and the snapshot date in each language."""
+    from geo_service.indicators import compute_indicators
+    from geo_service.indicators import status as rules
+
+    kind = "public_employment_service"
+    communes = base.boundaries.communes
+    flemish = communes.index[communes["region"] == "02000"]
+    before = compute_indicators(base, catalogue_of(store, base.boundaries), settings, use_cache=False)
+    assert before.networks.at["vdab", "status"] == "partial"
+    assert (before.communes.loc[flemish, f"status_{kind}"] == "unknown").sum() > 100
+    harvest(store, base.boundaries, extracts["2026-12"])
+    catalogue = catalogue_of(store, base.boundaries)
+    after = compute_indicators(base, catalogue, settings, use_cache=False)
+    vdab = after.networks.loc["vdab"]
+    assert vdab["status"] == "complete" and vdab["as_of"] == "2026-12-05"
+    assert (
+        vdab["expected_sites"] == vdab["known_sites"]
+        and vdab["sources"][0]["publisher"] == "KBO/BCE Open Data, FPS Economy"
+    )
+    statuses = after.communes.loc[flemish, f"status_{kind}"]
+    assert set(statuses) <= {"served", "gap"} and (statuses == "gap").sum() > 100
+    gap = statuses.index[statuses == "gap"][0]
+    reason = after.communes.at[gap, f"status_reason_{kind}"]
+    assert "according to the KBO/BCE register of 5 December 2026" in reason and "list is complete" in reason
+    row = after.communes.loc[gap].to_dict()
+    for lang, wording in (
+        ("fr", "selon le registre de la BCE du 5 décembre 2026"),
+        ("nl", "volgens het KBO-register van 5 december 2026"),
+    ):
+        lookup = rules.network_lookup(after.networks, lang)
+        assert wording in rules.explain(rules.facts_of(row, kind, lookup, after.reach_km))
+    # a harvest with selectors of the command line is not the whole register: no completeness from it
+    revert_harvest(store, "H-000001")
+    plan = kbo_plan("vdab", nace=["78.100"])
+    result = diff_against(
+        catalogue_of(store, base.boundaries), base.boundaries, plan, read_kbo(extracts["2026-12"], list(plan.kbo))
+    )
+    store_batch(store, result)
+    partial = compute_indicators(base, catalogue_of(store, base.boundaries), settings, use_cache=False)
+    assert partial.networks.at["vdab", "status"] == "partial" and partial.networks.at["vdab", "harvest"] is None

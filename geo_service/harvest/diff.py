@@ -70,6 +70,7 @@ class Diff:
     changes: list[Change]
     rejected: list[dict]
     whole: bool = False
+    initiatives: tuple[str, ...] = ()  # the initiatives whose sites were read (and may close)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)

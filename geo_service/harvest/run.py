@@ -42,7 +42,9 @@ def diff_against(catalogue, boundaries, plan: Plan, extract: Extract) -> Diff:
             f"network_register.yaml: network '{plan.network}' names {', '.join(missing)}, not in the catalogue"
         )
     geocoder = Geocoder(boundaries, catalogue.resolver)
-    return diff(extract, plan.network, catalogue_sites(catalogue, initiatives), geocoder, whole=plan.whole)
+    result = diff(extract, plan.network, catalogue_sites(catalogue, initiatives), geocoder, whole=plan.whole)
+    result.initiatives = initiatives
+    return result
 
 
 def harvest_diff(settings: Settings, plan: Plan, extract: Extract):
@@ -114,6 +116,7 @@ def store_batch(store, result: Diff, digest: str = "", actor: str = "command lin
             "licence": extract.licence,
             "url": extract.url,
             "whole": result.whole,
+            "initiatives": list(result.initiatives),
             "counts": result.counts(),
             "rejected": result.rejected,
             "selectors": extract.selectors,
