@@ -62,3 +62,24 @@ class Extract:
     found: list[Found] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     selectors: dict = field(default_factory=dict)
+
+
+# OpenStreetMap data are under the ODbL: a page or download that shows a site taken from OSM says so.
+OSM_PUBLISHER = "OpenStreetMap contributors"
+ODBL = {
+    "title": "OpenStreetMap (sites harvested from it)",
+    "url": "https://www.openstreetmap.org/copyright",
+    "licence": "ODbL 1.0",
+    "attribution": "© OpenStreetMap contributors",
+}
+
+
+def from_osm(sources) -> bool:
+    """Whether a site's sources include OpenStreetMap (its data then fall under the ODbL)."""
+    return any(isinstance(s, dict) and s.get("publisher") == OSM_PUBLISHER for s in (sources or ()))
+
+
+def shows_osm(sites) -> bool:
+    """Whether any site of a frame (or list of site dicts) comes from OpenStreetMap."""
+    column = sites["sources"] if hasattr(sites, "columns") else [s.get("sources") for s in sites]
+    return any(from_osm(sources) for sources in column)

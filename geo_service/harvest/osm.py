@@ -16,9 +16,9 @@ from pathlib import Path
 import osmium
 import shapely
 
-from . import BadExtract, Extract, Found
+from . import OSM_PUBLISHER, BadExtract, Extract, Found
 
-PUBLISHER = "OpenStreetMap contributors"
+PUBLISHER = OSM_PUBLISHER
 LICENCE = "ODbL 1.0 (© OpenStreetMap contributors)"
 URL = "https://www.openstreetmap.org/copyright"
 SUFFIXES = (".osm", ".pbf", ".osm.pbf", ".osm.bz2", ".osm.gz")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import NotFound
+from ..harvest import from_osm
 from ..indicators import status as rules
 from ..names import display_name, name_in
 from .base import (
@@ -158,6 +159,10 @@ def initiative_profile(initiative_id: str, catalogue: Catalogue, commune_names: 
                 "commune": commune_names.get(s["nis"], s["nis"]),
                 "precision": s["precision"],
                 "status": s["status"],
+                # how to reach it, from the register or OpenStreetMap (docs/harvest.md)
+                "contacts": {k: v for k, v in s["contacts"].items() if v} if isinstance(s.get("contacts"), dict) else {},
+                "opening_hours": clean(s.get("opening_hours")),
+                "osm": from_osm(s.get("sources")),
             }
             for sid, s in sites.iterrows()
         ],
