@@ -160,7 +160,9 @@ def initiative_profile(initiative_id: str, catalogue: Catalogue, commune_names: 
                 "precision": s["precision"],
                 "status": s["status"],
                 # how to reach it, from the register or OpenStreetMap (docs/harvest.md)
-                "contacts": {k: v for k, v in s["contacts"].items() if v} if isinstance(s.get("contacts"), dict) else {},
+                "contacts": {k: v for k, v in s["contacts"].items() if v}
+                if isinstance(s.get("contacts"), dict)
+                else {},
                 "opening_hours": clean(s.get("opening_hours")),
                 "osm": from_osm(s.get("sources")),
             }
