@@ -92,13 +92,24 @@ def harvest_cli() -> None:
     """Public networks from the registers that hold them (docs/harvest.md)."""
 
 
+def _harvest_options(command):
+    """The options every source's command shares: the extract, the network, --apply, --json."""
+    for option in reversed(
+        (
+            click.argument("extract", type=click.Path(dir_okay=False, path_type=Path)),
+            click.option("--network", required=True, help="Network id of data/catalogue/network_register.yaml."),
+            click.option("--apply", "apply", is_flag=True, help="Store the diff as one batch (default: dry run)."),
+            click.option("--json", "as_json", is_flag=True, help="Print the diff as one JSON object."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @harvest_cli.command("kbo")
-@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--network", required=True, help="Network id of data/catalogue/network_register.yaml.")
+@_harvest_options
 @click.option("--enterprise", "enterprises", multiple=True, help="Enterprise number (0887.158.639); repeatable.")
 @click.option("--nace", "nace", multiple=True, help="Only units with this own NACE-BEL activity (78.100 or 78100).")
-@click.option("--apply", "apply", is_flag=True, help="Store the diff as one batch (default: dry run).")
-@click.option("--json", "as_json", is_flag=True, help="Print the diff as one JSON object.")
 def kbo_command(extract: Path, network: str, enterprises, nace, apply: bool, as_json: bool) -> None:
     """The establishment units of a network's enterprises in a KBO/BCE Open Data extract (zip)."""
     from .kbo import read_kbo
@@ -114,11 +125,8 @@ def kbo_command(extract: Path, network: str, enterprises, nace, apply: bool, as_
 
 
 @harvest_cli.command("osm")
-@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--network", required=True, help="Network id of data/catalogue/network_register.yaml.")
+@_harvest_options
 @click.option("--tag", "tags", multiple=True, help="KEY=VALUE every object must carry; repeatable.")
-@click.option("--apply", "apply", is_flag=True, help="Store the diff as one batch (default: dry run).")
-@click.option("--json", "as_json", is_flag=True, help="Print the diff as one JSON object.")
 def osm_command(extract: Path, network: str, tags, apply: bool, as_json: bool) -> None:
     """The nodes and ways of an OpenStreetMap extract (.osm, .osm.pbf) whose tags all match."""
     from .network import osm_plan

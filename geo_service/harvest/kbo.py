@@ -33,7 +33,7 @@ from . import BadExtract, Extract, Found
 
 PUBLISHER = "KBO/BCE Open Data, FPS Economy"
 LICENCE = "KBO Open Data licence (FPS Economy)"
-URL = "https://economie.fgov.be/en/themes/enterprises/crossroads-bank-enterprises/services-everyone/public-data-available-reuse/cbe-open-data"
+URL = "https://kbopub.economie.fgov.be/kbo-open-data/"  # sign-up and download (free, monthly CSV)
 BLOCK = 1 << 22  # bytes of a zip member read at once (4 MiB): lines are split and filtered per block
 
 # the columns this reader uses, per file (a published file has these among its columns)

@@ -19,7 +19,7 @@ import re
 from sqlalchemy import select
 
 from ..errors import InvalidParameter, NotFound
-from .changes import CatalogueStore, _lock
+from .changes import CatalogueStore, _lock, approved_rows
 from .errors import Conflict
 from .models import AuditEvent, CatalogueImport, Nomination, utcnow
 
@@ -66,21 +66,7 @@ def store_harvest(
         )
         s.add(batch)
         s.flush()
-        rows = [
-            Nomination(
-                submission_token=f"harvest-{batch.id}-{i}",
-                origin=HARVEST_ORIGIN,
-                status="approved",
-                language="en",
-                data={"change": change},
-                contact=None,
-                consent=True,
-                decided_at=now,
-                decided_by=actor[:80],
-                import_id=batch.id,
-            )
-            for i, change in enumerate(changes)
-        ]
+        rows = approved_rows(batch, HARVEST_ORIGIN, [{"change": change} for change in changes], actor, now)
         s.add_all(rows)
         s.add(
             AuditEvent(
