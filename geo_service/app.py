@@ -64,7 +64,15 @@ def _register_template_helpers(app: Flask) -> None:
     def current_lang() -> str:
         return str(get_locale() or "en")
 
-    app.jinja_env.globals.update(current_lang=current_lang)
+    def odbl_attribution() -> bool:
+        """Whether the data served hold a site from OpenStreetMap: every page then credits it (ODbL)."""
+        from .harvest import shows_osm
+        from .web.context import current_snapshot
+
+        snap = current_snapshot()
+        return snap.derived(("shows-osm",), lambda: shows_osm(snap.catalogue.sites))
+
+    app.jinja_env.globals.update(current_lang=current_lang, odbl_attribution=odbl_attribution)
 
     @app.after_request
     def _remember_language(response):

@@ -37,10 +37,12 @@ def build_command() -> None:
 
 
 from .catalogue.commands import catalogue_cli  # noqa: E402
+from .harvest.commands import harvest_cli  # noqa: E402
 from .indicators.commands import indicators_group  # noqa: E402
 from .store.commands import nominations  # noqa: E402
 
 cli.add_command(catalogue_cli)
+cli.add_command(harvest_cli)
 cli.add_command(indicators_group)
 cli.add_command(nominations)
 

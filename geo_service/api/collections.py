@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..harvest import ODBL, shows_osm
 from . import licences
 
 if TYPE_CHECKING:
@@ -167,7 +168,10 @@ def _catalogue(snapshot) -> list[Collection]:
         else:
             shown = list(to_crs(np.asarray(exact_geom, dtype=object), LAMBERT72, CRS84))
         display = gpd.GeoDataFrame(attrs, geometry=shown, crs="EPSG:4326")
-        out.append(Collection(cid, title, description, display, exact, licences.catalogue_sources(), "id"))
+        sources = licences.catalogue_sources()
+        if cid != "service-areas" and shows_osm(snapshot.catalogue.sites):
+            sources = [*sources, dict(ODBL)]  # sites from OpenStreetMap: the ODbL travels with the layer
+        out.append(Collection(cid, title, description, display, exact, sources, "id"))
     return out
 
 

@@ -155,6 +155,7 @@ class Register:
                     "competent": bool(row["competent"]),
                     "part_of": row["part_of"],
                     "note": row["note"],
+                    "harvest": row["harvest"],
                 }
             )
         return rows
@@ -176,6 +177,7 @@ NETWORK_COLUMNS = [
     "commune_count",
     "competent",
     "part_of",
+    "harvest",
 ]
 
 
@@ -199,6 +201,40 @@ def _status(expected, lower_bound: bool, known: int) -> str:
     if expected is None or pd.isna(expected):
         return "unknown"
     return "complete" if known >= expected and not lower_bound else "partial"
+
+
+def whole_harvest(entry_id: str, initiatives, harvests: list[dict]) -> dict | None:
+    """The newest applied harvest that read the whole register for network ``entry_id`` (its stored
+    selectors, every initiative of the network): the network is complete as of its snapshot."""
+    for harvest in reversed(harvests or []):
+        if (
+            harvest.get("network") == entry_id
+            and harvest.get("whole")
+            and set(initiatives) <= set(harvest.get("initiatives") or ())
+        ):
+            return harvest
+    return None
+
+
+def complete_by_harvest(row: dict, harvest: dict) -> dict:
+    """A register row made complete by a whole-register harvest: as many sites as the register holds,
+    as of its snapshot, the register first among the sources (docs/harvest.md)."""
+    source = {
+        "url": harvest.get("url"),
+        "publisher": harvest.get("publisher"),
+        "date": harvest.get("snapshot"),
+        "licence": harvest.get("licence"),
+        "note": f"every establishment unit of the network in the register's extract of {harvest.get('snapshot')} (harvest {harvest.get('batch')})",
+    }
+    return {
+        **row,
+        "expected_sites": float(row["known_sites"]),
+        "lower_bound": False,
+        "status": "complete",
+        "as_of": harvest.get("snapshot"),
+        "sources": [source, *row["sources"]],
+        "harvest": dict(harvest),
+    }
 
 
 def build_register(entries: list[dict], catalogue, communes) -> Register:
@@ -250,6 +286,8 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
                 "part_of": entry.get("part_of"),
             }
         )
+        harvest = whole_harvest(entry["id"], ids, getattr(catalogue, "harvests", None))
+        rows[-1] = complete_by_harvest(rows[-1], harvest) if harvest else {**rows[-1], "harvest": None}
         areas[entry["id"]] = communes.index.isin(sorted(area))
         pairs.extend({"initiative_id": i, "network": entry["id"]} for i in ids)
     if problems:

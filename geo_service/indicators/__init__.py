@@ -131,7 +131,8 @@ def load_population(base, settings) -> tuple[pd.DataFrame, int]:
 
 
 def catalogue_fingerprint(catalogue) -> str:
-    """Hash of what the indicators read from the catalogue (sites, areas, initiative kinds and status)."""
+    """Hash of what the indicators read from the catalogue (sites, areas, initiative kinds and status,
+    applied register harvests)."""
     if catalogue is None:
         return "none"
     digest = hashlib.sha256()
@@ -144,6 +145,8 @@ def catalogue_fingerprint(catalogue) -> str:
     ]
     for part in parts:
         digest.update(pd.util.hash_pandas_object(part, index=True).values.tobytes())
+    # the completeness register reads the applied register harvests (a network complete as of a snapshot)
+    digest.update(orjson.dumps(getattr(catalogue, "harvests", None) or [], option=orjson.OPT_SORT_KEYS, default=str))
     return digest.hexdigest()[:16]
 
 

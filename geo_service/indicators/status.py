@@ -147,18 +147,46 @@ def network_name(name: str, names: dict[str, str], lang: str) -> str:
 
 
 def network_lookup(networks: pd.DataFrame, lang: str = "en") -> dict[str, tuple[str, int, float, bool]]:
-    """id -> (name in ``lang``, known sites, stated sites or NaN, stated as a lower bound), read once per table."""
+    """id -> (name in ``lang``, known sites, stated sites or NaN, stated as a lower bound), read once per table.
+    A network complete by a register harvest is named with the register and its date (:func:`register_basis`)."""
+    harvests = networks["harvest"] if "harvest" in networks.columns else [None] * len(networks)
     return {
-        nid: (network_name(name, localised, lang), int(known), float(expected), bool(lower))
-        for nid, name, localised, known, expected, lower in zip(
+        nid: (_with_basis(network_name(name, localised, lang), harvest, lang), int(known), float(expected), bool(lower))
+        for nid, name, localised, known, expected, lower, harvest in zip(
             networks.index,
             networks["name"],
             networks["names"],
             networks["known_sites"],
             networks["expected_sites"],
             networks["lower_bound"],
+            harvests,
         )
     }
+
+
+# Issue 21 item 4: a network made complete by a whole-register harvest says so, with the register's
+# snapshot date, in the reader's language (data wording, like the register's network names).
+REGISTER_BASIS = {
+    "en": "according to the KBO/BCE register of {date}",
+    "fr": "selon le registre de la BCE du {date}",
+    "nl": "volgens het KBO-register van {date}",
+}
+
+
+def register_basis(harvest: dict | None, lang: str = "en") -> str:
+    """ "according to the KBO/BCE register of 5 December 2026" (FR/NL/EN) for a harvest of the
+    KBO/BCE extract; "" without one."""
+    if not isinstance(harvest, dict) or harvest.get("source") != "kbo" or not harvest.get("snapshot"):
+        return ""
+    from ..formatting import date
+
+    wording = REGISTER_BASIS.get(lang, REGISTER_BASIS["en"])
+    return wording.format(date=date(harvest["snapshot"], lang if lang in REGISTER_BASIS else "en"))
+
+
+def _with_basis(name: str, harvest, lang: str) -> str:
+    basis = register_basis(harvest, lang)
+    return f"{name}, {basis}" if basis else name
 
 
 def network_facts(ids, lookup: dict) -> tuple[str, int | None, int | None, bool]:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..catalogue.placenames import fold
 from ..errors import NotFound
+from ..harvest import from_osm
 from ..indicators import status as rules
 from ..names import display_name, name_in, record_name, text_in
 from .base import (
@@ -223,6 +224,12 @@ def initiative_profile(
                 "precision": s["precision"],
                 "status": s["status"],
                 "note": text_in(s.get("notes"), lang, clean(s.get("note"))),
+                # how to reach it, from the register or OpenStreetMap (docs/harvest.md)
+                "contacts": {k: v for k, v in s["contacts"].items() if v}
+                if isinstance(s.get("contacts"), dict)
+                else {},
+                "opening_hours": clean(s.get("opening_hours")),
+                "osm": from_osm(s.get("sources")),
             }
             for sid, s in sites.iterrows()
         ],

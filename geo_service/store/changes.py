@@ -64,6 +64,26 @@ PUBLIC_FIELDS = (
 )
 
 
+def approved_rows(batch: CatalogueImport, origin: str, datas: list[dict], actor: str, now) -> list[Nomination]:
+    """The rows of a batch (an imported list's records, a harvest's site changes), approved as
+    they are stored: the operator reviewed the file or the diff before."""
+    return [
+        Nomination(
+            submission_token=f"{origin}-{batch.id}-{i}",
+            origin=origin,
+            status="approved",
+            language="en",
+            data=data,
+            contact=None,
+            consent=True,
+            decided_at=now,
+            decided_by=actor[:80],
+            import_id=batch.id,
+        )
+        for i, data in enumerate(datas)
+    ]
+
+
 def client_key(address: str | None, secret: str | bytes) -> str:
     """Rate-limit and log key of a client: an HMAC of the address keyed by this deployment's
     secret, so the address is not stored and cannot be found again by hashing every IPv4
@@ -334,21 +354,7 @@ class CatalogueStore:
             )
             s.add(batch)
             s.flush()
-            created = [
-                Nomination(
-                    submission_token=f"import-{batch.id}-{i}",
-                    origin="import",
-                    status="approved",
-                    language="en",
-                    data={"record": record},
-                    contact=None,
-                    consent=True,
-                    decided_at=now,
-                    decided_by=actor[:80],
-                    import_id=batch.id,
-                )
-                for i, record in enumerate(records)
-            ]
+            created = approved_rows(batch, "import", [{"record": record} for record in records], actor, now)
             s.add_all(created)
             s.flush()
             s.add(

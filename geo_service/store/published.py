@@ -136,4 +136,6 @@ def harvest_entry(batch: CatalogueImport) -> dict:
         "publisher": details.get("publisher"),
         "licence": details.get("licence"),
         "url": details.get("url"),
+        "whole": bool(details.get("whole")),  # read with the register's stored selectors (complete as of snapshot)
+        "initiatives": list(details.get("initiatives") or []),
     }

@@ -36,6 +36,11 @@ LABELS = {
     "approved": "Approved",
     "rejected": "Rejected",
     "all": "All",
+    # a harvest's diff (docs/harvest.md)
+    "add": "Add",
+    "update": "Update",
+    "close": "Close",
+    "unchanged": "Unchanged",
 }
 
 
@@ -387,3 +392,22 @@ def bulk_import():
 @moderation.get("/audit")
 def audit():
     return render_template("nominate/audit.html", events=store().audit())
+
+
+@moderation.get("/batches")
+def batches():
+    """The register harvests: date, source, network, snapshot, counts (docs/harvest.md)."""
+    from ..store.harvests import harvests
+
+    return render_template("nominate/batches.html", batches=harvests(store()), batch=None, csrf_token=generate_csrf())
+
+
+@moderation.get("/batches/<reference>")
+def batch(reference: str):
+    """One harvest batch with its whole diff, its rejected units and its source."""
+    from ..store.harvests import harvest_batch
+
+    found, changes = harvest_batch(store(), reference)
+    return render_template(
+        "nominate/batches.html", batches=None, batch=found, changes=changes, csrf_token=generate_csrf()
+    )
