@@ -382,3 +382,12 @@ def test_the_reporters_email_stays_on_the_moderators_contact_page(app, published
     ):
         assert REPORTER not in moderator.get(path).get_data(as_text=True), path
     assert REPORTER not in orjson.dumps(store.published(), default=vars).decode()
+
+
+@pytest.mark.parametrize("path", ["/downloads/regions.csv", "/downloads/initiatives.geojson", "/changes?f=atom"])
+def test_every_download_says_its_data_version_and_date(app, client, path):
+    response = client.get(path)
+    snapshot = app.extensions["geo_service"].snapshot()
+    assert response.status_code == 200
+    assert response.headers["X-Data-Version"] == snapshot.version
+    assert response.headers["Last-Modified"] == snapshot.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT")

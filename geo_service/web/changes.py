@@ -121,5 +121,5 @@ def feed():
         body,
         "no-cache",
         "Accept-Encoding, Accept-Language, Cookie",
-        headers={"Access-Control-Allow-Origin": "*", "X-Data-Version": snap.version},
+        headers={"Access-Control-Allow-Origin": "*"},
     )
