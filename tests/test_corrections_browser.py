@@ -81,3 +81,25 @@ def test_report_moderate_and_see_it_on_the_commune_page(server):
         assert "Moved: VDAB" in history.replace("Moved · ", "") or ("Moved" in history and "VDAB" in history)
         assert reference in history
         assert not errors, errors
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_no_english_left_on_the_french_and_dutch_correction_pages(server, lang):
+    from test_browser_portal import ENGLISH_RE, SCAN, catalogue_texts
+
+    live, app = server
+    data = catalogue_texts(app)
+    found = []
+    with offline_page() as (page, _errors, _blocked):
+        for path in ("/correct?site=vdab-gent", "/correct?commune=21012", "/correct", "/commune/21012"):
+            page.goto(f"{live.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            if path == "/correct?site=vdab-gent":
+                with page.expect_navigation():
+                    page.click("#send")  # and the refused form, with its summary and messages
+            for text in page.evaluate(SCAN):
+                for value in data:
+                    text = text.replace(value, "")
+                match = ENGLISH_RE.search(text)
+                if match:
+                    found.append(f"{path}: {match.group(0)!r} in {text[:120]!r}")
+    assert not found, "\n".join(found)

@@ -100,6 +100,7 @@ def test_bad_fields_get_a_summary_linked_to_each_field_and_store_nothing(client,
     assert 'role="alert"' in text[text.index('<div class="error-summary"') :][:200]
     assert re.findall(r'href="#([a-z_]+)"', summary) == ["address", "evidence_url"]
     assert "Indiquez la nouvelle adresse, le code postal ou la commune." in summary
+    assert "Le formulaire comporte 2 problèmes" in summary
     for field in ("address", "evidence_url"):
         assert re.search(rf'id="{field}"[^>]* aria-invalid="true" aria-describedby="error-{field}"', text)
         assert f'id="error-{field}"' in text
