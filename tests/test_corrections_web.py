@@ -208,6 +208,7 @@ def published(app):
             f"/moderation/corrections/{int(refs['converted'][2:])}/convert",
             data={"csrf_token": hidden(moderator.get("/moderation/").data, "csrf_token")},
         ),
+        "nomination_page": moderator.get(f"/moderation/{int(refs['moved'][2:])}"),
         "via_nominations": moderator.post(
             f"/moderation/{int(refs['rejected'][2:])}/approve",
             data={"csrf_token": hidden(moderator.get("/moderation/").data, "csrf_token")},
@@ -248,6 +249,9 @@ def test_decisions_are_stored_with_the_change_and_the_old_values(published, stor
     )
     assert responses["exists"].status_code == 303 and responses["rejected"].status_code == 303
     assert responses["via_nominations"].status_code == 409, "a correction is approved with its change only"
+    assert (
+        responses["nomination_page"].headers["Location"].endswith(f"/moderation/corrections/{int(refs['moved'][2:])}")
+    )
     moved = correction(store, int(refs["moved"][2:]))
     assert moved.status == "approved" and moved.data["change"]["action"] == "update"
     assert moved.data["previous"] == {
@@ -317,7 +321,10 @@ def test_the_feed_lists_todays_changes_and_an_import_made_a_minute_ago(client, p
     assert moved["origin"] == "correction" and moved["site"] == "vdab-gent" and moved["date"] == today
     assert [c["nis"] for c in moved["communes"]] == [GENT, LEUVEN] and moved["previous"]["place"] == GENT
     assert moved["source"]["url"] == "https://www.vdab.be/vindeenjob/leuven"
-    assert by_reference[(refs["closed"], "closed")]["reason"] == "reported closed; the evidence confirms it"
+    closed = by_reference[(refs["closed"], "closed")]
+    assert closed["reason"] == "reported closed; the evidence confirms it" and closed["previous"] == {
+        "status": "active"
+    }
     assert (refs["exists"], "added") in by_reference
     assert not {refs["rejected"], refs["converted"]} & {c["reference"] for c in body["changes"]}
     assert REPORTER not in response.get_data(as_text=True)

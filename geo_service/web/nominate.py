@@ -298,9 +298,12 @@ def queue():
 
 @moderation.get("/<int:nomination_id>")
 def detail(nomination_id: int):
+    nomination = store().get(nomination_id)
+    if nomination.origin == "correction":  # decided on its own page (web/corrections.py)
+        return redirect(url_for("correction_moderation.detail", correction_id=nomination_id), code=303)
     return render_template(
         "nominate/detail.html",
-        nomination=store().get(nomination_id),
+        nomination=nomination,
         history=store().history(nomination_id),
         csrf_token=generate_csrf(),
         communes=_commune_names(id(current_app._get_current_object())),
