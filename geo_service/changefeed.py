@@ -112,9 +112,17 @@ def select(changes: Iterable[dict], since: dt.date | None = None, commune: str |
 
 
 def entry_id(change: dict) -> str:
-    """A stable, unique id of a change (the same in every response and on every server)."""
+    """A stable, unique id of a change (the same in every response and on every server); kept in
+    the change as ``id`` when :func:`with_ids` gave it one."""
+    if change.get("id"):
+        return change["id"]
     key = "|".join(str(change.get(k) or "") for k in ("reference", "what", "site", "initiative", "at"))
     return f"urn:uuid:{uuid.uuid5(_IDS, key)}"
+
+
+def with_ids(changes: Iterable[dict]) -> list[dict]:
+    """The changes, each with its :func:`entry_id` (computed once, e.g. once per snapshot)."""
+    return [{**change, "id": entry_id(change)} for change in changes]
 
 
 def title(change: dict, commune_names: Mapping[str, str], t: Callable[[str], str]) -> str:

@@ -387,3 +387,10 @@ def test_the_atom_feed_is_valid_atom():
     assert [e.findtext("a:id", namespaces=a) for e in ET.fromstring(again).findall("a:entry", a)] == [
         e.findtext("a:id", namespaces=a) for e in root.findall("a:entry", a)
     ], "entry ids are stable"
+
+
+def test_each_change_has_one_stable_id_computed_once():
+    ids = [c["id"] for c in changefeed.with_ids(LOG)]
+    assert ids == [changefeed.entry_id(c) for c in LOG] and len(set(ids)) == 2
+    assert all(i.startswith("urn:uuid:") for i in ids)
+    assert changefeed.entry_id({**LOG[0], "id": "urn:uuid:kept"}) == "urn:uuid:kept"

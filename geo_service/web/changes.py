@@ -35,7 +35,7 @@ def all_changes() -> list[dict]:
         catalogue = snap.catalogue
         names = dict(zip(catalogue.initiatives.index, catalogue.initiatives["name"]))
         log = list(catalogue.changes) + changefeed.harvest_changes(catalogue.harvests, names)
-        return sorted(log, key=lambda c: c.get("at") or "")
+        return changefeed.with_ids(sorted(log, key=lambda c: c.get("at") or ""))
 
     return snap.derived(("changes.all",), build)
 
