@@ -39,10 +39,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     published = init_store(app, settings)
     app.extensions["geo_service"] = StateHolder(settings, base, published)
 
-    from .web import api, health, maps_pages, nominate, pages, plan, vendor
+    from .web import api, changes, corrections, health, maps_pages, nominate, pages, plan, vendor
     from .web.responses import register_error_handlers
 
     for blueprint in (vendor.bp, health.bp, pages.bp, maps_pages.bp, api.bp, nominate.bp, nominate.moderation, plan.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (changes.bp, corrections.bp, corrections.moderation):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     _register_template_helpers(app)

@@ -31,6 +31,8 @@ PAGES = {
     "initiative": "/initiative/civic-platform-for-refugees",
     "search": "/search?q=Jumet",
     "nominate": "/nominate",
+    "correct": "/correct?site=vdab-gent",
+    "correct-commune": "/correct?commune=21012",
     "moderation-login": "/moderation/login",
     "collections": "/collections",
     "collection": "/collections/communes",

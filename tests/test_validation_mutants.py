@@ -69,7 +69,7 @@ def problems(values: dict) -> list[tuple[str, str]]:
 
 def public(values: dict) -> tuple[dict, list[dict]]:
     """What ``clean_public`` keeps when it collects its problems in a caller's list."""
-    errors = validation._Errors()
+    errors = validation.FieldErrors()
     data = clean_public(values, resolve, errors)
     return data, list(errors)
 

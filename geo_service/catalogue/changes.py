@@ -69,7 +69,8 @@ def apply_site_changes(
     by_id = {row["id"]: row for row in rows}
     applied, skipped = [], []
     for change in sorted(changes, key=lambda c: c.get("seq", 0)):
-        before = by_id.get(change.get("site"), {}).get("nis")
+        old_row = by_id.get(change.get("site")) or {}
+        before = old_row.get("nis")
         try:
             _apply(by_id, change, records, placer)
         except GeoServiceError as exc:
@@ -89,6 +90,7 @@ def apply_site_changes(
                     "communes": list(dict.fromkeys(n for n in (before, site["nis"]) if n)),
                     "source": change.get("source"),
                     "reason": change.get("reason"),
+                    "previous": _previous(old_row, change),
                 }
             )
     if skipped:
@@ -97,6 +99,17 @@ def apply_site_changes(
             [(c.get("batch"), c.get("site"), c["problem"]) for c in skipped],
         )
     return list(by_id.values()), applied, skipped
+
+
+def _previous(row: dict, change: dict) -> dict:
+    """The values a change replaced (the history keeps them): the old commune of a moved site,
+    its old name, address, contacts..., the status of a closed one; nothing for an added site."""
+    if not row or change.get("action") == "add":
+        return {}
+    if change.get("action") == "close":
+        return {"status": row.get("status")}
+    keys = [key for key in change.get("fields") or {} if key in SITE_FIELDS or key in ("place", "precision")]
+    return {key: row.get("nis" if key == "place" else key) for key in keys}
 
 
 def _apply(by_id: dict[str, dict], change: dict, records: dict[str, dict], placer: SitePlacer) -> None:

@@ -69,7 +69,10 @@ def check_shape(form: Form) -> None:
             )
 
 
-class _Errors(list):
+class FieldErrors(list):
+    """A form's problems, each with its field, an English reason and the template and params the
+    web layer translates (shared by the nomination and correction forms)."""
+
     def add(self, field: str, template: str, **params) -> None:
         self.append(
             {
@@ -81,24 +84,27 @@ class _Errors(list):
         )
 
 
-def _one(form: Form, field: str) -> str:
+def first_value(form: Form, field: str) -> str:
     values = form.get(field) or [""]
     return (values[0] or "").strip()
 
 
-def _text(form: Form, field: str, errors: _Errors, required: bool) -> str | None:
-    value = _one(form, field)
+def text_value(form: Form, field: str, errors: FieldErrors, required: bool, limit: int | None = None) -> str | None:
+    """The field's text, stripped; None when empty (an error when ``required``); an error when longer
+    than ``limit`` (default: the field's entry in LIMITS)."""
+    value = first_value(form, field)
+    limit = limit or LIMITS[field]
     if not value:
         if required:
             errors.add(field, "This field is required.")
         return None
-    if len(value) > LIMITS[field]:
-        errors.add(field, "At most %(max)s characters (%(length)s given).", max=LIMITS[field], length=len(value))
+    if len(value) > limit:
+        errors.add(field, "At most %(max)s characters (%(length)s given).", max=limit, length=len(value))
     return value
 
 
-def _int(form: Form, field: str, errors: _Errors, low: int, high: int) -> int | None:
-    value = _one(form, field)
+def _int(form: Form, field: str, errors: FieldErrors, low: int, high: int) -> int | None:
+    value = first_value(form, field)
     if not value:
         return None
     if not re.fullmatch(r"\d{1,8}", value) or not low <= int(value) <= high:
@@ -107,7 +113,7 @@ def _int(form: Form, field: str, errors: _Errors, low: int, high: int) -> int | 
     return int(value)
 
 
-def _choices(form: Form, field: str, allowed: tuple[str, ...], errors: _Errors) -> list[str]:
+def _choices(form: Form, field: str, allowed: tuple[str, ...], errors: FieldErrors) -> list[str]:
     values = [v for v in (form.get(field) or []) if v]
     unknown = [v for v in values if v not in allowed]
     if unknown:
@@ -115,7 +121,30 @@ def _choices(form: Form, field: str, allowed: tuple[str, ...], errors: _Errors) 
     return [v for v in allowed if v in values]
 
 
-def _places(form: Form, resolve: Callable[[str], str], errors: _Errors) -> list[dict]:
+def resolve_commune(name: str, resolve: Callable[[str], str], errors: FieldErrors, field: str) -> str | None:
+    """The NIS code of the commune ``name``, or None with the reason added to ``errors`` under ``field``
+    (several communes match; an unknown name, with close names when there are some)."""
+    try:
+        return resolve(name)
+    except GeoServiceError as exc:
+        candidates = ", ".join(exc.details.get("candidates") or [])
+        if exc.code == "AmbiguousName":
+            errors.add(
+                field, "'%(name)s' matches several communes: %(candidates)s.", name=name[:100], candidates=candidates
+            )
+        elif candidates:
+            errors.add(
+                field,
+                "'%(name)s' is not a known Belgian commune; did you mean %(candidates)s?",
+                name=name[:100],
+                candidates=candidates,
+            )
+        else:
+            errors.add(field, "'%(name)s' is not a known Belgian commune.", name=name[:100])
+        return None
+
+
+def _places(form: Form, resolve: Callable[[str], str], errors: FieldErrors) -> list[dict]:
     names, addresses, postcodes = (form.get(k) or [] for k in ("place", "address", "postcode"))
     rows = max(len(names), len(addresses), len(postcodes))
     places = []
@@ -136,26 +165,8 @@ def _places(form: Form, resolve: Callable[[str], str], errors: _Errors) -> list[
             )
         if postcode and not POSTCODE.fullmatch(postcode):
             errors.add(f"postcode[{i}]", "A Belgian postcode has four digits.")
-        try:
-            nis = resolve(name)
-        except GeoServiceError as exc:
-            candidates = ", ".join(exc.details.get("candidates") or [])
-            if exc.code == "AmbiguousName":
-                errors.add(
-                    f"place[{i}]",
-                    "'%(name)s' matches several communes: %(candidates)s.",
-                    name=name[:100],
-                    candidates=candidates,
-                )
-            elif candidates:
-                errors.add(
-                    f"place[{i}]",
-                    "'%(name)s' is not a known Belgian commune; did you mean %(candidates)s?",
-                    name=name[:100],
-                    candidates=candidates,
-                )
-            else:
-                errors.add(f"place[{i}]", "'%(name)s' is not a known Belgian commune.", name=name[:100])
+        nis = resolve_commune(name, resolve, errors, f"place[{i}]")
+        if nis is None:
             continue
         places.append({"nis": nis, "place": name, "address": address, "postcode": postcode})
     if len([n for n in names if n.strip()]) > MAX_PLACES:
@@ -165,19 +176,27 @@ def _places(form: Form, resolve: Callable[[str], str], errors: _Errors) -> list[
     return places
 
 
-def clean_public(form: Form, resolve: Callable[[str], str], errors: _Errors | None = None) -> dict:
+def submission_token(form: Form, errors: FieldErrors) -> str:
+    """The form's hidden random token (a resubmission of the same form is recognised by it)."""
+    token = first_value(form, "submission_token")
+    if not TOKEN.fullmatch(token):
+        errors.add("submission_token", "The form is incomplete; reload the page and submit again.")
+    return token
+
+
+def clean_public(form: Form, resolve: Callable[[str], str], errors: FieldErrors | None = None) -> dict:
     """The public part of a nomination (what a moderator may edit and what gets published)."""
     own = errors is None
-    errors = _Errors() if own else errors
+    errors = FieldErrors() if own else errors
     data = {
-        "name": _text(form, "name", errors, required=True),
-        "description": _text(form, "description", errors, required=True),
+        "name": text_value(form, "name", errors, required=True),
+        "description": text_value(form, "description", errors, required=True),
         "places": _places(form, resolve, errors),
         "themes": _choices(form, "themes", THEMES, errors),
         "target_groups": _choices(form, "target_groups", TARGET_GROUPS, errors),
-        "scope": _one(form, "scope") or None,
+        "scope": first_value(form, "scope") or None,
         "start_year": _int(form, "start_year", errors, 1800, date.today().year),
-        "website": _text(form, "website", errors, required=False),
+        "website": text_value(form, "website", errors, required=False),
         "volunteers": _int(form, "volunteers", errors, 0, 1_000_000),
         "beneficiaries": _int(form, "beneficiaries", errors, 0, 10_000_000),
     }
@@ -196,20 +215,18 @@ def clean_public(form: Form, resolve: Callable[[str], str], errors: _Errors | No
 
 def clean_submission(form: Form, resolve: Callable[[str], str]) -> tuple[dict, dict, str]:
     """(public data, private contact, submission token) of a public form, or ValidationFailed."""
-    errors = _Errors()
+    errors = FieldErrors()
     data = clean_public(form, resolve, errors)
     contact = {
-        "name": _text(form, "contact_name", errors, required=False),
-        "email": _text(form, "contact_email", errors, required=True),
-        "phone": _text(form, "contact_phone", errors, required=False),
+        "name": text_value(form, "contact_name", errors, required=False),
+        "email": text_value(form, "contact_email", errors, required=True),
+        "phone": text_value(form, "contact_phone", errors, required=False),
     }
     if contact["email"] and not EMAIL.fullmatch(contact["email"]):
         errors.add("contact_email", "Give a valid e-mail address.")
-    if _one(form, "consent") not in ("yes", "on", "1", "true"):
+    if first_value(form, "consent") not in ("yes", "on", "1", "true"):
         errors.add("consent", "Please agree that we may publish the initiative's details.")
-    token = _one(form, "submission_token")
-    if not TOKEN.fullmatch(token):
-        errors.add("submission_token", "The form is incomplete; reload the page and submit again.")
+    token = submission_token(form, errors)
     if errors:
         raise ValidationFailed(f"The nomination has {len(errors)} problem(s)", errors=list(errors))
     return data, contact, token

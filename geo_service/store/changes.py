@@ -199,8 +199,11 @@ class CatalogueStore:
         with self.sessions.begin() as s:
             self._rate_check(s, "submit", client)
 
-    def submit(self, data: dict, contact: dict, token: str, language: str, client: str) -> Nomination:
-        """Store a validated nomination (pending) and return it; idempotent per ``token``."""
+    def submit(
+        self, data: dict, contact: dict | None, token: str, language: str, client: str, origin: str = "form"
+    ) -> Nomination:
+        """Store a validated nomination, or a correction (``origin="correction"``), pending, and
+        return it; idempotent per ``token``."""
         existing = self.by_token(token)
         if existing is not None:
             return existing
@@ -209,7 +212,7 @@ class CatalogueStore:
                 self._rate_check(s, "submit", client)
                 nomination = Nomination(
                     submission_token=token,
-                    origin="form",
+                    origin=origin,
                     status="pending",
                     language=language,
                     data=data,
@@ -246,16 +249,22 @@ class CatalogueStore:
             raise NotFound(f"No nomination #{nomination_id}")
         return nomination
 
-    def list(self, status: str | None = "pending") -> list[Nomination]:
+    def list(self, status: str | None = "pending", origins: tuple[str, ...] | None = None) -> list[Nomination]:
+        """Rows of ``status`` (None: every status), of the given ``origins`` only when given."""
         with self.reads() as s:
             query = select(Nomination).order_by(Nomination.id)
             if status:
                 query = query.where(Nomination.status == status)
+            if origins is not None:
+                query = query.where(Nomination.origin.in_(origins))
             return list(s.scalars(query))
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, origins: tuple[str, ...] | None = None) -> dict[str, int]:
         with self.reads() as s:
-            return dict(s.execute(select(Nomination.status, func.count()).group_by(Nomination.status)).all())
+            query = select(Nomination.status, func.count()).group_by(Nomination.status)
+            if origins is not None:
+                query = query.where(Nomination.origin.in_(origins))
+            return dict(s.execute(query).all())
 
     def history(self, nomination_id: int) -> list[AuditEvent]:
         with self.reads() as s:
@@ -277,6 +286,9 @@ class CatalogueStore:
                 raise NotFound(f"No nomination #{nomination_id}")
             if nomination.status != "pending":
                 raise Conflict(f"Nomination #{nomination_id} is already {nomination.status}")
+            if status == "approved" and nomination.origin in SITE_CHANGE_ORIGINS and "change" not in nomination.data:
+                # published() reads the site change of every approved row: it must be there
+                raise Conflict(f"{nomination.reference} is approved with the site change it makes, on its own page")
             now = utcnow()
             nomination.status, nomination.decided_at, nomination.decided_by = status, now, moderator
             nomination.decision_reason, nomination.updated_at = reason, now

@@ -42,7 +42,8 @@ class Nomination(Base):
 
     @property
     def reference(self) -> str:
-        return f"N-{self.id:06d}"
+        """N-000012 for a nomination (and an imported or harvested row), C-000012 for a correction."""
+        return f"{'C' if self.origin == 'correction' else 'N'}-{self.id:06d}"
 
 
 class Moderator(Base):

@@ -21,7 +21,9 @@ from ..mapviews.labels import GROUP_LABELS, SCOPE_LABELS, THEME_LABELS
 from ..nominations.validation import MAX_PLACES, REPEATED, check_count, check_shape, clean_public, clean_submission
 from ..store import EXTENSION
 from ..store.changes import client_key
+from ..store.corrections import corrections as stored_corrections
 from ..store.errors import NotAuthenticated, SpamRejected
+from ..store.published import RECORD_ORIGINS
 
 bp = Blueprint("nominate", __name__)
 moderation = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -35,6 +37,7 @@ LABELS = {
     "pending": "Pending",
     "approved": "Approved",
     "rejected": "Rejected",
+    "converted": "Turned into a nomination",  # a correction (web/corrections.py)
     "all": "All",
     # a harvest's diff (docs/harvest.md)
     "add": "Add",
@@ -287,20 +290,25 @@ def queue():
         from ..errors import InvalidParameter
 
         raise InvalidParameter(gettext("Unknown status filter."))
+    chosen = None if status == "all" else status
     return render_template(
         "nominate/queue.html",
-        nominations=store().list(None if status == "all" else status),
+        nominations=store().list(chosen, origins=RECORD_ORIGINS),
+        corrections=stored_corrections(store(), chosen),
         status=status,
-        counts=store().counts(),
+        counts=store().counts(origins=RECORD_ORIGINS),
         csrf_token=generate_csrf(),
     )
 
 
 @moderation.get("/<int:nomination_id>")
 def detail(nomination_id: int):
+    nomination = store().get(nomination_id)
+    if nomination.origin == "correction":  # decided on its own page (web/corrections.py)
+        return redirect(url_for("correction_moderation.detail", correction_id=nomination_id), code=303)
     return render_template(
         "nominate/detail.html",
-        nomination=store().get(nomination_id),
+        nomination=nomination,
         history=store().history(nomination_id),
         csrf_token=generate_csrf(),
         communes=_commune_names(id(current_app._get_current_object())),

@@ -257,6 +257,7 @@ def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 20
         "Cache-Control": cache_control,
         "Vary": vary,
         "Last-Modified": snap.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "X-Data-Version": snap.version,  # with Last-Modified (the data's date): every download says what it holds
         **dict(headers),
     }
     if request.if_none_match.contains_weak(common["ETag"].strip('"')):  # werkzeug parses the header
