@@ -11,6 +11,10 @@ JSON or HTML: the API's paths (:data:`API_PREFIXES`) always answer errors as JSO
 OGC API clients expect; ``/`` answers JSON to clients that do not prefer HTML (it is the API's
 landing page for them); elsewhere ``f=json`` or an ``Accept`` header preferring
 ``application/json`` over ``text/html`` asks for JSON, anything else gets the HTML error page.
+
+An error never amplifies what was sent: it echoes at most a short excerpt of it (:func:`excerpt`:
+each text cut to :data:`ECHO_CHARS`, lists to :data:`ECHO_ITEMS`), escaped (JSON by orjson, HTML
+by Jinja), and the error page's links repeat the query only when it is short (:class:`_Echoed`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from dataclasses import dataclass
 
 import orjson
 from flask import Flask, Response, redirect, render_template, request, send_file, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import GeoServiceError
@@ -63,16 +68,64 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best_match([HTML, JSON]) == JSON
 
 
+ECHO_CHARS = 300  # of any text an error shows (message, each detail): at most this many characters
+MESSAGE_CHARS = 500  # the message itself may name the few allowed values, so it may be a little longer
+ECHO_ITEMS = 10  # of any list of details (e.g. one error per change of a scenario): at most this many
+ECHO_QUERY = 300  # the error page's language links keep the query only up to this many bytes
+
+
+def excerpt(value, limit: int = ECHO_CHARS):
+    """``value`` as an error may echo it: texts cut to ``limit`` characters, lists to
+    :data:`ECHO_ITEMS` items (saying how many were left out), mappings recursed."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    if isinstance(value, dict):
+        return {excerpt(str(k), 80): excerpt(v) for k, v in list(value.items())[:ECHO_ITEMS]}
+    if isinstance(value, (list, tuple)):
+        kept = [excerpt(v) for v in value[:ECHO_ITEMS]]
+        return kept + ([f"… and {len(value) - ECHO_ITEMS} more"] if len(value) > ECHO_ITEMS else [])
+    return value
+
+
+class _Echoed:
+    """The request as the error page sees it: the language links (base.html) repeat its query
+    three times, so a long query (beyond :data:`ECHO_QUERY` bytes) is left out of them but ``lang``."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    @property
+    def args(self):
+        if len(self._real.query_string) <= ECHO_QUERY:
+            return self._real.args
+        return ImmutableMultiDict([(k, v) for k, v in self._real.args.items(multi=True) if k == "lang"])
+
+
 def problem(status: int, code: str, message: str, details: dict | None = None, headers=()) -> Response:
     """An error response: ``{"code", "description", "details"}`` as JSON, or the error page;
-    ``details['parameter']`` names the query parameter at fault when there is one."""
+    ``details['parameter']`` names the query parameter at fault when there is one. Message and
+    details are echoed as excerpts (see the module's docstring)."""
+    message, details = excerpt(message, MESSAGE_CHARS), excerpt(details or {})
     if wants_json():
         body = {"code": code, "description": message}
         if details:
             body["details"] = details
         response = Response(orjson.dumps(body), status=status, content_type=JSON)
     else:
-        html = render_template("error.html", status=status, code=code, message=message, details=details or {})
+        # werkzeug's own wording of a status ("The requested URL was not found on the server...")
+        # says no more than the page's translated explanation: only a specific message is shown
+        generic = status in default_exceptions and message == default_exceptions[status].description
+        html = render_template(
+            "error.html",
+            status=status,
+            code=code,
+            message=None if generic else message,
+            details=details,
+            request=_Echoed(request._get_current_object()),
+        )
         response = Response(html, status=status, mimetype=HTML)
     response.headers.extend(headers)
     return response
