@@ -36,12 +36,14 @@ def _base() -> str:
 
 
 def _args() -> dict[str, str]:
-    return dict(request.args.items())
+    """The query as a plain dict of first values (read many times: a dict's ``get`` of a missing
+    name is cheap, a MultiDict's raises and catches an exception)."""
+    return request.args.to_dict()
 
 
-def _format(json_types=(d.JSON, d.GEOJSON)) -> str:
+def _format(json_types=(d.JSON, d.GEOJSON), args=None) -> str:
     """``f`` wins; else content negotiation; JSON unless HTML is preferred."""
-    asked = parse_format(request.args.get("f"))
+    asked = parse_format((request.args if args is None else args).get("f"))
     if asked:
         return asked
     best = request.accept_mimetypes.best_match([*json_types, d.HTML], default=json_types[0])
@@ -167,11 +169,11 @@ def schema(cid: str, resource: str):
 def items(cid: str):
     api = _current_api()
     c, store = api.collection(cid)
-    query = parse_items(request.args, store.queryables, store.returnables, store.sortables)
-    args = _args()
-    key = ("items", cid, query.key(), tuple(sorted(args.items())), _base())
-    sortables = f'<{_base()}/collections/{cid}/sortables>; rel="{d.REL_SORTABLES}"; type="{d.SCHEMA_JSON}"'
-    if _format((d.GEOJSON, d.JSON)) == "html":
+    args, base = _args(), _base()
+    query = parse_items(args, store.queryables, store.returnables, store.sortables)
+    key = ("items", cid, query.key(), tuple(sorted(args.items())), base)
+    sortables = f'<{base}/collections/{cid}/sortables>; rel="{d.REL_SORTABLES}"; type="{d.SCHEMA_JSON}"'
+    if _format((d.GEOJSON, d.JSON), args) == "html":
 
         def page():
             from flask_babel import gettext
@@ -209,7 +211,7 @@ def items(cid: str):
     return _send(
         key,
         d.GEOJSON,
-        lambda: api.items(cid, query, args, _base()),
+        lambda: api.items(cid, query, args, base),
         headers=(("Content-Crs", f"<{query.crs}>"), ("Link", sortables)),
         family=ITEMS_FAMILY,
     )
