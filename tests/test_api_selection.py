@@ -30,10 +30,16 @@ def _first_sortables(client, cid) -> tuple[str, str]:
 
 # What @camptocamp/ogc-client 1.3 sends (src/ogc-api/endpoint.ts, getCollectionItemsUrl): the
 # collection's GeoJSON items link, then limit, offset, skipGeometry, sortby, properties, datetime,
-# crs, bbox, bbox-crs set with URLSearchParams (commas as %2C, "+" as %2B, ":" as %3A), and
-# fetchDocument adds f=json last. getCollectionItems(id) sends limit=10&offset=0; skipGeometry,
-# sortby and properties are sent whenever the application gives them.
+# crs, bbox, bbox-crs set with URLSearchParams, and fetchDocument adds f=json last;
+# getCollectionItems(id) sends limit=10&offset=0, and skipGeometry, sortby and properties whenever
+# the application gives them. The first four are the request lines the client (npm 1.3.0, Node 20)
+# sent to this service, as the server logged them; the others the same requests percent-encoded.
 CLIENT_ITEMS = [
+    "limit=5&offset=0&skipGeometry=false&sortby=-pop_2025_total,name_fr&properties=name_fr,pop_2025_total&f=json",
+    "limit=3&offset=0&skipGeometry=true&f=json",
+    "limit=2&offset=0&skipGeometry=false&f=json",
+    "limit=3&offset=10&skipGeometry=true&sortby=%2Bname_fr&properties=name_fr,pop_2025_total"
+    "&datetime=2023-02-01T00:00:00.000Z&bbox=4.3,50.8,4.4,50.9&f=json",
     "limit=10&offset=0&f=json",
     "limit=10&offset=0&skipGeometry=false&f=json",
     "limit=10&offset=0&skipGeometry=true&f=json",
@@ -51,17 +57,29 @@ def test_the_javascript_clients_exact_items_requests_are_answered(client, query)
     response = client.get(f"/collections/communes/items?{query}")
     doc = _json(response)
     assert response.mimetype == "application/geo+json" and doc["features"]
-    args = dict(part.split("=", 1) for part in query.split("&"))
+    args = dict(part.replace("%2C", ",").split("=", 1) for part in query.split("&"))
     for feature in doc["features"]:
         assert (feature["geometry"] is None) == (args.get("skipGeometry") == "true")
         if "properties" in args:
-            assert list(feature["properties"]) == args["properties"].split("%2C")
+            assert list(feature["properties"]) == args["properties"].split(",")
     if "sortby" in args:
-        key = args["sortby"].split("%2C")[0].removeprefix("%2B")
+        key = args["sortby"].split(",")[0].removeprefix("%2B")
         descending = key.startswith("-")
         name = key.lstrip("-")
         values = [f["properties"][name] for f in doc["features"]]
         assert values == sorted(values, reverse=descending) and len(set(values)) > 1
+
+
+def test_the_javascript_clients_request_on_the_sites(client):
+    query = (
+        "limit=3&offset=10&skipGeometry=true&sortby=%2Bname&properties=name,kind"
+        "&datetime=2023-02-01T00:00:00.000Z&bbox=4.3,50.8,4.4,50.9&f=json"
+    )
+    doc = _json(client.get(f"/collections/sites/items?{query}"))
+    names = [f["properties"]["name"] for f in doc["features"]]
+    assert len(names) == 3 and all(list(f["properties"]) == ["name", "kind"] for f in doc["features"])
+    everything = _json(client.get("/collections/sites/items?limit=1000&sortby=name&bbox=4.3,50.8,4.4,50.9"))
+    assert names == [f["properties"]["name"] for f in everything["features"]][10:13]
 
 
 def test_the_javascript_clients_other_requests(client):
@@ -106,6 +124,8 @@ def test_the_communes_layer_is_lean_by_default_and_the_rest_is_one_parameter_awa
     assert list(props) == ["status_reason_social_welfare", "nis"] and props["status_reason_social_welfare"]
     one = _json(client.get("/collections/communes/items/21004?properties=networks_social_welfare"))
     assert list(one["properties"]) == ["networks_social_welfare"]
+    whole = _json(client.get("/collections/communes/items/21004"))  # one feature: every property
+    assert set(whole["properties"]) == default | left_out
     # downloads keep every column
     assert "status_reason_social_welfare" in client.get("/downloads/communes.csv").data.split(b"\r\n", 1)[0].decode()
 

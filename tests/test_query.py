@@ -268,7 +268,6 @@ def test_unknown_parameters_with_many_filters_point_to_the_queryables():
         ("name,name,pop", ("name", "pop")),  # each once
         (" name , pop ", ("name", "pop")),
         ("", ()),  # an empty selection: no property at all
-        (",", ()),
         ("themes", ("themes",)),  # lists too: every property can be selected
     ],
 )
@@ -282,6 +281,11 @@ def test_unknown_properties_are_refused():
         "properties",
         "properties: unknown property 'nothing' (the collection's properties are listed in its schema)",
     )
+
+
+@pytest.mark.parametrize("value", [",", "name,", ",name", "name,,pop", " "])
+def test_empty_names_in_properties_are_refused(value):
+    refused({"properties": value}, "properties", f"properties must be a list of property names, got '{value}'")
 
 
 @pytest.mark.parametrize("value, expected", [("true", True), ("false", False)])

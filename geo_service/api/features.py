@@ -186,8 +186,14 @@ class FeatureStore:
         return self.written(chosen, query.crs, query.view), len(hits)
 
     def feature(self, fid: str, crs: str, view: FeatureView = FeatureView()) -> bytes | None:
+        """One feature; without ``properties``, with every property (the default set is for
+        whole layers: one feature is small, and whoever asks for it wants its details)."""
         i = self.position.get(fid)
-        return None if i is None else self.written([i], crs, view)[0]
+        if i is None:
+            return None
+        if view.properties is None:
+            view = FeatureView(tuple(self.returnables), view.skip_geometry)
+        return self.written([i], crs, view)[0]
 
 
 def feature_collection(features: list[bytes], matched: int, links: list[dict], timestamp: str) -> bytes:

@@ -91,8 +91,9 @@ def properties_param(store) -> dict:
     default = "every property" if list(store.default_properties) == store.returnables else "the default set"
     return _param(
         "properties",
-        f"Only these properties, in this order (comma-separated; empty: none). Without it: {default} "
-        "(the collection's schema says which, with each property's meaning, unit, year and source).",
+        f"Only these properties, in this order (comma-separated; empty: none). Without it: {default} on items, "
+        "every property on one item (the collection's schema says which, with each property's meaning, unit, "
+        "year and source).",
         {"type": "array", "items": {"type": "string", "enum": list(store.returnables)}},
         "form",
         False,
@@ -266,6 +267,8 @@ def build_openapi(api, base: str) -> dict:
         paths[f"/downloads/{cid}.sources.json"] = _op(
             f"sources_{op}", f"Sources and licences of {c.title}", {d.JSON: obj}, [], tag, ()
         )
+    # the map page (HTML) redirects an address with unknown or empty parameters to its canonical form
+    paths["/"]["get"]["responses"]["302"] = {"description": "The map page without the parameters it does not use"}
     paths["/api/scenario"] = scenario_path(api)
     return {
         "openapi": "3.0.3",

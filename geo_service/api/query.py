@@ -133,17 +133,21 @@ def parse_boolean(name: str, value: str | None) -> bool:
 
 def parse_properties(value: str | None, returnables: Collection[str]) -> tuple[str, ...] | None:
     """``properties=a,b`` (OGC API - Features Part 6): these properties, in this order, each once;
-    an empty value selects none; an unknown name is a 400 (Part 6 permits refusing it)."""
+    an empty value selects none; an empty or unknown name is a 400 (Part 6 permits refusing it)."""
     if value is None:
         return None
-    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    if value == "":
+        return ()
+    names = [n.strip() for n in value.split(",")]
+    if not all(names):
+        raise InvalidParameter(f"properties must be a list of property names, got '{value}'", parameter="properties")
     unknown = [n for n in names if n not in returnables]
     if unknown:
         raise InvalidParameter(
             f"properties: unknown property '{unknown[0]}' (the collection's properties are listed in its schema)",
             parameter="properties",
         )
-    return names
+    return tuple(dict.fromkeys(names))
 
 
 def parse_sortby(value: str | None, sortables: Collection[str]) -> tuple[tuple[str, bool], ...]:
