@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -66,6 +67,22 @@ class Collection:
     @property
     def ids(self) -> list[str]:
         return [str(i) for i in self.display.index]
+
+    @cached_property
+    def exact_crs84(self) -> np.ndarray:
+        """The exact geometry in CRS84, rounded (the downloads' geometry), computed once."""
+        from .crs import CRS84, LAMBERT72, to_crs
+
+        return to_crs(np.asarray(self.exact.geometry.values, dtype=object), LAMBERT72, CRS84)
+
+    @cached_property
+    def inside_points(self) -> np.ndarray:
+        """A point inside each exact geometry, in CRS84 (None where there is no geometry)."""
+        geoms = self.exact_crs84
+        present = ~shapely.is_missing(geoms)
+        inside = np.full(len(geoms), None, dtype=object)
+        inside[present] = shapely.point_on_surface(geoms[present])
+        return inside
 
 
 def jsonable(value):

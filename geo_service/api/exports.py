@@ -13,14 +13,12 @@ import os
 import re
 import tempfile
 
-import numpy as np
 import orjson
 import pandas as pd
 import shapely
 
 from . import licences
 from .collections import Collection, geometry_type
-from .crs import CRS84, LAMBERT72, to_crs
 from .csvsafe import csv_cell
 
 
@@ -41,12 +39,8 @@ def _flat(value):
     return orjson.dumps(value).decode() if isinstance(value, (list, dict)) else value
 
 
-def _exact_crs84(c: Collection) -> np.ndarray:
-    return to_crs(np.asarray(c.exact.geometry.values, dtype=object), LAMBERT72, CRS84)
-
-
 def to_geojson(c: Collection) -> bytes:
-    geoms = shapely.to_geojson(_exact_crs84(c))
+    geoms = shapely.to_geojson(c.exact_crs84)
     features = [
         b'{"type":"Feature","id":'
         + orjson.dumps(fid)
@@ -73,10 +67,7 @@ def to_geojson(c: Collection) -> bytes:
 def _table(c: Collection, wkt: bool = True) -> tuple[list[str], list[list]]:
     """Header and rows of a CSV download: every property (lists and objects as JSON text), then
     ``lon``/``lat`` of a point inside the feature and, with ``wkt``, its exact geometry."""
-    geoms = _exact_crs84(c)
-    present = ~shapely.is_missing(geoms)
-    inside = np.full(len(geoms), None, dtype=object)
-    inside[present] = shapely.point_on_surface(geoms[present])
+    geoms, inside = c.exact_crs84, c.inside_points
     texts = shapely.to_wkt(geoms, rounding_precision=6, trim=True) if wkt else [None] * len(geoms)
     columns = list(c.properties[0]) if c.properties else [c.id_property]
     rows = []
