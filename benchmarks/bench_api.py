@@ -207,14 +207,16 @@ def _worker(args) -> tuple[int, list[float], int]:
     return size, latencies, errors
 
 
-def measure(port: int, path: str, seconds: float, clients: int, headers: dict | None = None) -> dict:
-    headers = headers or {"Accept-Encoding": "identity"}
+def _run(port: int, path: str, seconds: float, clients: int, headers: dict) -> list:
     warm = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # one request, not counted
     warm.request("GET", path, headers=headers)
     warm.getresponse().read()
     warm.close()
     with ProcessPoolExecutor(clients) as pool:
-        results = list(pool.map(_worker, [(port, path, seconds, headers)] * clients))
+        return list(pool.map(_worker, [(port, path, seconds, headers)] * clients))
+
+
+def _summary(results: list, seconds: float) -> dict:
     latencies = sorted(x for _, lat, _ in results for x in lat)
     count = len(latencies)
     return {
@@ -226,9 +228,27 @@ def measure(port: int, path: str, seconds: float, clients: int, headers: dict | 
     }
 
 
+def measure(port: int, path: str, seconds: float, clients: int, headers: dict | None = None) -> dict:
+    return _summary(_run(port, path, seconds, clients, headers or {"Accept-Encoding": "identity"}), seconds)
+
+
+def measure_side_by_side(cases: list[tuple[int, str]], seconds: float, clients: int, rounds: int) -> list[dict]:
+    """The cases measured in turns (``rounds`` slices of ``seconds / rounds`` each, the order
+    reversed every round), so that a change of load on a shared machine weighs on each alike."""
+    runs: list[list] = [[] for _ in cases]
+    order = list(range(len(cases)))
+    for _ in range(rounds):
+        for i in order:
+            port, path = cases[i]
+            runs[i] += _run(port, path, seconds / rounds, clients, {"Accept-Encoding": "identity"})
+        order.reverse()
+    return [_summary(r, seconds) for r in runs]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4.0, help="measuring time per case")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per case")
+    parser.add_argument("--rounds", type=int, default=4, help="turns of the whole-layer cases, side by side")
     parser.add_argument("--clients", type=int, default=os.cpu_count() or 2, help="concurrent client processes")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers per server")
     opts = parser.parse_args()
@@ -296,18 +316,25 @@ def main() -> int:
         print(
             f"communes layer: {len(collection['features'])} features, {len(body) / 1e6:.2f} MB per whole-layer response"
         )
-        print(f"{opts.clients} client processes, {opts.workers} gunicorn workers each, {opts.seconds:.0f} s per case\n")
+        print(
+            f"{opts.clients} client processes, {opts.workers} gunicorn workers each, {opts.seconds:.0f} s per case; "
+            f"whole layer: this service and the static file in {opts.rounds} alternating rounds\n"
+        )
         cases = [
-            ("whole layer", "geo_service", ours, whole),
-            ("whole layer", "static file", static, "/communes.json"),
             ("whole layer", "pygeoapi", pgport, "/collections/communes/items?limit=1000&f=json"),
             ("bbox", "geo_service", ours, bbox_path),
             ("bbox", "pygeoapi", pgport, f"/collections/communes/items?limit=1000&f=json&bbox={BBOX}"),
         ]
         results = {}
         print(f"{'request':12} {'server':12} {'req/s':>9} {'p95 ms':>9} {'MB':>6} {'n':>6} {'err':>4}")
-        for label, server, port, path in cases:
-            r = measure(port, path, opts.seconds, opts.clients)
+        pair = measure_side_by_side(
+            [(ours, whole), (static, "/communes.json")], opts.seconds, opts.clients, opts.rounds
+        )
+        measured = [(("whole layer", "geo_service"), pair[0]), (("whole layer", "static file"), pair[1])]
+        measured += [
+            ((label, server), measure(port, path, opts.seconds, opts.clients)) for label, server, port, path in cases
+        ]
+        for (label, server), r in measured:
             results[(label, server)] = r
             print(
                 f"{label:12} {server:12} {r['rps']:9.1f} {r['p95_ms']:9.1f} {r['bytes'] / 1e6:6.2f} {r['requests']:6d} {r['errors']:4d}"

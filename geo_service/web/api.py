@@ -32,7 +32,9 @@ def _current_api():
 
 
 def _base() -> str:
-    return request.host_url.rstrip("/")
+    """The scheme and host the client used, as links begin (``request.host_url`` without its
+    IRI decoding, which costs as much as the rest of a cached answer)."""
+    return f"{request.scheme}://{request.host}"
 
 
 def _args() -> dict[str, str]:

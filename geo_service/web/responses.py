@@ -296,6 +296,12 @@ def cached_body(
     return snap.derived(family, lambda: ResponseCache(size)).get(key, made)
 
 
+@functools.lru_cache(maxsize=8)
+def http_date(moment) -> str:
+    """``moment`` (a snapshot's build time, UTC) as an HTTP date, once per snapshot."""
+    return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
 def etag_of(body: Body, version: str) -> str:
     """The one ETag rule: the data version and the body's content (so a change of template or
     code that changes the bytes changes the ETag, and new data always do)."""
@@ -314,7 +320,7 @@ def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 20
         ("ETag", etag),
         ("Cache-Control", cache_control),
         ("Vary", vary),
-        ("Last-Modified", snap.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT")),
+        ("Last-Modified", http_date(snap.built_at)),
         *headers,
     ]
     if request.if_none_match.contains_weak(etag.strip('"')):  # werkzeug parses the header
