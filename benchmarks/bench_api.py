@@ -4,7 +4,7 @@ All three run under gunicorn (same worker count) on 127.0.0.1 in the same run an
 565 communes (display geometry and the same properties):
 
 - ``geo_service``: ``/collections/communes/items?limit=1000`` and a bbox request;
-- ``pygeoapi`` (PyPI, installed into its own venv, default ``/tmp/pygeoapi-venv``, created here
+- ``pygeoapi`` (PyPI, installed into its own venv, default ``pygeoapi-venv`` in the system's temporary folder, created here
   with ``python3 -m venv`` + ``pip install pygeoapi gunicorn`` when missing) with its GeoJSON
   provider over a file holding exactly the features this service returns;
 - ``static``: the bytes of this service's whole-layer response served as a file by werkzeug's
@@ -56,7 +56,7 @@ def pre_fork(server, worker):
     gc.collect()
     gc.freeze()
 """
-PYGEOAPI_VENV = Path(os.environ.get("PYGEOAPI_VENV", "/tmp/pygeoapi-venv"))
+PYGEOAPI_VENV = Path(os.environ.get("PYGEOAPI_VENV", Path(tempfile.gettempdir()) / "pygeoapi-venv"))
 
 
 def static_app_factory(folder: str):
