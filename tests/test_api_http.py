@@ -166,11 +166,13 @@ def test_downloads(client, cid):
     geo = _json(client.get(f"/downloads/{cid}.geojson"))
     assert len(geo["features"]) == count and geo["licence"]
     rows = list(csv.DictReader(io.StringIO(client.get(f"/downloads/{cid}.csv").data.decode())))
-    assert len(rows) == count and rows[0]["dataset_sources"]
+    assert len(rows) == count and "dataset_sources" not in rows[0]  # the companions carry the sources
     gpkg = client.get(f"/downloads/{cid}.gpkg")
     assert gpkg.data[:16] == b"SQLite format 3\x00" and "attachment" in gpkg.headers["Content-Disposition"]
     assert _json(client.get(f"/downloads/{cid}.sources.json"))["sources"]
     assert client.get(f"/downloads/{cid}.shp").status_code == 404
+    assert client.get(f"/downloads/{cid}.excel").status_code == 404
+    assert client.get("/downloads/nowhere.excel.csv").status_code == 404
 
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -213,11 +215,13 @@ def test_landing_with_and_without_trailing_slash(client):
 
 
 @pytest.mark.parametrize("cid", ["regions", "communes"])  # small (in memory) and large (sent from a file)
-def test_csv_download_declares_one_charset(client, cid):
+@pytest.mark.parametrize("ext", ["csv", "excel.csv", "sources.csv", "columns.csv"])
+def test_csv_download_declares_one_charset(client, cid, ext):
     for headers in ({}, {"Accept-Encoding": "gzip"}):
-        response = client.get(f"/downloads/{cid}.csv", headers=headers)
+        response = client.get(f"/downloads/{cid}.{ext}", headers=headers)
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{cid}.{ext}"'
 
 
 def test_collection_links_licences_only_to_licences_and_keeps_formulas_apart(client):

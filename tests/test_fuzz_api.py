@@ -79,6 +79,10 @@ def _deliberate(case) -> list:
         # OGC API - Features Part 1 (/req/core/fc-limit-response-1): a limit above the maximum is
         # served as the maximum, not refused, although the schema declares `maximum`.
         skip.append(negative_data_rejection)
+    if query.get("properties") in ("", [""], []):
+        # "properties=" selects no property (docs/api.md); serialised, an empty list and a list of one
+        # empty name are the same text, and the schema cannot say which one it means
+        skip.append(negative_data_rejection)
     bbox = query.get("bbox")  # already serialised to the form style: "minx,miny,maxx,maxy"
     bbox = bbox.split(",") if isinstance(bbox, str) else bbox
     if isinstance(bbox, list) and len(bbox) in (4, 6) and all(_number(v) is not None for v in bbox):

@@ -13,6 +13,7 @@ from geo_service.api.query import (
     COMMON,
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    FeatureView,
     ItemsQuery,
     check_known,
     parse_bbox,
@@ -30,10 +31,18 @@ QUERYABLES = {
 }
 
 
+RETURNABLES = ("id", "name", "province", "pop", "open", "themes", "share")
+SORTABLES = ("name", "province", "pop", "open", "share")
+
+
+def parse(args: dict) -> ItemsQuery:
+    return parse_items(args, QUERYABLES, RETURNABLES, SORTABLES)
+
+
 def refused(args: dict, parameter: str, message: str) -> InvalidParameter:
     """parse_items refuses ``args``: a 400 naming ``parameter`` with exactly ``message``."""
     with pytest.raises(InvalidParameter) as caught:
-        parse_items(args, QUERYABLES)
+        parse(args)
     error = caught.value
     assert error.details == {"parameter": parameter}, error.details
     assert error.status == 400 and error.code == "InvalidParameterValue"
@@ -54,16 +63,17 @@ def _count(value: str) -> str:
 
 
 def test_defaults():
-    query = parse_items({}, QUERYABLES)
-    assert query == ItemsQuery() == ItemsQuery(DEFAULT_LIMIT, 0, None, CRS84, (), None, None)
+    query = parse({})
+    assert query == ItemsQuery() == ItemsQuery(DEFAULT_LIMIT, 0, None, CRS84, (), None, None, FeatureView(), ())
     assert (query.limit, query.offset, query.bbox, query.crs, query.filters, query.q) == (100, 0, None, CRS84, (), None)
+    assert query.view == FeatureView(None, False) and query.sortby == ()
 
 
 @pytest.mark.parametrize(
     "value, expected", [("1", 1), ("0100", 100), ("999", 999), ("1000", 1000), ("1001", 1000), ("100000", MAX_LIMIT)]
 )
 def test_limit_is_kept_up_to_the_maximum(value, expected):
-    assert parse_items({"limit": value}, QUERYABLES).limit == expected
+    assert parse({"limit": value}).limit == expected
 
 
 @pytest.mark.parametrize(
@@ -82,7 +92,7 @@ def test_bad_limits(value, message):
 
 @pytest.mark.parametrize("value, expected", [("0", 0), ("1", 1), ("564", 564), ("10000", 10000)])
 def test_offset_from_zero(value, expected):
-    assert parse_items({"offset": value}, QUERYABLES).offset == expected
+    assert parse({"offset": value}).offset == expected
 
 
 def test_bad_offsets():
@@ -107,7 +117,7 @@ def test_bad_offsets():
     ],
 )
 def test_bbox_values(value, expected):
-    query = parse_items({"bbox": value}, QUERYABLES)
+    query = parse({"bbox": value})
     assert query.bbox == expected and all(isinstance(v, float) for v in query.bbox)
 
 
@@ -137,7 +147,7 @@ def test_bad_bboxes(value, message):
 def test_bbox_in_lambert_is_not_held_to_degrees_and_comes_back_in_crs84():
     bbox = parse_bbox("150000,160000,160000,170000", LAMBERT72)
     assert 4.0 < bbox[0] < bbox[2] < 5.0 and 50.5 < bbox[1] < bbox[3] < 51.0
-    query = parse_items({"bbox": "150000,160000,160000,170000", "bbox-crs": "EPSG:31370"}, QUERYABLES)
+    query = parse({"bbox": "150000,160000,160000,170000", "bbox-crs": "EPSG:31370"})
     assert query.bbox == bbox and query.crs == CRS84
 
 
@@ -156,7 +166,7 @@ def test_bbox_in_lambert_is_not_held_to_degrees_and_comes_back_in_crs84():
     ],
 )
 def test_crs_keeps_what_was_asked(value, expected):
-    query = parse_items({"crs": value}, QUERYABLES)
+    query = parse({"crs": value})
     assert query.crs == expected
     assert query.key() != ItemsQuery(crs=CRS84 if expected != CRS84 else LAMBERT72).key()
 
@@ -193,12 +203,13 @@ def test_boolean_filters_are_true_or_false_only(value):
     refused({"open": value}, "open", f"open must be true or false, got '{value}'")
 
 
-def test_integer_filters_must_be_integers():
+def test_integer_filters_must_be_integers_of_any_size():
+    """Issue 24: the queryables showed int64 limits as each integer's minimum and maximum; a filter
+    now takes any integer (it matches a value or none), so no range is declared."""
     refused({"pop": "1e3"}, "pop", "pop must be an integer, got '1e3'")
-    assert parse_items({"pop": str(-(2**63))}, QUERYABLES).filters == (("pop", str(-(2**63))),)
-    refused({"pop": str(-(2**63) - 1)}, "pop", f"pop must be at least {-(2**63)}, got {-(2**63) - 1}")
-    assert parse_items({"pop": str(2**63 - 1)}, QUERYABLES).filters == (("pop", str(2**63 - 1)),)
-    refused({"pop": str(2**63)}, "pop", f"pop must be at most {2**63 - 1}, got {2**63}")
+    refused({"pop": "3.0"}, "pop", "pop must be an integer, got '3.0'")
+    assert parse({"pop": str(-(2**70))}).filters == (("pop", str(-(2**70))),)
+    assert parse({"pop": str(2**70)}).filters == (("pop", str(2**70)),)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +225,7 @@ def test_integer_filters_must_be_integers():
     ],
 )
 def test_datetime_accepted(value):
-    assert parse_items({"datetime": value}, QUERYABLES).datetime == value
+    assert parse({"datetime": value}).datetime == value
 
 
 @pytest.mark.parametrize(
@@ -229,8 +240,94 @@ def test_unknown_parameters_are_named_first_in_order():
         {"zeta": "1", "alpha": "2", "limit": "5"},
         "alpha",
         "Unknown query parameter(s): alpha, zeta. Allowed here: bbox, bbox-crs, crs, datetime, f, lang, limit, "
-        "name, offset, open, pop, province, q, themes",
+        "name, offset, open, pop, properties, province, q, skipGeometry, sortby, themes",
     )
+
+
+def test_unknown_parameters_with_many_filters_point_to_the_queryables():
+    """A layer of ~150 filters: the message names the parameters and counts the filters, so it stays
+    short (the error rule would cut it otherwise)."""
+    many = {f"p{i:03d}": {"type": "string"} for i in range(13)}
+    with pytest.raises(InvalidParameter) as caught:
+        parse_items({"nope": "1"}, many)
+    assert caught.value.message == (
+        "Unknown query parameter(s): nope. Allowed here: bbox, bbox-crs, crs, datetime, f, lang, limit, offset, "
+        "properties, q, skipGeometry, sortby, and 13 property filters (see the queryables)"
+    )
+    assert parse_items({"p012": "x"}, many).filters == (("p012", "x"),)
+    with pytest.raises(InvalidParameter) as caught:
+        parse_items({"nope": "1"}, dict(list(many.items())[:12]))
+    assert "p011, properties" in caught.value.message and "property filters" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("name,pop", ("name", "pop")),
+        ("pop,name", ("pop", "name")),  # the order asked for
+        ("name,name,pop", ("name", "pop")),  # each once
+        (" name , pop ", ("name", "pop")),
+        ("", ()),  # an empty selection: no property at all
+        ("themes", ("themes",)),  # lists too: every property can be selected
+    ],
+)
+def test_properties_select_and_order(value, expected):
+    assert parse({"properties": value}).view == FeatureView(expected, False)
+
+
+def test_unknown_properties_are_refused():
+    refused(
+        {"properties": "name,nothing"},
+        "properties",
+        "properties: unknown property 'nothing' (the collection's properties are listed in its schema)",
+    )
+
+
+@pytest.mark.parametrize("value", [",", "name,", ",name", "name,,pop", " "])
+def test_empty_names_in_properties_are_refused(value):
+    refused({"properties": value}, "properties", f"properties must be a list of property names, got '{value}'")
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("false", False)])
+def test_skip_geometry(value, expected):
+    assert parse({"skipGeometry": value}).view == FeatureView(None, expected)
+    assert parse({"skipGeometry": value, "properties": "pop"}).view == FeatureView(("pop",), expected)
+
+
+@pytest.mark.parametrize("value", ["True", "1", "yes", ""])
+def test_skip_geometry_is_true_or_false_only(value):
+    refused({"skipGeometry": value}, "skipGeometry", f"skipGeometry must be true or false, got '{value}'")
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("pop", (("pop", False),)),
+        ("+pop", (("pop", False),)),
+        (" pop", (("pop", False),)),  # "+pop" sent unencoded arrives as " pop"
+        ("-pop", (("pop", True),)),
+        ("-pop,name", (("pop", True), ("name", False))),
+        ("name,-pop,+share", (("name", False), ("pop", True), ("share", False))),
+        ("pop,-pop", (("pop", False),)),  # a key once: the first says how
+    ],
+)
+def test_sortby(value, expected):
+    assert parse({"sortby": value}).sortby == expected
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("nothing", "sortby: 'nothing' is not sortable here (the collection's sortables are listed at its sortables)"),
+        ("themes", "sortby: 'themes' is not sortable here (the collection's sortables are listed at its sortables)"),
+        ("--pop", "sortby: '-pop' is not sortable here (the collection's sortables are listed at its sortables)"),
+        ("", "sortby must be a list of properties, each with an optional + or -, got ''"),
+        ("pop,,name", "sortby must be a list of properties, each with an optional + or -, got 'pop,,name'"),
+        ("-", "sortby must be a list of properties, each with an optional + or -, got '-'"),
+    ],
+)
+def test_bad_sortby(value, message):
+    refused({"sortby": value}, "sortby", message)
 
 
 def test_check_known_and_lang():
@@ -257,17 +354,17 @@ def test_format():
 
 
 def test_q_is_kept_stripped_and_bounded():
-    assert parse_items({"q": "  Croix-Rouge "}, QUERYABLES).q == "Croix-Rouge"
-    assert parse_items({"q": "   "}, QUERYABLES).q is None
-    assert parse_items({"q": "x" * 200}, QUERYABLES).q == "x" * 200
+    assert parse({"q": "  Croix-Rouge "}).q == "Croix-Rouge"
+    assert parse({"q": "   "}).q is None
+    assert parse({"q": "x" * 200}).q == "x" * 200
     refused({"q": "x" * 201}, "q", "q is too long: at most 200 characters, got 201")
 
 
 def test_a_query_is_immutable_and_hashable():
-    query = parse_items({"limit": "5"}, QUERYABLES)
+    query = parse({"limit": "5"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         query.limit = 6
-    assert {query: 1}[parse_items({"limit": "5"}, QUERYABLES)] == 1
+    assert {query: 1}[parse({"limit": "5"})] == 1
 
 
 def test_every_field_is_part_of_the_key():
@@ -279,6 +376,11 @@ def test_every_field_is_part_of_the_key():
         ItemsQuery(crs=LAMBERT72),
         ItemsQuery(filters=(("open", "true"),)),
         ItemsQuery(q="x"),
+        ItemsQuery(view=FeatureView(("pop",), False)),
+        ItemsQuery(view=FeatureView((), False)),
+        ItemsQuery(view=FeatureView(None, True)),
+        ItemsQuery(sortby=(("pop", True),)),
+        ItemsQuery(sortby=(("pop", False),)),
     ]
     keys = {base.key(), *(v.key() for v in variants)}
     assert len(keys) == len(variants) + 1

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from geo_service.web.responses import ResponseCache, _Spill, etag_of, make_body
+from geo_service.web.responses import ECHO_CHARS, ECHO_ITEMS, ResponseCache, _Spill, etag_of, excerpt, make_body
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -123,3 +123,17 @@ def test_spilled_bodies_survive_a_sibling_process_removing_its_folder():
     spill._owner = -1  # as in a forked child: the inherited folder is not this process's
     child = spill.path("c", b"z" * 10)
     assert os.path.dirname(child) != os.path.dirname(again) and os.path.exists(child)
+
+
+def test_an_excerpt_is_short_whatever_was_sent():
+    assert excerpt("short") == "short" and excerpt(None) is None and excerpt(7) == 7
+    long = excerpt("x" * 10_000)
+    assert len(long) == ECHO_CHARS and long.endswith("…")
+    assert excerpt("y" * 50, limit=10) == "y" * 9 + "…"
+    many = excerpt([f"error {i}" for i in range(100)])
+    assert many[:ECHO_ITEMS] == [f"error {i}" for i in range(ECHO_ITEMS)] and many[-1] == "… and 90 more"
+    assert len(many) == ECHO_ITEMS + 1
+    nested = excerpt({"k" * 500: ["z" * 1000], "n": 3})
+    (key, value), (_, number) = nested.items()
+    assert len(key) == 80 and len(value[0]) == ECHO_CHARS and number == 3
+    assert excerpt(("a", "b")) == ["a", "b"]

@@ -9,7 +9,9 @@ joined generically, so new ones appear without changes here.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -19,6 +21,7 @@ import shapely
 
 from ..harvest import ODBL, shows_osm
 from . import licences
+from .columns import column_docs
 
 if TYPE_CHECKING:
     from ..indicators import Indicators
@@ -27,7 +30,7 @@ LEVEL_COLLECTIONS = {
     "communes": (
         "commune",
         "Communes (2025)",
-        "The 565 Belgian communes of 2025 with population (1 January 2020) and indicators.",
+        "The 565 Belgian communes of 2025 with their population and indicators.",
     ),
     "arrondissements": ("arrondissement", "Arrondissements", "The 43 administrative arrondissements with population."),
     "provinces": (
@@ -38,6 +41,11 @@ LEVEL_COLLECTIONS = {
     "regions": ("region", "Regions", "The 3 regions (NUTS 1) with population and employment figures."),
 }
 INDICATOR_TABLES = {"commune": "communes", "province": "provinces", "region": "regions"}
+# The facts behind each status of a commune, in words and ids: why that status, the name of the
+# nearest site (its id stays), the competent networks and whether they are complete, why a value
+# is missing. Left out of the communes' items unless named in ``properties=`` (issue 23: items carry
+# what a map or a spreadsheet needs; the item and commune pages explain), never out of downloads.
+EXPLANATIONS = re.compile(r"^(status_reason_|nearest_name_|networks_|network_complete_)|_missing_reason$")
 
 
 @dataclass
@@ -54,10 +62,28 @@ class Collection:
     properties: list[dict] = field(default_factory=list)  # JSON-ready property dicts, in order
     formulas: dict[str, str] = field(default_factory=dict)  # column -> the columns it is computed from
     completeness: dict | None = None  # what the catalogue knows: the register and the status counts
+    default_properties: tuple[str, ...] | None = None  # what items show without ``properties=`` (None: all)
+    columns: dict[str, dict] = field(default_factory=dict)  # name -> description, unit, year, source (columns.py)
 
     @property
     def ids(self) -> list[str]:
         return [str(i) for i in self.display.index]
+
+    @cached_property
+    def exact_crs84(self) -> np.ndarray:
+        """The exact geometry in CRS84, rounded (the downloads' geometry), computed once."""
+        from .crs import CRS84, LAMBERT72, to_crs
+
+        return to_crs(np.asarray(self.exact.geometry.values, dtype=object), LAMBERT72, CRS84)
+
+    @cached_property
+    def inside_points(self) -> np.ndarray:
+        """A point inside each exact geometry, in CRS84 (None where there is no geometry)."""
+        geoms = self.exact_crs84
+        present = ~shapely.is_missing(geoms)
+        inside = np.full(len(geoms), None, dtype=object)
+        inside[present] = shapely.point_on_surface(geoms[present])
+        return inside
 
 
 def jsonable(value):
@@ -109,8 +135,14 @@ def _level(snapshot, cid: str) -> Collection:
     formulas = {}
     if table is not None:
         sources += licences.indicator_sources(indicators, list(table.columns))
+        sources = list({s["title"]: s for s in sources}.values())  # a file named twice is listed once
         formulas = licences.indicator_formulas(indicators, list(table.columns))
-    return Collection(cid, title, description, display, exact, sources, "nis", formulas=formulas)
+    out = Collection(cid, title, description, display, exact, sources, "nis", formulas=formulas)
+    if cid == "communes":
+        out.default_properties = tuple(
+            c for c in ["nis", *display.columns] if c != "geometry" and not EXPLANATIONS.search(c)
+        )
+    return out
 
 
 def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
@@ -218,10 +250,13 @@ def build_collections(snapshot) -> dict[str, Collection]:
     collections = [_level(snapshot, cid) for cid in LEVEL_COLLECTIONS]
     collections += _catalogue(snapshot)
     known = completeness(snapshot.indicators)
+    metadata, params = snapshot.indicators.metadata or {}, snapshot.indicators.params or {}
+    facts = {"population_year": params.get("population_year"), "nationality_year": params.get("nationality_year")}
     for c in collections:
         c.completeness = known
         c.display, c.exact = promote_polygons(c.display), promote_polygons(c.exact)
         c.display.index = c.display.index.astype(str)
         c.exact.index = c.exact.index.astype(str)
         c.properties = _records(c.display, c.id_property)
+        c.columns = column_docs(c.id, list(c.properties[0]) if c.properties else [c.id_property], metadata, facts)
     return {c.id: c for c in collections}

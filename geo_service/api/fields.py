@@ -208,6 +208,15 @@ def table_columns(names: list[str], id_property: str, lang: str, limit: int = 7)
     return chosen[:limit]
 
 
+# whole-layer downloads (<collection>.<name>) and the title of their links
+DOWNLOAD_TITLES = {
+    "geojson": "Whole layer as GeoJSON",
+    "csv": "Whole layer as CSV",
+    "excel.csv": "Whole layer as CSV for Excel (semicolons, decimal commas)",
+    "gpkg": "Whole layer as GeoPackage",
+    "sources.csv": "Sources and licences of the layer (CSV)",
+    "columns.csv": "Every column: meaning, unit, year and source (CSV)",
+}
 # Titles documents.py gives links and keys of the JSON documents, as the HTML views show them
 LINK_TITLES = (
     "The OpenAPI 3.0 definition",
@@ -215,7 +224,10 @@ LINK_TITLES = (
     "Conformance classes",
     "The collections",
     "Properties usable as filters",
+    "Properties usable in sortby",
+    "Every property: meaning, unit, year, source",
     "Sources and licences",
+    *DOWNLOAD_TITLES.values(),
 )
 DOCUMENT_KEYS = {
     "id": "Identifier",
@@ -237,6 +249,13 @@ DOCUMENT_KEYS = {
     "sources": "Sources",
     "formulas": "How the fields are computed",
     "completeness": "What the catalogue knows of each network",
+    "licence": "Licence",
+    "name": "Name",
+    "title": "Title",
+    "url": "Address",
+    "attribution": "Attribution",
+    "appliesTo": "Applies to",
+    "thirdParty": "Data of other publishers",
 }
 # keys whose content is cited as published (sources, register notes, formulas): kept in the
 # language of the source, marked as citations in the HTML views

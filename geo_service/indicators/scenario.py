@@ -95,6 +95,11 @@ def parse_change(token: str) -> Change:
     raise ValueError(f"not a change: use {SYNTAX} (a capacity is a whole number from 1 to 9999)")
 
 
+def shown(text: str, limit: int = 80) -> str:
+    """What an error message echoes of a value that was sent: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _change_number(message: str) -> int:
     """Where a message of :meth:`Planner.parse` goes: "change N ..." after N-1, the others first."""
     match = re.match(r"change (\d+) ", message)
@@ -122,7 +127,7 @@ class Scenario:
             try:
                 changes.append(parse_change(token))
             except ValueError as exc:
-                errors.append(f"change {number} ({token[:80]!r}): {exc}")
+                errors.append(f"change {number} ({shown(token)!r}): {exc}")
         _fail(errors)
         return cls(tuple(changes))
 
@@ -391,14 +396,14 @@ class Planner:
         if limit and len(scenario) > MAX_CHANGES:
             errors.append(f"too many changes: {len(scenario)}, at most {MAX_CHANGES}")
         for number, change in zip(numbers or range(1, len(scenario) + 1), scenario.changes):
-            where = f"change {number} ({change.token})"
+            where = f"change {number} ({shown(change.token)})"
             if change.kind is not None and change.kind not in self.kinds:
-                errors.append(f"{where}: unknown kind {change.kind!r}: use one of {', '.join(self.kinds)}")
+                errors.append(f"{where}: unknown kind {shown(change.kind)!r}: use one of {', '.join(self.kinds)}")
                 continue
             if change.op == "add":
                 if change.nis is not None:
                     if change.nis not in self.index:
-                        errors.append(f"{where}: unknown commune {change.nis!r} (a 2025 NIS code)")
+                        errors.append(f"{where}: unknown commune {shown(change.nis)!r} (a 2025 NIS code)")
                         continue
                     nis, xy = change.nis, tuple(self.points[self.index.get_loc(change.nis)])
                 else:
@@ -423,7 +428,7 @@ class Planner:
                 )
                 continue
             if change.site not in self.all_sites.index:
-                errors.append(f"{where}: unknown site {change.site!r}")
+                errors.append(f"{where}: unknown site {shown(change.site)!r}")
                 continue
             row = self.all_sites.loc[change.site]
             entry = {

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import orjson
 from flask import Blueprint, Response, render_template, request
+from flask_babel import lazy_gettext
 
 from ..api import api_for
 from ..api import documents as d
 from ..api.crs import parse_crs
 from ..api.exports import EXPORTERS, sidecar
+from ..api.licences import PROJECT_LICENCE
 from ..api.openapi import build_openapi
-from ..api.query import COMMON, check_known, parse_format, parse_items
+from ..api.query import COMMON, FEATURE, check_known, parse_format, parse_items, parse_view
 from ..errors import NotFound
 from .context import current_snapshot
-from .responses import cached_body, send
+from .responses import cached_body, current_language, send
 
 bp = Blueprint("api", __name__)
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
@@ -29,16 +31,20 @@ def _current_api():
 
 
 def _base() -> str:
-    return request.host_url.rstrip("/")
+    """The scheme and host the client used, as links begin (``request.host_url`` without its
+    IRI decoding, which costs as much as the rest of a cached answer)."""
+    return f"{request.scheme}://{request.host}"
 
 
 def _args() -> dict[str, str]:
-    return dict(request.args.items())
+    """The query as a plain dict of first values (read many times: a dict's ``get`` of a missing
+    name is cheap, a MultiDict's raises and catches an exception)."""
+    return request.args.to_dict()
 
 
-def _format(json_types=(d.JSON, d.GEOJSON)) -> str:
+def _format(json_types=(d.JSON, d.GEOJSON), args=None) -> str:
     """``f`` wins; else content negotiation; JSON unless HTML is preferred."""
-    asked = parse_format(request.args.get("f"))
+    asked = parse_format((request.args if args is None else args).get("f"))
     if asked:
         return asked
     best = request.accept_mimetypes.best_match([*json_types, d.HTML], default=json_types[0])
@@ -53,12 +59,14 @@ def _send(key, media_type: str, build, headers=(), family=None, html_page: bool 
     return send(body, CACHE_CONTROL, "Accept, Accept-Encoding", headers)
 
 
-def _json(key, document_fn, media_type=d.JSON, template="api/page.html", title="", headers=()):
+def _json(key, document_fn, media_type=d.JSON, template="api/page.html", title="", headers=(), context=None):
+    """A JSON document, or its HTML view (``title``: an English msgid, translated by the template)."""
     fmt = _format((media_type, d.JSON))
-    lang = request.args.get("lang", "")
     if fmt == "html":
         return _send(
-            (key, "html", lang, _base()), HTML_PAGE, lambda: render_template(template, doc=document_fn(), title=title)
+            (key, "html", current_language(), _base()),
+            HTML_PAGE,
+            lambda: render_template(template, doc=document_fn(), title=title, **(context or {})),
         )
     return _send((key, "json", _base()), media_type, lambda: orjson.dumps(document_fn()), headers)
 
@@ -98,7 +106,7 @@ def landing():
 @bp.get("/conformance")
 def conformance():
     check_known(request.args, COMMON)
-    return _json("conformance", d.conformance, title="Conformance")
+    return _json("conformance", d.conformance, title="Conformance classes")
 
 
 @bp.get("/api")
@@ -134,16 +142,27 @@ def collection(cid: str):
     return _json(("collection", cid), lambda: d.collection_doc(c, store, _base()), title=c.title)
 
 
-@bp.get("/collections/<cid>/queryables")
-def queryables(cid: str):
+SCHEMAS = {  # resource -> (document, title of its HTML page; %(collection)s: the collection's title)
+    "queryables": (d.queryables_doc, lazy_gettext("Properties usable as filters: %(collection)s")),
+    "sortables": (d.sortables_doc, lazy_gettext("Properties usable in sortby: %(collection)s")),
+    "schema": (d.schema_doc, lazy_gettext("Properties and their meaning: %(collection)s")),
+}
+
+
+@bp.get("/collections/<cid>/<any(queryables, sortables, schema):resource>")
+def schema(cid: str, resource: str):
+    """The JSON Schemas of a collection (Part 3 queryables, Part 8 sortables, Part 5 schema)."""
     check_known(request.args, COMMON)
     api = _current_api()
     c, store = api.collection(cid)
+    document, title = SCHEMAS[resource]
     return _json(
-        ("queryables", cid),
-        lambda: d.queryables_doc(c, store, _base()),
-        media_type="application/schema+json",
-        title=f"Queryables: {c.title}",
+        (resource, cid),
+        lambda: document(c, store, _base()),
+        media_type=d.SCHEMA_JSON,
+        template="api/schema.html",
+        title=title,
+        context={"collection": c},
     )
 
 
@@ -151,10 +170,11 @@ def queryables(cid: str):
 def items(cid: str):
     api = _current_api()
     c, store = api.collection(cid)
-    query = parse_items(request.args, store.queryables)
-    args = _args()
-    key = ("items", cid, query.key(), tuple(sorted(args.items())), _base())
-    if _format((d.GEOJSON, d.JSON)) == "html":
+    args, base = _args(), _base()
+    query = parse_items(args, store.queryables, store.returnables, store.sortables)
+    key = ("items", cid, query.key(), tuple(sorted(args.items())), base)
+    sortables = f'<{base}/collections/{cid}/sortables>; rel="{d.REL_SORTABLES}"; type="{d.SCHEMA_JSON}"'
+    if _format((d.GEOJSON, d.JSON), args) == "html":
 
         def page():
             from flask_babel import gettext
@@ -162,56 +182,64 @@ def items(cid: str):
             from ..api import fields
             from .pages import current_language, labels
 
-            chosen = store.select(query)[query.offset : query.offset + query.limit]
+            hits = store.select(query)
+            chosen = hits[query.offset : query.offset + query.limit]
             rows = [c.properties[i] for i in chosen]
-            columns = fields.table_columns(list(rows[0]) if rows else [], c.id_property, current_language())
+            names = query.view.properties
+            if names is None:
+                columns = fields.table_columns(list(store.default_properties), c.id_property, current_language())
+            else:
+                columns = [c.id_property, *(n for n in names if n != c.id_property)]
             vocab = labels()
             kinds, themes = vocab["kind_nouns"], vocab["themes"]
             return render_template(
                 "api/items.html",
                 collection=c,
                 query=query,
-                matched=len(store.select(query)),
+                matched=len(hits),
                 columns=[{"name": n, "title": fields.title(n, gettext, kinds, themes)} for n in columns],
                 rows=[
                     {"id": r.get(c.id_property), "cells": [fields.shown(n, r.get(n), gettext, vocab) for n in columns]}
                     for r in rows
                 ],
-                hidden=max(0, len(rows[0]) - len(columns)) if rows else 0,
+                hidden=max(0, len(store.returnables) - len(columns)) if rows else 0,
                 args=args,
             )
 
-        return _send((key, "html", request.args.get("lang", "")), HTML_PAGE, page, family=ITEMS_FAMILY)
+        return _send(
+            (key, "html", current_language()), HTML_PAGE, page, family=ITEMS_FAMILY, headers=(("Link", sortables),)
+        )
     return _send(
         key,
         d.GEOJSON,
-        lambda: api.items(cid, query, args, _base()),
-        headers=(("Content-Crs", f"<{query.crs}>"),),
+        lambda: api.items(cid, query, args, base),
+        headers=(("Content-Crs", f"<{query.crs}>"), ("Link", sortables)),
         family=ITEMS_FAMILY,
     )
 
 
 @bp.get("/collections/<cid>/items/<fid>")
 def item(cid: str, fid: str):
-    check_known(request.args, COMMON | {"crs"})
+    check_known(request.args, FEATURE)
     api = _current_api()
     c, store = api.collection(cid)
     crs = parse_crs(request.args.get("crs"))
-    if store.feature(fid, crs) is None:
+    view = parse_view(request.args, store.returnables)
+    if fid not in store.position:
         raise NotFound(f"No feature '{fid}' in collection '{cid}'")
     if _format((d.GEOJSON, d.JSON)) == "html":
         props = c.properties[store.position[fid]]
         return _send(
-            ("item-html", cid, fid, request.args.get("lang", "")),
+            ("item-html", cid, fid, current_language()),
             HTML_PAGE,
             lambda: _item_page(c, store, fid, props),
             family=ITEMS_FAMILY,
             html_page=True,
         )
     return _send(
-        ("item", cid, fid, crs, _base()),
+        ("item", cid, fid, crs, view, _base()),
         d.GEOJSON,
-        lambda: api.item(cid, fid, crs, _base()),
+        lambda: api.item(cid, fid, crs, _base(), view),
         headers=(("Content-Crs", f"<{crs}>"),),
         family=ITEMS_FAMILY,
     )
@@ -271,15 +299,24 @@ def download(name: str):
     if name.endswith(".sources.json"):
         c, _ = api.collection(name.removesuffix(".sources.json"))
         return _send(("sources", c.id), d.JSON, lambda: orjson.dumps(sidecar(c)))
-    cid, _, ext = name.rpartition(".")
-    if ext not in EXPORTERS:
-        raise NotFound(f"No download '{name}': use <collection>.geojson, .csv, .gpkg or .sources.json")
+    ext = next((e for e in sorted(EXPORTERS, key=len, reverse=True) if name.endswith(f".{e}")), None)
+    if ext is None:
+        choices = ", ".join(f".{e}" for e in EXPORTERS)
+        raise NotFound(f"No download '{name}': use <collection>{choices} or .sources.json")
+    cid = name.removesuffix(f".{ext}")
     c, _ = api.collection(cid)
+    there = f"{_base()}/downloads/{cid}"
+    described = [f'<{there}.sources.json>; rel="describedby"; type="{d.JSON}"']
+    if ext.endswith("csv"):  # the CSVs carry no sources column: their companions say it all
+        described += [
+            f'<{there}.{part}>; rel="describedby"; type="text/csv"' for part in ("sources.csv", "columns.csv")
+        ]
+    described.append(f'<{PROJECT_LICENCE["url"]}>; rel="license"')
     headers = (
-        ("Content-Disposition", f'attachment; filename="{cid}.{ext}"'),
-        ("Link", f'<{_base()}/downloads/{cid}.sources.json>; rel="describedby"'),
+        ("Content-Disposition", f'attachment; filename="{name}"'),
+        ("Link", ", ".join(described)),
     )
-    media = d.DOWNLOADS[ext] + ("; charset=utf-8" if ext == "csv" else "")
+    media = d.DOWNLOADS[ext] + ("; charset=utf-8" if d.DOWNLOADS[ext] == "text/csv" else "")
     return _send(("download", cid, ext), media, lambda: EXPORTERS[ext](c), headers)
 
 

@@ -121,5 +121,5 @@ def feed():
         body,
         "no-cache",
         "Accept-Encoding, Accept-Language, Cookie",
-        headers={"Access-Control-Allow-Origin": "*"},
+        headers=[("Access-Control-Allow-Origin", "*")],
     )

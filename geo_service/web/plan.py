@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ..api.query import check_known
 from ..errors import InvalidParameter
-from ..indicators.scenario import Planner, Scenario, parse_change, result_json
+from ..indicators.scenario import Planner, Scenario, parse_change, result_json, shown
 from ..mapviews import gaps, knowledge
 from . import api, throttle
 from .maps_pages import gaps_view
@@ -59,7 +59,7 @@ def plan_page():
         try:
             change = parse_change(f"add:{kind}@{at}")
         except ValueError as exc:
-            raise InvalidParameter(f"at={at!r}: {exc}", parameter="at") from None
+            raise InvalidParameter(f"at={shown(at)!r}: {exc}", parameter="at") from None
         return redirect(plan_url(scenario.plus(change), kind), code=303)
     result = planner().apply(scenario)  # InvalidParameter (400) before anything is rendered
     key = (current_language(), kind, tuple(scenario.tokens))

@@ -11,6 +11,10 @@ JSON or HTML: the API's paths (:data:`API_PREFIXES`) always answer errors as JSO
 OGC API clients expect; ``/`` answers JSON to clients that do not prefer HTML (it is the API's
 landing page for them); elsewhere ``f=json`` or an ``Accept`` header preferring
 ``application/json`` over ``text/html`` asks for JSON, anything else gets the HTML error page.
+
+An error never amplifies what was sent: it echoes at most a short excerpt of it (:func:`excerpt`:
+each text cut to :data:`ECHO_CHARS`, lists to :data:`ECHO_ITEMS`), escaped (JSON by orjson, HTML
+by Jinja), and the error page's links repeat the query only when it is short (:class:`_Echoed`).
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import orjson
-from flask import Flask, Response, redirect, render_template, request, send_file, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, redirect, render_template, request, url_for
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.wrappers import Response as BaseResponse
+from werkzeug.wsgi import wrap_file
 
 from ..errors import GeoServiceError
 from .context import current_snapshot
@@ -64,16 +70,64 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best_match([HTML, JSON]) == JSON
 
 
+ECHO_CHARS = 300  # of any text an error shows (message, each detail): at most this many characters
+MESSAGE_CHARS = 500  # the message itself may name the few allowed values, so it may be a little longer
+ECHO_ITEMS = 10  # of any list of details (e.g. one error per change of a scenario): at most this many
+ECHO_QUERY = 300  # the error page's language links keep the query only up to this many bytes
+
+
+def excerpt(value, limit: int = ECHO_CHARS):
+    """``value`` as an error may echo it: texts cut to ``limit`` characters, lists to
+    :data:`ECHO_ITEMS` items (saying how many were left out), mappings recursed."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    if isinstance(value, dict):
+        return {excerpt(str(k), 80): excerpt(v) for k, v in list(value.items())[:ECHO_ITEMS]}
+    if isinstance(value, (list, tuple)):
+        kept = [excerpt(v) for v in value[:ECHO_ITEMS]]
+        return kept + ([f"… and {len(value) - ECHO_ITEMS} more"] if len(value) > ECHO_ITEMS else [])
+    return value
+
+
+class _Echoed:
+    """The request as the error page sees it: the language links (base.html) repeat its query
+    three times, so a long query (beyond :data:`ECHO_QUERY` bytes) is left out of them but ``lang``."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    @property
+    def args(self):
+        if len(self._real.query_string) <= ECHO_QUERY:
+            return self._real.args
+        return ImmutableMultiDict([(k, v) for k, v in self._real.args.items(multi=True) if k == "lang"])
+
+
 def problem(status: int, code: str, message: str, details: dict | None = None, headers=()) -> Response:
     """An error response: ``{"code", "description", "details"}`` as JSON, or the error page;
-    ``details['parameter']`` names the query parameter at fault when there is one."""
+    ``details['parameter']`` names the query parameter at fault when there is one. Message and
+    details are echoed as excerpts (see the module's docstring)."""
+    message, details = excerpt(message, MESSAGE_CHARS), excerpt(details or {})
     if wants_json():
         body = {"code": code, "description": message}
         if details:
             body["details"] = details
         response = Response(orjson.dumps(body), status=status, content_type=JSON)
     else:
-        html = render_template("error.html", status=status, code=code, message=message, details=details or {})
+        # werkzeug's own wording of a status ("The requested URL was not found on the server...")
+        # says no more than the page's translated explanation: only a specific message is shown
+        generic = status in default_exceptions and message == default_exceptions[status].description
+        html = render_template(
+            "error.html",
+            status=status,
+            code=code,
+            message=None if generic else message,
+            details=details,
+            request=_Echoed(request._get_current_object()),
+        )
         response = Response(html, status=status, mimetype=HTML)
     response.headers.extend(headers)
     return response
@@ -241,6 +295,12 @@ def cached_body(
     return snap.derived(family, lambda: ResponseCache(size)).get(key, made)
 
 
+@functools.lru_cache(maxsize=8)
+def http_date(moment) -> str:
+    """``moment`` (a snapshot's build time, UTC) as an HTTP date, once per snapshot."""
+    return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
 def etag_of(body: Body, version: str) -> str:
     """The one ETag rule: the data version and the body's content (so a change of template or
     code that changes the bytes changes the ETag, and new data always do)."""
@@ -249,35 +309,37 @@ def etag_of(body: Body, version: str) -> str:
 
 def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 200) -> Response:
     """The response for ``body``: 304 when ``If-None-Match`` holds its ETag, gzip when accepted,
-    sendfile for a large body; one ``Content-Type`` exactly as the body's media type."""
+    sendfile for a large body (the file wrapped as a static file server does: the WSGI server
+    sends it with sendfile()); one ``Content-Type`` exactly as the body's media type. The headers
+    are given once, as a list: this path serves every cached response, so it stays short."""
     snap = _snapshot()
     allow_scripts(body.script_hashes)
-    common = {
-        "ETag": etag_of(body, snap.version),
-        "Cache-Control": cache_control,
-        "Vary": vary,
-        "Last-Modified": snap.built_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
-        "X-Data-Version": snap.version,  # with Last-Modified (the data's date): every download says what it holds
-        **dict(headers),
-    }
-    if request.if_none_match.contains_weak(common["ETag"].strip('"')):  # werkzeug parses the header
+    etag = etag_of(body, snap.version)
+    common = [
+        ("ETag", etag),
+        ("Cache-Control", cache_control),
+        ("Vary", vary),
+        ("Last-Modified", http_date(snap.built_at)),
+        ("X-Data-Version", snap.version),  # with Last-Modified (the data's date): every download says what it holds
+        *headers,
+    ]
+    if request.if_none_match.contains_weak(etag.strip('"')):  # werkzeug parses the header
         return Response(status=304, headers=common)
     data, name = body.raw, body.digest
     if body.gzipped is not None and request.accept_encodings["gzip"]:
         data, name = body.gzipped, body.digest + ".gz"
-        common["Content-Encoding"] = "gzip"
+        common.append(("Content-Encoding", "gzip"))
+    common.append(("Content-Type", body.media_type))
     path = SPILL.path(name, data) if len(data) >= SPILL_MIN_BYTES else None
     if path is not None:
         try:
-            response = send_file(path, mimetype=body.media_type, conditional=False, etag=False, max_age=None)
+            handle = open(path, "rb")  # noqa: SIM115 (the WSGI server closes it after sending)
         except FileNotFoundError:  # removed meanwhile: the bytes are still in hand
-            response = Response(data, status=status)
-        response.headers.pop("Content-Disposition", None)
-    else:
-        response = Response(data, status=status)
-    response.headers.update(common)
-    response.headers["Content-Type"] = body.media_type  # as given: send_file would add a charset
-    return response
+            handle = None
+        if handle is not None:
+            common.append(("Content-Length", str(len(data))))
+            return Response(wrap_file(request.environ, handle), status=status, headers=common, direct_passthrough=True)
+    return Response(data, status=status, headers=common)
 
 
 # --- cached pages ------------------------------------------------------------------------------
