@@ -8,6 +8,8 @@ docs/catalogue.md for the model.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass, field
@@ -19,7 +21,9 @@ import yaml
 
 from ..errors import GeoServiceError, ValidationFailed
 from ..settings import PROJECT_DATA
+from . import freshness
 from .areas import named_sets, resolve_area
+from .dates import confirmed_on
 from .placenames import PlaceResolver
 from .schema import schema_errors
 from .sites import SitePlacer, slug, to_frame
@@ -39,6 +43,7 @@ class Catalogue:
     service_areas: pd.DataFrame
     areas: pd.DataFrame
     resolver: PlaceResolver = field(repr=False, default=None)
+    as_of: dt.date | None = None  # the day the date rules were applied (catalogue.freshness)
 
     def sites_of(self, initiative_id: str):
         return self.sites[self.sites["initiative_id"] == initiative_id]
@@ -74,6 +79,16 @@ def read_records(settings=None) -> list[dict]:
     return records
 
 
+def _dated(spec: dict, sources: list[dict]) -> dict:
+    """A site's dates: ``last_confirmed`` as given, else from its sources (never guessed);
+    ``valid_until`` and ``closed_on`` as its sources state them."""
+    return {
+        "last_confirmed": spec.get("last_confirmed") or confirmed_on(sources),
+        "valid_until": spec.get("valid_until"),
+        "closed_on": spec.get("closed_on"),
+    }
+
+
 def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dict]:
     rows = []
     base = {
@@ -103,6 +118,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                     status=record["status"],
                     note="one per commune (by law)",
                     sources=record["sources"],
+                    **_dated({}, record["sources"]),
                     geometry=point,
                 )
             )
@@ -135,6 +151,7 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                 status=spec.get("status") or record["status"],
                 note=spec.get("note"),
                 sources=spec.get("sources") or record["sources"],
+                **_dated(spec, spec.get("sources") or record["sources"]),
                 geometry=point,
             )
         )
@@ -250,8 +267,22 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
     return catalogue, errors
 
 
-def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
-    """The validated catalogue. A problem in the project's own files is an error; a published
+def apply_dates(catalogue: Catalogue, today: dt.date, register_entries: list[dict] | None = None) -> Catalogue:
+    """The catalogue with the date rules of ``today`` applied to its sites (catalogue.freshness):
+    expired temporary sites, stale sites to be confirmed, each network's freshness window from the
+    register (``register_entries``, default data/catalogue/network_register.yaml)."""
+    from .register import read_register
+
+    entries = read_register() if register_entries is None else register_entries
+    harvested = {h.get("network") for h in getattr(catalogue, "harvests", None) or []}
+    rules = freshness.rules_by_initiative(entries, catalogue.initiatives["kind"], harvested)
+    sites = freshness.apply(catalogue.sites, rules, today)
+    return dataclasses.replace(catalogue, sites=sites, as_of=today)
+
+
+def load_catalogue(boundaries, extra_records=(), settings=None, today: dt.date | None = None) -> Catalogue:
+    """The validated catalogue, with the date rules of ``today`` (default: the current date)
+    applied (:func:`apply_dates`). A problem in the project's own files is an error; a published
     nomination or imported record that no longer validates is left out and logged, so one bad
     record cannot take the service down."""
     records = read_records(settings)
@@ -271,4 +302,4 @@ def load_catalogue(boundaries, extra_records=(), settings=None) -> Catalogue:
     if errors:
         listing = "; ".join(f"{e['record']}: {e['field']}: {e['reason']}" for e in errors[:10])
         raise ValidationFailed(f"The catalogue has {len(errors)} problem(s): {listing}", errors=errors)
-    return catalogue
+    return apply_dates(catalogue, today or dt.date.today())
