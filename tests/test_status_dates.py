@@ -133,7 +133,9 @@ def test_the_sites_keep_the_status_their_sources_give(synthetic, base):
     sites = cat.sites
     assert sites.at["ngo-old-namur", "status"] == "to_be_confirmed" and sites.at["ngo-old-namur", "stale"]
     assert sites.at["ngo-old-namur", "declared_status"] == "active"
-    assert sites.at["ngo-new-liege", "status"] == "active" and sites.at["ngo-new-liege", "current_until"] == "2029-06-01"
+    assert (
+        sites.at["ngo-new-liege", "status"] == "active" and sites.at["ngo-new-liege", "current_until"] == "2029-06-01"
+    )
     assert sites.at["cpas-liege", "status"] == "active" and not sites.at["cpas-liege", "stale"]  # by law
     assert cat.as_of == DAY
 
