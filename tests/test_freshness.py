@@ -177,3 +177,38 @@ def test_register_freshness_fields_are_validated(extra, problem):
     assert validate([{**entry, "freshness": {"curated_months": 24, "harvest_days": 30}, "exists_by_law": "a law"}])
     with pytest.raises(ValidationFailed, match=problem):
         validate([{**entry, **extra}])
+
+
+# --- the service applies the rules of the current day ------------------------------------------------
+
+
+def test_a_new_day_rebuilds_the_snapshot_even_when_nothing_was_published(settings, monkeypatch):
+    from types import SimpleNamespace
+
+    from geo_service import state
+
+    day = {"today": DAY}
+    built = []
+
+    def build(settings, base, published, revision):
+        built.append(day["today"])
+        catalogue = SimpleNamespace(as_of=day["today"])
+        return state.Snapshot(settings, None, catalogue, None, version=f"v{len(built)}")
+
+    class Source:
+        def revision(self) -> str:
+            return "r1"
+
+        def records(self) -> list[dict]:
+            return []
+
+    monkeypatch.setattr(state, "build_snapshot", build)
+    monkeypatch.setattr(state, "today", lambda: day["today"])
+    holder = state.StateHolder(settings, base=None, published=Source(), refresh_seconds=3600)
+    try:
+        assert holder.refresh().catalogue.as_of == DAY and built == [DAY]  # same day, same revision: kept
+        day["today"] = DAY + dt.timedelta(days=1)
+        assert holder.refresh().catalogue.as_of == DAY + dt.timedelta(days=1)
+        assert built == [DAY, DAY + dt.timedelta(days=1)]
+    finally:
+        holder.stop()
