@@ -176,3 +176,13 @@ def test_register_file_keeps_its_quotes_for_the_new_statements():
     assert entries["cri-wallonie"]["stated_count"] is None
     for entry in entries.values():
         assert all(s.get("quote") for s in entry["sources"]), entry["id"]
+
+
+def test_the_register_summary_is_strict_json_with_its_dates(real):
+    import json
+
+    rows = {row["id"]: row for row in json.loads(json.dumps(real.register.summary(), allow_nan=False))}
+    assert rows["croix-rouge-centres"]["statement_date"] == "2024-08-19"
+    assert rows["cri-wallonie"]["confirmed"] is None and rows["cri-wallonie"]["stale"] is True
+    assert rows["cpas-ocmw"]["exists_by_law"] and rows["cpas-ocmw"]["stale"] is False
+    assert rows["adg"]["exceeded"] is True and rows["adg"]["status"] == "unknown"

@@ -166,23 +166,28 @@ class Register:
                     "known_sites": int(row["known_sites"]),
                     "expected_sites": None if pd.isna(row["expected_sites"]) else int(row["expected_sites"]),
                     "lower_bound": bool(row["lower_bound"]),
-                    "what_is_counted": row["what_is_counted"],
-                    "as_of": row["as_of"],
+                    "what_is_counted": _text(row["what_is_counted"]),
+                    "as_of": _text(row["as_of"]),
                     "communes": int(row["commune_count"]),
                     "initiatives": list(row["initiatives"]),
                     "sources": list(row["sources"]),
                     "competent": bool(row["competent"]),
-                    "part_of": row["part_of"],
-                    "note": row["note"],
+                    "part_of": _text(row["part_of"]),
+                    "note": _text(row["note"]),
                     "exceeded": bool(row["exceeded"]),
-                    "statement_date": row["statement_date"],
-                    "confirmed": row["confirmed"],
+                    "statement_date": _text(row["statement_date"]),
+                    "confirmed": _text(row["confirmed"]),
                     "stale": bool(row["stale"]),
                     "freshness": row["freshness"],
-                    "exists_by_law": row["exists_by_law"],
+                    "exists_by_law": _text(row["exists_by_law"]),
                 }
             )
         return rows
+
+
+def _text(value) -> str | None:
+    """A text cell as JSON wants it: a missing value (None or the NaN of a string column) is None."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 NETWORK_COLUMNS = [
