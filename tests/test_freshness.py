@@ -212,3 +212,18 @@ def test_a_new_day_rebuilds_the_snapshot_even_when_nothing_was_published(setting
         assert built == [DAY, DAY + dt.timedelta(days=1)]
     finally:
         holder.stop()
+
+
+def test_a_date_given_by_a_harvest_or_a_correction_wins_over_the_sources():
+    from geo_service.catalogue import with_confirmation
+
+    sources = [{"url": "https://a.example", "publisher": "A", "date": "2019-09"}]
+    sites = pd.DataFrame(
+        {"last_confirmed": ["2026-12-05", None, ""], "sources": [sources, sources, []]},
+        index=["given", "derived", "none"],
+    )
+    out = with_confirmation(sites)
+    assert out["last_confirmed"].tolist()[:2] == ["2026-12-05", "2019-09"] and pd.isna(out.at["none", "last_confirmed"])
+    assert out["valid_until"].isna().all() and out["closed_on"].isna().all()  # every date column exists
+    bare = with_confirmation(pd.DataFrame({"status": ["active"]}, index=["x"]))  # no sources at all: undated
+    assert pd.isna(bare.at["x", "last_confirmed"])

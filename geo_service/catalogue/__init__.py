@@ -79,16 +79,6 @@ def read_records(settings=None) -> list[dict]:
     return records
 
 
-def _dated(spec: dict, sources: list[dict]) -> dict:
-    """A site's dates: ``last_confirmed`` as given, else from its sources (never guessed);
-    ``valid_until`` and ``closed_on`` as its sources state them."""
-    return {
-        "last_confirmed": spec.get("last_confirmed") or confirmed_on(sources),
-        "valid_until": spec.get("valid_until"),
-        "closed_on": spec.get("closed_on"),
-    }
-
-
 def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dict]:
     rows = []
     base = {
@@ -118,7 +108,6 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                     status=record["status"],
                     note="one per commune (by law)",
                     sources=record["sources"],
-                    **_dated({}, record["sources"]),
                     geometry=point,
                 )
             )
@@ -151,8 +140,8 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
                 status=spec.get("status") or record["status"],
                 note=spec.get("note"),
                 sources=spec.get("sources") or record["sources"],
-                **_dated(spec, spec.get("sources") or record["sources"]),
                 geometry=point,
+                **{key: spec.get(key) for key in freshness.DATE_COLUMNS},
             )
         )
     return rows
@@ -269,15 +258,32 @@ def build_catalogue(records: list[dict], area_definitions: list[dict], boundarie
 
 def apply_dates(catalogue: Catalogue, today: dt.date, register_entries: list[dict] | None = None) -> Catalogue:
     """The catalogue with the date rules of ``today`` applied to its sites (catalogue.freshness):
-    expired temporary sites, stale sites to be confirmed, each network's freshness window from the
-    register (``register_entries``, default data/catalogue/network_register.yaml)."""
+    ``last_confirmed`` derived where not given, expired temporary sites, stale sites to be
+    confirmed, each network's freshness window from the register (``register_entries``, default
+    data/catalogue/network_register.yaml). The last step of loading, after the site changes."""
     from .register import read_register
 
     entries = read_register() if register_entries is None else register_entries
     harvested = {h.get("network") for h in getattr(catalogue, "harvests", None) or []}
     rules = freshness.rules_by_initiative(entries, catalogue.initiatives["kind"], harvested)
-    sites = freshness.apply(catalogue.sites, rules, today)
+    sites = freshness.apply(with_confirmation(catalogue.sites), rules, today)
     return dataclasses.replace(catalogue, sites=sites, as_of=today)
+
+
+def with_confirmation(sites: pd.DataFrame) -> pd.DataFrame:
+    """``sites`` with every date column, and ``last_confirmed`` where no file, harvest or correction
+    gives one derived from the site's sources (:func:`dates.confirmed_on`: never guessed)."""
+    out = sites.copy()
+    for column in freshness.DATE_COLUMNS:
+        if column not in out:
+            out[column] = None
+    if len(out):
+        given = out["last_confirmed"].astype(object)
+        sources = out["sources"] if "sources" in out else [None] * len(out)
+        out["last_confirmed"] = [
+            value if isinstance(value, str) and value else confirmed_on(listed) for value, listed in zip(given, sources)
+        ]
+    return out
 
 
 def load_catalogue(boundaries, extra_records=(), settings=None, today: dt.date | None = None) -> Catalogue:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import dates
 
+DATE_COLUMNS = ("last_confirmed", "valid_until", "closed_on")  # a site's dates (docs/catalogue.md)
 CURATED_MONTHS = 36
 HARVEST_DAYS = 90
 EXPIRED = "expired"
