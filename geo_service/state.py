@@ -19,7 +19,7 @@ import time
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import geopandas as gpd
@@ -144,12 +144,19 @@ class Snapshot:
             return self._memo[key]
 
 
-def _catalogue_key(inputs_key: str, settings: Settings, published: Published) -> str:
-    """The catalogue depends on the project's files and code (in ``inputs_key``) and on everything
-    the store publishes (records, site changes, harvests, the log): hash both."""
+def _catalogue_key(inputs_key: str, settings: Settings, published: Published, today: date | None = None) -> str:
+    """The catalogue depends on the project's files and code (in ``inputs_key``), on everything
+    the store publishes (records, site changes, harvests, the log) and on the day its date rules
+    are applied (expired and stale sites, catalogue.freshness): hash all three."""
     digest = hashlib.sha256(inputs_key.encode())
     digest.update(orjson.dumps(asdict(published), option=orjson.OPT_SORT_KEYS, default=str))
+    digest.update(str(today).encode())
     return digest.hexdigest()[:20]
+
+
+def today() -> date:
+    """The day the date rules of a new snapshot are applied (one place, so tests can fix it)."""
+    return date.today()
 
 
 def snapshot_version(inputs_key: str, catalogue_key: str, revision: str) -> str:
@@ -164,12 +171,13 @@ def build_snapshot(settings: Settings, base: BaseLayers, published: Published, r
     from .indicators import compute_indicators
 
     inputs_key = cache_key(BASE_INPUTS)
-    catalogue_key = _catalogue_key(inputs_key, settings, published)
+    day = today()
+    catalogue_key = _catalogue_key(inputs_key, settings, published, day)
     catalogue = cached(
         settings.cache_dir,
         "catalogue",
         catalogue_key,
-        lambda: load_catalogue(base.boundaries, published=published, settings=settings),
+        lambda: load_catalogue(base.boundaries, published=published, settings=settings, today=day),
     )
     indicators = compute_indicators(base, catalogue, settings)
     return Snapshot(
@@ -298,7 +306,8 @@ class StateHolder:
         with self._build_lock:
             revision = self.published.revision()
             self.checked_at = time.time()
-            if not (force or revision != self._revision):
+            new_day = getattr(self._snapshot.catalogue, "as_of", None) not in (None, today())
+            if not (force or revision != self._revision or new_day):  # a new day may expire or age sites
                 return self._snapshot
             started = time.perf_counter()
             snapshot = build_snapshot(self.settings, self.base, self.published.published(), revision)

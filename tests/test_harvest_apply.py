@@ -99,7 +99,7 @@ def test_revert_undoes_a_batch_latest_first(store, boundaries, extracts):
     sites = catalogue_of(store, boundaries).sites
     assert (
         sites.loc["vdab-brussel-head-office", "nis"] == "21004"
-        and sites.loc["vdab-2-100-000-003", "status"] == "active"
+        and sites.loc["vdab-2-100-000-003", "declared_status"] == "active"
     )
     assert "vdab-2-100-000-009" not in sites.index
     revert_harvest(store, "1")
@@ -107,7 +107,7 @@ def test_revert_undoes_a_batch_latest_first(store, boundaries, extracts):
     assert sorted(catalogue.sites.index[catalogue.sites["initiative_id"] == "vdab"]) == sorted(
         before.index[before["initiative_id"] == "vdab"]
     )
-    assert catalogue.sites.loc["vdab-hasselt", "status"] == "active" and catalogue.harvests == []
+    assert catalogue.sites.loc["vdab-hasselt", "declared_status"] == "active" and catalogue.harvests == []
     with pytest.raises(Conflict, match="already reverted"):
         revert_harvest(store, "H-000001")
     batch, rows = harvest_batch(store, "H-000002")

@@ -146,15 +146,17 @@ def test_statuses_follow_competence_and_completeness(base, settings, synthetic):
 
 
 def test_province_status_counts_add_up(base, synthetic):
-    statuses = synthetic.communes["status_reception_centre"]
-    for value in ("served", "gap", "unknown"):
-        by_province = (statuses == value).groupby(base.boundaries.communes["province"]).sum()
-        assert (
-            synthetic.provinces[f"{value}_reception_centre"] == by_province.reindex(synthetic.provinces.index)
-        ).all()
-    # no reception network in the synthetic register: nothing can be called a gap
-    assert synthetic.provinces["gap_reception_centre"].sum() == 0
-    assert synthetic.provinces[[f"{v}_reception_centre" for v in ("served", "gap", "unknown")]].to_numpy().sum() == 565
+    for kind in ("civic_integration_office", "citizen_initiative"):
+        statuses = synthetic.communes[f"status_{kind}"]
+        for value in ("served", "gap", "unknown"):
+            by_province = (statuses == value).groupby(base.boundaries.communes["province"]).sum()
+            assert (synthetic.provinces[f"{value}_{kind}"] == by_province.reindex(synthetic.provinces.index)).all()
+        assert synthetic.provinces[[f"{v}_{kind}" for v in ("served", "gap", "unknown")]].to_numpy().sum() == 565
+    # no citizens' network in the synthetic register: nothing can be called a gap
+    assert synthetic.provinces["gap_citizen_initiative"].sum() == 0
+    # reception judges no commune (issue 22): not assessed everywhere, and no province counts
+    assert synthetic.communes["status_reception_centre"].eq("not_assessed").all()
+    assert not any(c.endswith("_reception_centre") and c.startswith(("served", "gap")) for c in synthetic.provinces)
 
 
 def test_access_scores_only_within_the_catchment(synthetic):
@@ -250,6 +252,11 @@ def test_every_commune_gets_every_indicator_or_a_reason(base, real):
     for column in _contract_columns(KINDS):
         assert column in c.columns, column
         missing = c[column].isna()
+        if column.startswith("status_reason_"):  # a kind not assessed is explained once, in the metadata
+            kind = column[len("status_reason_") :]
+            assert (c.loc[missing, f"status_{kind}"] == "not_assessed").all(), column
+            assert not missing.any() or "not_assessed" in real.metadata[f"status_{kind}"]["method"], column
+            continue
         if missing.any():
             reason = f"{column}_missing_reason" if f"{column}_missing_reason" in c else None
             if column.startswith(("nearest_site_", "nearest_name_")):

@@ -383,6 +383,8 @@ def test_display_names_follow_the_language_with_german_where_it_exists():
 def test_location_suggestions_are_kept_on_disk_for_the_next_start(client, settings):
     """The MCLP run of a gaps map takes seconds: its result is cached on disk under the data
     version, so a restart on the same data (or the warm-up of a new worker) does not redo it."""
-    response = client.get("/map/gaps?kind=reception_centre&lang=en")
+    response = client.get("/map/gaps?kind=ngo_service&lang=en")
     assert response.status_code == 200
-    assert list((settings.cache_dir / "derived").glob("suggestions-reception_centre-*.pkl"))
+    assert list((settings.cache_dir / "derived").glob("suggestions-ngo_service-*.pkl"))
+    # reception judges no commune (issue 22): the gaps map does not offer it as a kind
+    assert client.get("/map/gaps?kind=reception_centre&lang=en").status_code == 400

@@ -214,7 +214,12 @@ def test_commune_page_gives_the_answer_first(client):
     answer, population = html.index('id="answer"'), html.index('id="people"')
     assert answer < population  # the statuses before the population and coverage figures
     items = re.findall(r'<li class="status-item status-(\w+)" data-kind="(\w+)" data-status="(\w+)">', html)
-    assert {kind for _s, kind, _d in items} >= {"civic_integration_office", "social_welfare", "reception_centre"}
+    assert {kind for _s, kind, _d in items} >= {
+        "civic_integration_office",
+        "social_welfare",
+        "public_employment_service",
+    }
+    assert "reception_centre" not in {kind for _s, kind, _d in items}  # no commune is judged for reception
     assert all(s == d for s, _k, d in items)
     section = html[answer:population]
     assert section.count('class="reason"') == len(items)  # each status with its reason

@@ -23,8 +23,9 @@ from geo_service.indicators import catalogue_fingerprint, tables
 from geo_service.indicators.params import IndicatorParams
 from geo_service.indicators.scenario import MAX_CHANGES, Change, Planner, Scenario
 
-# the real catalogue and its indicators, computed once (fixtures of test_status_real)
-inputs, real, run = status_real.inputs, status_real.real, status_real.run
+# the real catalogue and its indicators, computed once (fixtures of test_status_real), and the
+# indicators were the CRI list complete (the real data hold no integration gap)
+inputs, real, run, complete_cri = status_real.inputs, status_real.real, status_real.run, status_real.complete_cri
 INTEGRATION, EMPLOYMENT = "civic_integration_office", "public_employment_service"
 DESERT_KINDS = IndicatorParams().desert_kinds
 COLUMNS = ("status", "nearest_km", "nearest_site", "network_complete", "access_2sfca", "access_e2sfca")
@@ -33,6 +34,11 @@ COLUMNS = ("status", "nearest_km", "nearest_site", "network_complete", "access_2
 @pytest.fixture(scope="module")
 def planner(inputs, real):
     return Planner(inputs.base.boundaries.communes, inputs.catalogue, real)
+
+
+@pytest.fixture(scope="module")
+def complete_planner(inputs, complete_cri):
+    return Planner(inputs.base.boundaries.communes, inputs.catalogue, complete_cri)
 
 
 def changed_catalogue(catalogue, result):
@@ -99,7 +105,10 @@ def assert_same(full, result, kinds):
 # --- the rules on two worked cases ------------------------------------------------------------------
 
 
-def test_adding_a_competent_site_in_a_gap_makes_it_served_and_counts_move_by_the_changes(real, planner):
+def test_adding_a_competent_site_in_a_gap_makes_it_served_and_counts_move_by_the_changes(
+    complete_cri, complete_planner
+):
+    real, planner = complete_cri, complete_planner
     gaps = real.communes.index[real.communes[f"status_{INTEGRATION}"] == "gap"]
     nis = gaps[0]
     result = planner.apply(Scenario.parse([f"add:{INTEGRATION}@{nis}"]))
@@ -122,10 +131,11 @@ def test_adding_a_competent_site_in_a_gap_makes_it_served_and_counts_move_by_the
     assert (after_status[untouched] == real.communes.loc[untouched, f"status_{INTEGRATION}"]).all()
 
 
-def test_closing_crilux_leaves_its_territory_without_a_mandated_cri(inputs, real, planner):
+def test_closing_crilux_leaves_its_territory_without_a_mandated_cri(inputs, complete_cri, complete_planner):
     """CRILUX is the only CRI whose service area holds the province of Luxembourg. The CRI list
     stays complete (frozen), but no remaining site's mandate covers those communes, and the rule
     of status.competence calls a commune no recorded mandate covers ``unknown``, not ``gap``."""
+    real, planner = complete_cri, complete_planner
     areas = inputs.catalogue.service_areas
     territory = set(areas.loc[areas["initiative_id"] == "cri-crilux", "nis"])
     assert "84016" in territory and real.communes.loc["84016", f"status_{INTEGRATION}"] == "gap"  # Daverdisse
@@ -336,7 +346,7 @@ def test_the_page_shows_before_and_after_in_each_language(client, lang, words):
     page = client.get(f"/plan?change=add:civic_integration_office@84016&lang={lang}")
     html = page.data.decode()
     assert page.status_code == 200 and all(w in html for w in words)
-    assert 'data-nis="84016"' in html  # Daverdisse, a gap, appears among the changed communes
+    assert 'data-nis="84016"' in html  # Daverdisse, not served, appears among the changed communes
     assert "/static/plan.js" in html and "change=add%3Acivic_integration_office%4084016" in html
 
 
@@ -379,20 +389,18 @@ def test_downloads_list_the_affected_communes(client, real):
     )
     assert rows and {r["kind"] for r in rows} == {INTEGRATION}
     daverdisse = next(r for r in rows if r["nis"] == "84016")
-    assert (daverdisse["status_before"], daverdisse["status_after"]) == ("gap", "served")
+    assert (daverdisse["status_before"], daverdisse["status_after"]) == ("unknown", "served")
     geo = client.get("/plan.geojson?change=add:civic_integration_office@84016").get_json()
     assert len(geo["features"]) == len(rows) and all(f["geometry"] for f in geo["features"])
     assert geo["summary"][INTEGRATION]["counts"]["before"] == real.status_counts([INTEGRATION])[INTEGRATION]
 
 
 def test_commune_page_and_gaps_map_link_to_a_scenario(client):
-    commune = client.get("/commune/84016?lang=en").data.decode()  # Daverdisse: a gap for civic integration
+    commune = client.get("/commune/84016?lang=en").data.decode()  # Daverdisse: not served for civic integration
     assert "/plan?kind=civic_integration_office&amp;change=add:civic_integration_office@84016" in commune
     gaps = client.get("/map/gaps?kind=civic_integration_office&lang=en").data.decode()
-    assert (
-        'class="add-suggested" href="/plan?kind=civic_integration_office&amp;change=add:civic_integration_office@'
-        in gaps
-    )
+    # no integration network is complete (the CRIs' bureaux d'accueil are not all known): no suggestion to add
+    assert 'class="add-suggested"' not in gaps and "None shown: no network of this kind is complete" in gaps
 
 
 def test_the_api_answers_a_scenario_and_is_documented(client):
@@ -403,7 +411,7 @@ def test_the_api_answers_a_scenario_and_is_documented(client):
     assert set(doc["summary"]) == {INTEGRATION, EMPLOYMENT}
     daverdisse = next(c for c in doc["communes"] if c["nis"] == "84016" and c["kind"] == INTEGRATION)
     assert (daverdisse["status_before"], daverdisse["status_after"], daverdisse["nearest_km_after"]) == (
-        "gap",
+        "unknown",
         "served",
         0.0,
     )

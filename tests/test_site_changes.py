@@ -84,7 +84,13 @@ def test_a_confirmation_only_dates_the_site(boundaries, changed):
     before = load_catalogue(boundaries).sites.loc["vdab-hasselt"]
     site = changed.sites.loc["vdab-hasselt"]
     assert site["last_confirmed"] == "2026-12-05"
-    assert (site["nis"], site["name"], site["status"]) == (before["nis"], before["name"], before["status"])
+    assert (site["nis"], site["name"], site["declared_status"]) == (
+        before["nis"],
+        before["name"],
+        before["declared_status"],
+    )
+    # the new date makes a site that had gone stale current again (catalogue.freshness)
+    assert site["status"] == "active" and not site["stale"]
 
 
 def test_changes_that_cannot_apply_are_left_out(changed):

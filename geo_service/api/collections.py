@@ -150,6 +150,9 @@ def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
     cat = snapshot.catalogue
     sites = cat.sites
     site_attrs = pd.DataFrame(sites.drop(columns="geometry"))
+    centres = getattr(snapshot.indicators, "centres", None)
+    if centres is not None and len(centres.columns):  # each reception centre's support within reach
+        site_attrs = site_attrs.join(centres.drop(columns=[c for c in centres if c in site_attrs]))
     grouped = sites.geometry.groupby(sites["initiative_id"]).agg(lambda g: shapely.multipoints(list(g)))
     initiative_geom = np.array([grouped.get(i) for i in cat.initiatives.index], dtype=object)
     exact_communes = snapshot.base.boundaries.communes.geometry
@@ -237,11 +240,42 @@ def completeness(indicators: Indicators) -> dict | None:
     return {
         "description": "The catalogue is partial. networks: the sites the catalogue holds for each service network "
         "against the number its operator states (status complete / partial / unknown). statusCounts: communes per "
-        "status and kind; a commune is a 'gap' only where every competent network is complete, else 'unknown'.",
+        "status and kind; a commune is a 'gap' only where every competent network is complete, else 'unknown'. "
+        "notAssessed: the kinds that judge no commune, and why.",
         "reachKm": indicators.params.get("desert_km"),
         "networks": jsonable(register.summary()),
         "statusCounts": indicators.status_counts(),
+        "notAssessed": not_assessed(indicators),
+        "isolatedCentres": isolated_centres(indicators),
         "method": "docs/indicators.md#three-statuses",
+    }
+
+
+def not_assessed(indicators: Indicators) -> dict[str, str]:
+    """The kinds that judge no commune (or only some), each with its reason: said once here, not per commune."""
+    from ..indicators.status import NOT_ASSESSED, NOT_ASSESSED_REASONS
+
+    kinds = indicators.params.get("kinds") or list(NOT_ASSESSED_REASONS)
+    columns = {kind: indicators.communes.get(f"status_{kind}") for kind in kinds if kind in NOT_ASSESSED_REASONS}
+    return {
+        kind: NOT_ASSESSED_REASONS[kind]
+        for kind, column in columns.items()
+        if column is not None and bool((column == NOT_ASSESSED).any())
+    }
+
+
+def isolated_centres(indicators: Indicators) -> dict | None:
+    """How many reception centres have none of the support kinds within reach (docs/indicators.md)."""
+    centres = getattr(indicators, "centres", None)
+    if centres is None:
+        return None
+    return {
+        "description": "Reception centres with none of supportKinds within reachKm (sites collection: isolated, "
+        "support_<kind>, support_km_<kind>).",
+        "centres": int(len(centres)),
+        "isolated": int(centres["isolated"].sum()) if len(centres) else 0,
+        "supportKinds": list(indicators.params.get("isolation_kinds") or ()),
+        "reachKm": indicators.params.get("desert_km"),
     }
 
 

@@ -8,6 +8,8 @@ docs/catalogue.md for the model.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass, field
@@ -21,8 +23,10 @@ from ..errors import GeoServiceError, ValidationFailed
 from ..names import name_in, record_name
 from ..settings import PROJECT_DATA
 from ..store.published import Published
+from . import freshness
 from .areas import named_sets, resolve_area
 from .changes import apply_site_changes
+from .dates import confirmed_on
 from .placenames import PlaceResolver
 from .schema import schema_errors
 from .sites import SITE_DEFAULTS, SitePlacer, site_names, slug, texts_by_language, to_frame
@@ -49,6 +53,7 @@ class Catalogue:
     resolver: PlaceResolver = field(repr=False, default=None)
     harvests: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
+    as_of: dt.date | None = None  # the day the date rules were applied (catalogue.freshness)
 
     def sites_of(self, initiative_id: str):
         return self.sites[self.sites["initiative_id"] == initiative_id]
@@ -315,11 +320,44 @@ def build_catalogue(
     return catalogue, errors
 
 
-def load_catalogue(boundaries, extra_records=(), settings=None, published: Published | None = None) -> Catalogue:
+def apply_dates(catalogue: Catalogue, today: dt.date, register_entries: list[dict] | None = None) -> Catalogue:
+    """The catalogue with the date rules of ``today`` applied to its sites (catalogue.freshness):
+    ``last_confirmed`` derived where not given, expired temporary sites, stale sites to be
+    confirmed, each network's freshness window from the register (``register_entries``, default
+    data/catalogue/network_register.yaml). The last step of loading, after the site changes."""
+    from .register import read_register
+
+    entries = read_register() if register_entries is None else register_entries
+    harvested = {h.get("network") for h in getattr(catalogue, "harvests", None) or []}
+    rules = freshness.rules_by_initiative(entries, catalogue.initiatives["kind"], harvested)
+    sites = freshness.apply(with_confirmation(catalogue.sites), rules, today)
+    return dataclasses.replace(catalogue, sites=sites, as_of=today)
+
+
+def with_confirmation(sites: pd.DataFrame) -> pd.DataFrame:
+    """``sites`` with every date column, and ``last_confirmed`` where no file, harvest or correction
+    gives one derived from the site's sources (:func:`dates.confirmed_on`: never guessed)."""
+    out = sites.copy()
+    for column in freshness.DATE_COLUMNS:
+        if column not in out:
+            out[column] = None
+    if len(out):
+        given = out["last_confirmed"].astype(object)
+        sources = out["sources"] if "sources" in out else [None] * len(out)
+        out["last_confirmed"] = [
+            value if isinstance(value, str) and value else confirmed_on(listed) for value, listed in zip(given, sources)
+        ]
+    return out
+
+
+def load_catalogue(
+    boundaries, extra_records=(), settings=None, published: Published | None = None, today: dt.date | None = None
+) -> Catalogue:
     """The validated catalogue with what the store publishes (``published``; ``extra_records``
-    alone stands for ``Published(records=extra_records)``). A problem in the project's own files is
-    an error; a published nomination or imported record that no longer validates, or a site
-    change that no longer applies, is left out and logged, so one bad record cannot take the
+    alone stands for ``Published(records=extra_records)``), with the date rules of ``today``
+    (default: the current date) applied last (:func:`apply_dates`). A problem in the project's own
+    files is an error; a published nomination or imported record that no longer validates, or a
+    site change that no longer applies, is left out and logged, so one bad record cannot take the
     service down."""
     published = published or Published(records=list(extra_records))
     records = read_records(settings)
@@ -342,7 +380,7 @@ def load_catalogue(boundaries, extra_records=(), settings=None, published: Publi
         raise ValidationFailed(f"The catalogue has {len(errors)} problem(s): {listing}", errors=errors)
     catalogue.harvests = list(published.harvests)
     catalogue.changes = change_log(catalogue, published.log)
-    return catalogue
+    return apply_dates(catalogue, today or dt.date.today())
 
 
 def change_log(catalogue: Catalogue, published_log: list[dict]) -> list[dict]:

@@ -9,6 +9,7 @@ with a partial list, "no site within reach" may just mean "no site we know of" (
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationFailed
+from . import dates, freshness
 from .areas import named_sets, resolve_area
 from .vocab import KINDS
 
@@ -24,7 +26,8 @@ REGISTER_FILE = "network_register.yaml"
 STATUSES = ("complete", "partial", "unknown")
 RULES = ("one_per_commune",)
 ALL_OF_KIND = "*"
-EXCLUDED_SITE_STATUS = ("closed",)
+EXCLUDED_SITE_STATUS = ("closed", freshness.EXPIRED)
+FRESHNESS_KEYS = ("curated_months", "harvest_days")
 
 
 def _problems(entry, seen: set[str]) -> list[str]:
@@ -55,11 +58,27 @@ def _problems(entry, seen: set[str]) -> list[str]:
         problems.append(f"{rid}: names must map fr/nl/de to the network's name in that language")
     if "competent" in entry and not isinstance(entry["competent"], bool):
         problems.append(f"{rid}: competent must be true or false")
+    problems.extend(_freshness_problems(rid, entry))
     sources = entry.get("sources")
     if not isinstance(sources, list) or not sources:
         problems.append(f"{rid}: at least one source is required")
     elif not all(isinstance(s, dict) and (s.get("url") or s.get("seed")) for s in sources):
         problems.append(f"{rid}: each source needs a url or a seed")
+    return problems
+
+
+def _freshness_problems(rid, entry: dict) -> list[str]:
+    """``freshness``: {curated_months, harvest_days} as positive integers; ``exists_by_law``: the law, named."""
+    problems = []
+    window = entry.get("freshness", {})
+    if not isinstance(window, dict) or not all(
+        key in FRESHNESS_KEYS and isinstance(value, int) and not isinstance(value, bool) and value > 0
+        for key, value in window.items()
+    ):
+        problems.append(f"{rid}: freshness must map {'/'.join(FRESHNESS_KEYS)} to positive integers")
+    law = entry.get("exists_by_law")
+    if law is not None and not (isinstance(law, str) and law.strip()):
+        problems.append(f"{rid}: exists_by_law must name the law")
     return problems
 
 
@@ -147,18 +166,29 @@ class Register:
                     "known_sites": int(row["known_sites"]),
                     "expected_sites": None if pd.isna(row["expected_sites"]) else int(row["expected_sites"]),
                     "lower_bound": bool(row["lower_bound"]),
-                    "what_is_counted": row["what_is_counted"],
-                    "as_of": row["as_of"],
+                    "what_is_counted": _text(row["what_is_counted"]),
+                    "as_of": _text(row["as_of"]),
                     "communes": int(row["commune_count"]),
                     "initiatives": list(row["initiatives"]),
                     "sources": list(row["sources"]),
                     "competent": bool(row["competent"]),
-                    "part_of": row["part_of"],
-                    "note": row["note"],
+                    "part_of": _text(row["part_of"]),
+                    "note": _text(row["note"]),
+                    "exceeded": bool(row["exceeded"]),
+                    "statement_date": _text(row["statement_date"]),
+                    "confirmed": _text(row["confirmed"]),
+                    "stale": bool(row["stale"]),
+                    "freshness": row["freshness"],
+                    "exists_by_law": _text(row["exists_by_law"]),
                     "harvest": row["harvest"],
                 }
             )
         return rows
+
+
+def _text(value) -> str | None:
+    """A text cell as JSON wants it: a missing value (None or the NaN of a string column) is None."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 NETWORK_COLUMNS = [
@@ -178,6 +208,12 @@ NETWORK_COLUMNS = [
     "competent",
     "part_of",
     "harvest",
+    "exceeded",
+    "statement_date",
+    "confirmed",
+    "stale",
+    "freshness",
+    "exists_by_law",
 ]
 
 
@@ -197,8 +233,14 @@ def _area(entry: dict, initiative_ids: list[str], catalogue, communes, sets) -> 
     return set(communes.index)
 
 
+def exceeds(expected, lower_bound: bool, known: int) -> bool:
+    """The catalogue holds more sites than an exact statement says: the statement is out of date or
+    counts something else, so it cannot make the network complete."""
+    return expected is not None and not pd.isna(expected) and not lower_bound and known > expected
+
+
 def _status(expected, lower_bound: bool, known: int) -> str:
-    if expected is None or pd.isna(expected):
+    if expected is None or pd.isna(expected) or exceeds(expected, lower_bound, known):
         return "unknown"
     return "complete" if known >= expected and not lower_bound else "partial"
 
@@ -230,10 +272,40 @@ def complete_by_harvest(row: dict, harvest: dict) -> dict:
         **row,
         "expected_sites": float(row["known_sites"]),
         "lower_bound": False,
+        "exceeded": False,
         "status": "complete",
         "as_of": harvest.get("snapshot"),
         "sources": [source, *row["sources"]],
         "harvest": dict(harvest),
+    }
+
+
+def statement_date(entry: dict) -> str | None:
+    """The date of a network's stated size: its ``as_of`` when that is a date, else the newest date
+    among the sources that state it; None when undated."""
+    as_of = entry.get("as_of")
+    if dates.first_day(as_of) is not None:
+        return str(as_of)
+    return dates.newest(dates.source_date(s) for s in entry.get("sources") or [])
+
+
+def knowledge_dates(entry: dict, counted: pd.DataFrame, today, harvested: bool = False) -> dict:
+    """How current a network's completeness is: ``confirmed``, the oldest date it rests on (the
+    statement of its size and the ``last_confirmed`` of each site counted; None when one is
+    undated), ``stale`` (older than the network's window, or undated) and the window. A network
+    that exists by law (``exists_by_law``) rests on the law in force: never stale."""
+    window = freshness.network_window(entry, harvested)
+    if entry.get("exists_by_law"):
+        return {"confirmed": None, "stale": False, "window": window.label(), "by_law": entry["exists_by_law"]}
+    parts = [statement_date(entry), *counted.get("last_confirmed", pd.Series(dtype=object)).tolist()]
+    undated = any(dates.first_day(p) is None for p in parts)
+    confirmed = None if undated else dates.oldest(parts)
+    until = window.stale_after(confirmed)
+    return {
+        "confirmed": confirmed,
+        "stale": until is None or until < today,
+        "window": window.label(),
+        "by_law": None,
     }
 
 
@@ -251,6 +323,8 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
             listed.setdefault(entry["kind"], set()).update(entry["initiatives"])
     problems, rows, areas, pairs = [], [], {}, []
     missing: dict[str, list[str]] = {}
+    today = getattr(catalogue, "as_of", None) or dt.date.today()
+    harvested = {h.get("network") for h in getattr(catalogue, "harvests", None) or []}
     for entry in entries:
         if entry["initiatives"] == ALL_OF_KIND:
             ids = sorted(set(active.index[active["kind"] == entry["kind"]]) - listed.get(entry["kind"], set()))
@@ -263,9 +337,14 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
         except ValueError as exc:
             problems.append(f"{entry['id']}: {exc}")
             continue
-        known = int((sites["initiative_id"].isin(ids) & sites["nis"].isin(area)).sum())
+        counted = sites[sites["initiative_id"].isin(ids) & sites["nis"].isin(area)]
+        known = len(counted)
         expected = len(area) if entry.get("stated_rule") == "one_per_commune" else entry.get("stated_count")
         lower = bool(entry.get("lower_bound"))
+        harvest = whole_harvest(entry["id"], ids, getattr(catalogue, "harvests", None))
+        # a whole-register harvest states the network's size as of its snapshot
+        dated = {**entry, "as_of": harvest.get("snapshot")} if harvest else entry
+        knowledge = knowledge_dates(dated, counted, today, entry["id"] in harvested)
         rows.append(
             {
                 "id": entry["id"],
@@ -277,6 +356,7 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
                 "expected_sites": float("nan") if expected is None else float(expected),
                 "lower_bound": lower,
                 "status": _status(expected, lower, known),
+                "exceeded": exceeds(expected, lower, known),
                 "what_is_counted": entry.get("what_is_counted"),
                 "as_of": entry.get("as_of"),
                 "sources": list(entry["sources"]),
@@ -284,9 +364,13 @@ def build_register(entries: list[dict], catalogue, communes) -> Register:
                 "commune_count": len(area),
                 "competent": entry.get("part_of") is None and entry.get("competent", True),
                 "part_of": entry.get("part_of"),
+                "statement_date": statement_date(dated),
+                "confirmed": knowledge["confirmed"],
+                "stale": knowledge["stale"],
+                "freshness": knowledge["window"],
+                "exists_by_law": knowledge["by_law"],
             }
         )
-        harvest = whole_harvest(entry["id"], ids, getattr(catalogue, "harvests", None))
         rows[-1] = complete_by_harvest(rows[-1], harvest) if harvest else {**rows[-1], "harvest": None}
         areas[entry["id"]] = communes.index.isin(sorted(area))
         pairs.extend({"initiative_id": i, "network": entry["id"]} for i in ids)

@@ -7,10 +7,11 @@ from functools import cache
 
 from jsonschema import Draft202012Validator
 
+from .dates import ISO_PATTERN
 from .vocab import FIGURE_NAMES, KINDS, SCOPES, STATUSES, TARGET_GROUPS, THEMES
 
 _nullable_str = {"type": ["string", "null"]}
-_nullable_date = {"type": ["string", "null"], "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_nullable_date = {"type": ["string", "null"], "pattern": ISO_PATTERN}  # ISO date, month or year
 # A text in each language of the pages (and German): {fr, nl, en, de}, any of them null. Pages show
 # the page language's text, else the record's own single-language field (name, description, note).
 LANG_TEXTS = {
@@ -25,7 +26,7 @@ SEED_SOURCE = {
     "properties": {
         "seed": {"type": "string", "pattern": r"^[0-9]{3}_[0-9a-f]{16}\.txt$"},
         "quote": {"type": "string", "minLength": 3},
-        "date": _nullable_str,
+        "date": _nullable_date,
     },
     "additionalProperties": False,
 }
@@ -35,7 +36,8 @@ URL_SOURCE = {
     "properties": {
         "url": {"type": ["string", "null"], "pattern": r"^https?://"},
         "publisher": {"type": "string", "minLength": 2},
-        "date": _nullable_str,
+        "date": _nullable_date,
+        "retrieved": _nullable_date,  # when the project read an undated page, if recorded
         "licence": _nullable_str,
         "note": _nullable_str,
     },
@@ -67,8 +69,8 @@ SITE = {
             "additionalProperties": False,
         },
         "opening_hours": _nullable_str,
-        "last_confirmed": _nullable_date,
-        "valid_until": _nullable_date,
+        "last_confirmed": _nullable_date,  # else derived from the sources (catalogue.dates)
+        "valid_until": _nullable_date,  # the end date the sources announce for a temporary site
         "closed_on": _nullable_date,
     },
     "additionalProperties": False,

@@ -40,6 +40,7 @@ class Indicators:
     points: np.ndarray = field(repr=False, default=None)
     networks: pd.DataFrame | None = None  # the completeness register, one row per network
     register: Register | None = field(repr=False, default=None)  # networks: areas, members
+    centres: pd.DataFrame | None = None  # per reception centre: the support within reach (indicators.centres)
 
     @property
     def reach_km(self) -> float:
@@ -47,7 +48,8 @@ class Indicators:
         return float(self.params.get("desert_km", IndicatorParams.desert_km))
 
     def status_counts(self, kinds=None) -> dict[str, dict[str, int]]:
-        """{kind: {served, gap, unknown}}: how many communes have each status."""
+        """{kind: {served, gap, unknown}}: how many communes have each status (the kinds that
+        judge communes; not_assessed ones are left out)."""
         kinds = kinds or self.params.get("desert_kinds", ())
         return {kind: {s: int((self.communes[f"status_{kind}"] == s).sum()) for s in STATUSES} for kind in kinds}
 
@@ -147,6 +149,7 @@ def catalogue_fingerprint(catalogue) -> str:
         digest.update(pd.util.hash_pandas_object(part, index=True).values.tobytes())
     # the completeness register reads the applied register harvests (a network complete as of a snapshot)
     digest.update(orjson.dumps(getattr(catalogue, "harvests", None) or [], option=orjson.OPT_SORT_KEYS, default=str))
+    digest.update(str(getattr(catalogue, "as_of", None)).encode())  # the day the date rules were applied
     return digest.hexdigest()[:16]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .status import KIND_NOUNS
+from .status import KIND_NOUNS, NOT_ASSESSED_REASONS
 
 STATBEL_2025 = "Statbel, population on 1 January 2025 (Population par commune au 1 janvier, 2025 communes)"
 STATBEL_STRUCT = "Statbel TF_SOC_POP_STRUCT (population by nationality), mapped to 2025 communes"
@@ -83,12 +83,29 @@ def build_metadata(kinds, themes, params, pop_year: int, nationality_year: int |
         meta[f"access_e2sfca_{kind}"] = _entry(
             f"E2SFCA access: {noun}", f"sites per 10,000 {demand}", nationality_year, CATALOGUE, f"{METHODS}#access"
         )
+        not_assessed = NOT_ASSESSED_REASONS.get(kind)
         meta[f"status_{kind}"] = _entry(
-            f"Status: {noun} (served, gap or unknown)",
-            "served | gap | unknown",
+            f"Status: {noun} (served, gap or unknown{', or not_assessed' if not_assessed else ''})",
+            "served | gap | unknown" + (" | not_assessed" if not_assessed else ""),
             None,
             f"{CATALOGUE}; data/catalogue/network_register.yaml",
-            f"{METHODS}#three-statuses",
+            f"{METHODS}#three-statuses" + (f"; not_assessed: {not_assessed}" if not_assessed else ""),
+        )
+        meta[f"status_as_of_{kind}"] = _entry(
+            f"Date the status rests on: {noun} (served: the newest confirmation of a site within reach; gap: the "
+            "oldest date the network's completeness rests on; empty when unknown, not assessed or decided by law)",
+            "ISO date, month or year",
+            None,
+            f"{CATALOGUE}; data/catalogue/network_register.yaml",
+            f"{METHODS}#how-current-a-status-is",
+        )
+        meta[f"status_stale_{kind}"] = _entry(
+            f"Status to be confirmed: {noun} (the date it rests on is older than the network's freshness window, "
+            "or undated)",
+            "bool",
+            None,
+            "data/catalogue/network_register.yaml (freshness)",
+            f"{METHODS}#how-current-a-status-is",
         )
         meta[f"status_reason_{kind}"] = _entry(
             f"Why that status: {noun}", "text", None, CATALOGUE, f"{METHODS}#three-statuses"

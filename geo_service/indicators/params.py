@@ -27,17 +27,24 @@ class IndicatorParams:
         "civic_integration_office",
         "public_employment_service",
         "social_welfare",
-        "reception_centre",
         "ngo_service",
         "citizen_initiative",
-    )
+    )  # reception centres judge no commune (indicators.status.UNJUDGED_KINDS): see isolation_kinds
     support_kinds: tuple[str, ...] = (
         "civic_integration_office",
         "public_employment_service",
         "ngo_service",
         "citizen_initiative",
     )
-    excluded_status: tuple[str, ...] = ("closed",)
+    excluded_status: tuple[str, ...] = ("closed", "expired")  # expired: past its announced end date
+    # the support a reception centre should have within desert_km; a centre with none is "isolated"
+    isolation_kinds: tuple[str, ...] = (
+        "citizen_initiative",
+        "ngo_service",
+        "social_welfare",
+        "civic_integration_office",
+        "public_employment_service",
+    )
 
     def __post_init__(self) -> None:
         problems = []
@@ -50,7 +57,7 @@ class IndicatorParams:
         steps = list(self.e2sfca_steps)
         if not steps or any(w < 0 for _, w in steps) or [d for d, _ in steps] != sorted(d for d, _ in steps):
             problems.append("e2sfca_steps must be increasing (km, weight >= 0) pairs")
-        for name in ("desert_kinds", "support_kinds"):
+        for name in ("desert_kinds", "support_kinds", "isolation_kinds"):
             unknown = set(getattr(self, name)) - set(KINDS)
             if unknown:
                 problems.append(f"{name}: unknown kinds {sorted(unknown)}")

@@ -161,6 +161,7 @@ class KindBase:
     distance: np.ndarray
     usable: np.ndarray
     trust: np.ndarray
+    judged: np.ndarray | None = None  # communes the kind gives a status (else not_assessed)
     candidates: list[tuple[str, str]] | None = None
     candidate_usable: np.ndarray | None = None  # communes x candidates: where a site of each is competent
     candidate_own: np.ndarray | None = None  # communes x candidates: the candidate's network serves the commune
@@ -234,7 +235,7 @@ def _params(indicators) -> IndicatorParams:
     for key in ("e2sfca_steps",):
         if key in values:
             values[key] = tuple(tuple(step) for step in values[key])
-    for key in ("desert_kinds", "support_kinds", "excluded_status"):
+    for key in ("desert_kinds", "support_kinds", "isolation_kinds", "excluded_status"):
         if key in values:
             values[key] = tuple(values[key])
     return IndicatorParams(**values)
@@ -304,6 +305,7 @@ class Planner:
             distance=distance_km(self.points, self.xy.loc[sites.index].to_numpy()),
             usable=rule.usable,
             trust=self._trust(kind),
+            judged=rules.judged(kind, rule),
             candidates=candidates,
             candidate_usable=candidate_usable,
             candidate_own=candidate_own,
@@ -516,7 +518,7 @@ class Planner:
             "access_2sfca": fca(self.demand, supply, cost, p.catchment_km) * 1e4,
             "access_e2sfca": fca(self.demand, supply, cost, p.catchment_km, p.e2sfca_steps) * 1e4,
             "network_complete": complete,
-            "status": rules.status(km, complete, p.desert_km),
+            "status": np.where(base.judged, rules.status(km, complete, p.desert_km), rules.NOT_ASSESSED).astype(object),
         }
 
     def apply(self, scenario: Scenario) -> Result:

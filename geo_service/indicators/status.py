@@ -11,7 +11,12 @@ the other kinds every network of the kind counts. Then, with ``reach_km`` the re
 - ``unknown``: none does, but a competent network is partial or of unknown size (or no network
   is recorded for the commune): "no site we know of" is not "no site".
 
-A kind's status depends on that kind's sites alone.
+A kind's status depends on that kind's sites alone. Each status also says how current it is
+(:func:`served_dates`, :func:`network_dates`): ``status_as_of_<kind>``, the oldest date that
+decides it, and ``status_stale_<kind>``, true when that date is older than the network's
+freshness window (catalogue.freshness). Some kinds judge no commune (``not_assessed``,
+:data:`NOT_ASSESSED_REASONS`): reception centres, where people are assigned to live; bodies that
+serve no resident; education and training outside a registered network.
 """
 
 from __future__ import annotations
@@ -23,7 +28,28 @@ import numpy as np
 import pandas as pd
 
 STATUSES = ("served", "gap", "unknown")
+NOT_ASSESSED = "not_assessed"
 MANDATE_KINDS = ("public_employment_service", "civic_integration_office", "social_welfare", "reception_centre")
+# kinds that judge no commune, and kinds judged only where a competent network is registered
+UNJUDGED_KINDS = ("reception_centre", "coordination_body", "research_body", "funding_body")
+REGISTERED_ONLY_KINDS = ("education_training",)
+_NO_RESIDENT = (
+    "Coordination, research and funding bodies serve no resident directly: they are shown and can be "
+    "downloaded, but no commune is judged served or a gap for them."
+)
+NOT_ASSESSED_REASONS = {  # said once, in a legend or a collection's metadata, not on every commune
+    "reception_centre": (
+        "Reception centres are where asylum seekers are assigned to live, not a service residents travel to: no "
+        "commune is judged served or a gap for them; each centre shows instead the support within its reach."
+    ),
+    "coordination_body": _NO_RESIDENT,
+    "research_body": _NO_RESIDENT,
+    "funding_body": _NO_RESIDENT,
+    "education_training": (
+        "Education and training are judged only where a competent network of providers is in the completeness "
+        "register; elsewhere they are not assessed."
+    ),
+}
 
 KIND_NOUNS = {
     "citizen_initiative": "citizen initiative",
@@ -109,6 +135,77 @@ def competence(
     return Competence(usable, complete, [names[i] for i in np.ravel(which)])
 
 
+def judged(kind: str, rule: Competence) -> np.ndarray:
+    """bool (communes): whether ``kind`` gives the commune a status at all (else ``not_assessed``)."""
+    n = len(rule.networks)
+    if kind in UNJUDGED_KINDS:
+        return np.zeros(n, dtype=bool)
+    if kind in REGISTERED_ONLY_KINDS:
+        return np.array([bool(names) for names in rule.networks], dtype=bool)
+    return np.ones(n, dtype=bool)
+
+
+@dataclass(frozen=True)
+class SiteDates:
+    """Per site of one kind: ``last_confirmed`` as written, its first day as an ordinal (NaN when
+    undated), whether it has lapsed (stale, and of a network that can lapse) and whether its
+    network exists by law."""
+
+    label: np.ndarray
+    day: np.ndarray
+    lapsed: np.ndarray
+    by_law: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> SiteDates:
+        return SiteDates(self.label[mask], self.day[mask], self.lapsed[mask], self.by_law[mask])
+
+    @classmethod
+    def of(cls, sites: pd.DataFrame) -> SiteDates:
+        from ..catalogue.dates import first_day
+
+        n = len(sites)
+        label = np.asarray(sites["last_confirmed"] if "last_confirmed" in sites else [None] * n, dtype=object)
+        days = [first_day(v) for v in label]
+        day = np.array([d.toordinal() if d is not None else np.nan for d in days], dtype=float)
+        stale = sites["stale"].to_numpy(bool) if "stale" in sites else np.zeros(n, dtype=bool)
+        by_law = sites["exists_by_law"].to_numpy(bool) if "exists_by_law" in sites else np.zeros(n, dtype=bool)
+        return cls(label, day, stale & ~by_law, by_law)
+
+
+def served_dates(within: np.ndarray, dates: SiteDates) -> tuple[np.ndarray, np.ndarray]:
+    """(as of, stale) per commune from the sites within reach (``within``: communes x sites).
+    A served status is as current as the most recently confirmed site within reach, and stale
+    when every one of them has lapsed; a site of a network that exists by law decides it without
+    a date (the law is in force)."""
+    n = within.shape[0]
+    if within.shape[1] == 0:
+        return np.full(n, None, dtype=object), np.zeros(n, dtype=bool)
+    law = (within & dates.by_law[None, :]).any(axis=1)
+    stale = ~(within & ~dates.lapsed[None, :]).any(axis=1) & ~law
+    score = np.where(within, np.nan_to_num(dates.day, nan=-np.inf)[None, :], -np.inf)
+    pick = score.argmax(axis=1)
+    dated = np.isfinite(score[np.arange(n), pick])
+    as_of = np.where(dated & ~law, dates.label[pick], None).astype(object)
+    return as_of, stale
+
+
+def network_dates(networks: list[tuple[str, ...]], register: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """(as of, stale) of a gap per commune: the oldest date the competent networks' completeness
+    rests on (register ``confirmed``; None when one is undated) and whether any is stale."""
+    from ..catalogue.dates import oldest
+
+    confirmed, stale = {}, {}
+    if register is not None and "confirmed" in register:
+        confirmed = dict(zip(register.index, register["confirmed"]))
+        stale = dict(zip(register.index, register["stale"].astype(bool)))
+    as_of, out = [], []
+    for ids in networks:
+        values = [confirmed.get(i) for i in ids]
+        as_of.append(oldest(values) if ids and all(v is not None for v in values) else None)
+        out.append(any(stale.get(i, False) for i in ids))
+    return np.array(as_of, dtype=object), np.array(out, dtype=bool)
+
+
 def nearest(distance_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distance (km) to and position of the nearest usable site per row (unusable = inf);
     NaN / -1 where no site is usable."""
@@ -139,6 +236,8 @@ class Facts:
     expected: int | None
     lower_bound: bool
     reach_km: float
+    as_of: str | None = None  # the oldest date that decides the status (ISO, as precise as its source)
+    stale: bool = False  # that date is older than the network's freshness window, or undated
 
 
 def network_name(name: str, names: dict[str, str], lang: str) -> str:
@@ -204,7 +303,27 @@ def network_facts(ids, lookup: dict) -> tuple[str, int | None, int | None, bool]
 
 
 def explain(f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | None = None) -> str:
-    """One sentence, in the language of ``t`` (a gettext), saying why the commune has its status."""
+    """One sentence, in the language of ``t`` (a gettext), saying why the commune has its status
+    and, for a served commune or a gap, as of when (:func:`currency`)."""
+    if f.status == NOT_ASSESSED:
+        return t(NOT_ASSESSED_REASONS.get(f.kind, "This kind of service is not assessed for communes."))
+    reason = _reason(f, t, kind_label)
+    return reason + currency(f, t) if f.status in ("served", "gap") else reason
+
+
+def currency(f: Facts, t: Callable[[str], str] = lambda s: s) -> str:
+    """How current a served or gap status is, as a clause that ends its explanation: the date it
+    rests on, or why it is to be confirmed; nothing when the law decides it (the CPAS/OCMW)."""
+    if f.stale and f.as_of:
+        return t("; this rests on a source of %(date)s, older than the network's freshness window: to be confirmed") % {
+            "date": f.as_of
+        }
+    if f.stale:
+        return t("; no source dates what this rests on: to be confirmed")
+    return t("; as of %(date)s") % {"date": f.as_of} if f.as_of else ""
+
+
+def _reason(f: Facts, t: Callable[[str], str], kind_label: str | None) -> str:
     noun = kind_label or t(KIND_NOUNS.get(f.kind, f.kind.replace("_", " ")))
     values = {
         "kind": noun,
@@ -240,6 +359,14 @@ def explain(f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | N
     where = t("nearest known: %(km)s km (%(site)s)") % values
     if f.expected is None:
         size = t("the operator's number of sites is not known")
+    elif not f.lower_bound and f.known is not None and f.known > f.expected:
+        size = (
+            t(
+                "the catalogue holds %(known)s sites, more than the %(expected)s the operator states, so that "
+                "statement is out of date or counts something else"
+            )
+            % values
+        )
     elif f.lower_bound:
         size = t("the catalogue holds %(known)s of more than %(expected)s sites") % values
     else:
@@ -256,6 +383,8 @@ def facts_of(row: dict, kind: str, lookup: dict, reach_km: float) -> Facts:
     names, known, expected, lower = network_facts(ids, lookup)
     km = row.get(f"nearest_km_{kind}")
     km = None if km is None or pd.isna(km) else float(km)
+    as_of = row.get(f"status_as_of_{kind}")
+    stale = row.get(f"status_stale_{kind}")
     return Facts(
         kind,
         row.get(f"status_{kind}") or "unknown",
@@ -266,4 +395,6 @@ def facts_of(row: dict, kind: str, lookup: dict, reach_km: float) -> Facts:
         expected,
         lower,
         reach_km,
+        as_of if isinstance(as_of, str) and as_of else None,
+        bool(stale) if isinstance(stale, bool | np.bool_) else False,  # a missing value (NaN) is not "stale"
     )

@@ -13,6 +13,7 @@ from ..catalogue.vocab import KINDS, THEMES
 from . import bivariate, status
 from . import employment as emp
 from .access import fca
+from .centres import CENTRE_KIND, support_table
 from .coverage import area_coverage, commune_coverage, per
 from .distances import commune_points, distance_km, site_points
 from .metadata import build_metadata
@@ -77,7 +78,8 @@ def compute(
     out["initiatives_per_1k_foreign"] = per(out["initiatives_present"], out["foreign_residents"], 1e3)
 
     points = commune_points(communes)
-    dist = distance_km(points, site_points(sites))
+    site_xy = site_points(sites)
+    dist = distance_km(points, site_xy)
     demand = (out["foreign_residents"] if params.demand == "foreign" else out["pop_total"]).fillna(0).to_numpy(float)
     supply = (
         pd.to_numeric(sites["capacity"], errors="coerce").fillna(1.0).to_numpy()
@@ -90,7 +92,8 @@ def compute(
     labels, ids = _site_labels(sites, names), sites.index.to_numpy()
     kind_of = sites["kind"].to_numpy()
     register = build_register(register_entries or [], catalogue, communes) if catalogue is not None else None
-    columns = {}
+    site_dates = status.SiteDates.of(sites)
+    columns, support = {}, {}
     for kind in kinds:
         mask = kind_of == kind
         rule = status.competence(kind, register, sites[mask], len(out), areas, out.index)
@@ -110,15 +113,23 @@ def compute(
         )
         columns[f"networks_{kind}"] = [";".join(ids_) for ids_ in rule.networks]
         columns[f"network_complete_{kind}"] = rule.complete
-        columns[f"status_{kind}"] = status.status(km, rule.complete, params.desert_km)
+        columns.update(_judged_status(kind, rule, km, usable, site_dates.subset(mask), register, params.desert_km))
+        if kind in params.isolation_kinds:
+            support[kind] = (site_xy[mask], rule.usable)
     out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
+    is_centre = kind_of == CENTRE_KIND
+    centres = support_table(sites[is_centre], site_xy[is_centre], out.index, support, params.desert_km)
     networks = register.networks if register is not None else empty_networks()
     lookup = status.network_lookup(networks)
     for kind in kinds:
-        fields = [f"{name}_{kind}" for name in ("status", "nearest_km", "nearest_name", "networks")]
+        names = ("status", "nearest_km", "nearest_name", "networks", "status_as_of", "status_stale")
+        fields = [f"{name}_{kind}" for name in names]
         records = (dict(zip(fields, values)) for values in zip(*(out[f].tolist() for f in fields)))
         out[f"status_reason_{kind}"] = [
-            status.explain(status.facts_of(r, kind, lookup, params.desert_km)) for r in records
+            None  # not assessed: said once, in the legend and the metadata (status.NOT_ASSESSED_REASONS)
+            if r[f"status_{kind}"] == status.NOT_ASSESSED
+            else status.explain(status.facts_of(r, kind, lookup, params.desert_km))
+            for r in records
         ]
     out["gaps_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "gap").sum(axis=1)
     out["unknown_count"] = (out[[f"status_{k}" for k in params.desert_kinds]] == "unknown").sum(axis=1)
@@ -151,6 +162,7 @@ def compute(
         metadata=build_metadata(kinds, THEMES, params, pop_year, struct_year, employment_year),
         networks=networks,
         register=register,
+        centres=centres,
         params={
             **params.as_dict(),
             "kinds": list(kinds),
@@ -163,6 +175,21 @@ def compute(
     )
 
 
+def _judged_status(kind, rule, km, usable, dates, register, reach_km) -> dict[str, np.ndarray]:
+    """``status_<kind>`` (``not_assessed`` where the kind judges no commune), with the date that
+    decides it (``status_as_of_<kind>``) and whether that date is stale (``status_stale_<kind>``)."""
+    verdict = status.status(km, rule.complete, reach_km)
+    verdict = np.where(status.judged(kind, rule), verdict, status.NOT_ASSESSED).astype(object)
+    served_as_of, served_stale = status.served_dates(usable <= reach_km, dates)
+    gap_as_of, gap_stale = status.network_dates(rule.networks, register.networks if register is not None else None)
+    served, gap = verdict == "served", verdict == "gap"
+    return {
+        f"status_{kind}": verdict,
+        f"status_as_of_{kind}": np.where(served, served_as_of, np.where(gap, gap_as_of, None)).astype(object),
+        f"status_stale_{kind}": np.where(served, served_stale, gap & gap_stale).astype(bool),
+    }
+
+
 def _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, employment, params) -> pd.DataFrame:
     table = pd.DataFrame(index=provinces.index)
     table["nuts2"] = provinces["nuts2"]
@@ -173,7 +200,7 @@ def _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, e
     table = table.join(sums)
     table["initiatives_per_10k"] = per(table["initiatives_present"], table["pop_total"], 1e4)
     table["initiatives_per_1k_foreign"] = per(table["initiatives_present"], table["foreign_residents"], 1e3)
-    for kind in kinds:
+    for kind in (k for k in kinds if k not in status.UNJUDGED_KINDS):
         for value in status.STATUSES:
             counts = (out[f"status_{kind}"] == value).groupby(communes["province"]).sum()
             table[f"{value}_{kind}"] = counts.reindex(table.index, fill_value=0).astype("int64")

@@ -53,6 +53,7 @@ def network_rows(
                 "known": int(row["known_sites"]),
                 "expected": expected,
                 "lower_bound": bool(row["lower_bound"]),
+                "exceeded": bool(row.get("exceeded", False)),  # more sites known than an exact statement says
                 "as_of": row["as_of"] if isinstance(row["as_of"], str) and row["as_of"] else None,
                 "source": _source(row["sources"], lang),
                 "communes": int(row["commune_count"]),

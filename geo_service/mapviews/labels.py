@@ -67,10 +67,11 @@ STATUS_LABELS = {
     "temporary": "temporary",
     "unknown": "unknown",
     "to_be_confirmed": "to be confirmed",
+    "expired": "past its announced end date",
 }
 SCOPE_LABELS = {"local": "local", "regional": "regional", "national": "national"}
 # a commune's status for one kind (indicators.status) and a network's completeness (catalogue.register)
-SERVICE_STATUS_LABELS = {"served": "served", "gap": "gap", "unknown": "unknown"}
+SERVICE_STATUS_LABELS = {"served": "served", "gap": "gap", "unknown": "unknown", "not_assessed": "not assessed"}
 NETWORK_STATUS_LABELS = {"complete": "complete", "partial": "partial", "unknown": "size unknown"}
 
 
