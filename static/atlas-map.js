@@ -66,8 +66,12 @@
   Atlas.prototype.style = function (layerId, code) {
     var row = this.rowOf(layerId, code);
     var faded = this.hidden && layerId === this.mainLayer && this.hidden[code];
+    // each shape's own light stroke is the casing of the borders' dark line (drawn once, below)
     return {
-      stroke: false,
+      stroke: true,
+      color: this.config.border.casing,
+      weight: 1.4,
+      opacity: 0.9,
       fillColor: row && row.fill ? row.fill : this.config.missingFill,
       fillOpacity: faded ? 0.12 : this.config.fillOpacity,
     };
@@ -117,8 +121,8 @@
         if (element) element.setAttribute("tabindex", "-1");
       });
       mark("atlas:tabindex");
-      atlas.casing(group, topojson.mesh(topo, object), {color: "#ffffff", weight: 1.8, opacity: 0.9},
-                   {color: "#1a1a1a", weight: 0.6, opacity: 0.85});
+      atlas.lines(group, topojson.mesh(topo, object), [{color: atlas.config.border.color,
+                                                        weight: atlas.config.border.weight, opacity: 0.9}]);
       mark("atlas:mesh");
       group.bindTooltip(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, false); },
                         {sticky: true, direction: "auto", className: "atlas-tip", opacity: 0.96});
@@ -135,13 +139,14 @@
     });
   };
 
-  // Lines drawn twice, a light casing under a dark line, so that every border stands out
-  // (at least 3:1) against any fill, light or dark (tests/test_maps.py checks the ratios)
-  Atlas.prototype.casing = function (group, geometry, under, over, keep) {
+  // Lines drawn in two tones, a light casing under a dark line (or the reverse), so that every
+  // border stands out (at least 3:1) against any fill, light or dark (mapviews/palette.py and
+  // tests/test_maps.py: the ratios); ``styles`` are drawn in order, the last on top
+  Atlas.prototype.lines = function (group, geometry, styles, keep) {
     var lines = geometry.type === "MultiLineString" ? geometry.coordinates : [geometry.coordinates];
     if (!lines.length) return [];
     var latlngs = latLngs(lines);
-    var drawn = [under, over].map(function (style) {
+    var drawn = styles.map(function (style) {
       var line = L.polyline(latlngs, L.extend({interactive: false, fill: false, lineJoin: "round"}, style));
       group.addLayer(line);
       return line;
@@ -157,7 +162,7 @@
       path.setStyle(HIGHLIGHT);
       path.bringToFront();
     } else {
-      path.setStyle(L.extend({weight: 0}, this.style(layerId, code)));
+      path.setStyle(this.style(layerId, code));
     }
   };
 
@@ -183,8 +188,9 @@
       var lineOf = function (g) { var row = layerData.rows[g.id]; return row && row.line; };
       var topo = atlas.topo;
       var mesh = topojson.mesh(topo, object, function (a, b) { return lineOf(a) === key || lineOf(b) === key; });
-      atlas.casing(group, mesh, {color: style.casing, weight: style.weight + 2, opacity: 1},
-                   {color: style.color, weight: style.weight, dashArray: style.dashArray || null, opacity: 1}, true);
+      atlas.lines(group, mesh, [{color: style.casing, weight: style.weight + 2, opacity: 1},
+                                {color: style.color, weight: style.weight, dashArray: style.dashArray || null, opacity: 1}],
+                  true);
     });
   };
 

@@ -28,7 +28,7 @@ from ..mapviews import communes as communes_view
 from ..mapviews import coverage as cov
 from ..mapviews import employment as emp
 from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
-from ..mapviews.palette import MISSING_FILL
+from ..mapviews.palette import BORDER, MISSING_FILL
 from ..names import LANGUAGES
 from . import throttle
 from .pages import area_names, asset_urls, cached_view, commune_url, current_language, initiative_url, labels, snapshot
@@ -189,6 +189,7 @@ class MapPage:
             "lang": lang,
             "link": commune_url("{code}").replace("%7Bcode%7D", "{code}"),
             "missingFill": MISSING_FILL,
+            "border": BORDER,
             "fillOpacity": FILL_OPACITY,
             "texts": texts(),
             **extra,
