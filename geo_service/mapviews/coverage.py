@@ -48,13 +48,13 @@ class CoverageQuery:
             "theme": THEME_LABELS,
             "target": GROUP_LABELS,
         }
-        problems = [
-            f"{name}={value!r} is not one of: {', '.join(allowed[name])}"
-            for name, value in values.items()
-            if value and value not in allowed[name]
-        ]
-        if problems:
-            raise InvalidParameter("; ".join(problems), allowed={k: list(v) for k, v in allowed.items()})
+        wrong = [name for name, value in values.items() if value and value not in allowed[name]]
+        if wrong:
+            raise InvalidParameter(
+                "; ".join(f"{name}={values[name]!r} is not one of: {', '.join(allowed[name])}" for name in wrong),
+                allowed={k: list(v) for k, v in allowed.items()},
+                parameter=wrong[0],
+            )
         return cls(**{k: v for k, v in values.items() if v})
 
     def as_args(self) -> dict[str, str]:

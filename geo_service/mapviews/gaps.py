@@ -48,7 +48,9 @@ def parse_kind(value: str | None, allowed=tuple(KIND_LABELS)) -> str:
     indicators give a status (``params['desert_kinds']``)."""
     kind = (value or "").strip() or DEFAULT_KIND
     if kind not in allowed:
-        raise InvalidParameter(f"kind={kind!r} is not one of: {', '.join(allowed)}", allowed=list(allowed))
+        raise InvalidParameter(
+            f"kind={kind!r} is not one of: {', '.join(allowed)}", allowed=list(allowed), parameter="kind"
+        )
     return kind
 
 
