@@ -120,10 +120,6 @@
         var element = path.getElement && path.getElement();
         if (element) element.setAttribute("tabindex", "-1");
       });
-      mark("atlas:tabindex");
-      atlas.lines(group, topojson.mesh(topo, object), [{color: atlas.config.border.color,
-                                                        weight: atlas.config.border.weight, opacity: 0.9}]);
-      mark("atlas:mesh");
       group.bindTooltip(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, false); },
                         {sticky: true, direction: "auto", className: "atlas-tip", opacity: 0.96});
       if (atlas.config.clickOpens && layerData.id === atlas.mainLayer) {
@@ -134,8 +130,13 @@
         group.bindPopup(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, true); },
                         {maxWidth: 320, autoPanPaddingTopLeft: [40, 40], autoPanPaddingBottomRight: [40, 40]});
       }
-      group.on("mouseover", function (e) { atlas.highlight(layerData.id, e.layer.feature.id, true); });
-      group.on("mouseout", function (e) { atlas.highlight(layerData.id, e.layer.feature.id, false); });
+      group.on("mouseover", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, true); });
+      group.on("mouseout", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, false); });
+      // the borders after the tooltips are bound: Leaflet gives focus listeners (and so a Tab stop)
+      // to every path of the group at that moment
+      atlas.lines(group, topojson.mesh(topo, object), [{color: atlas.config.border.color,
+                                                        weight: atlas.config.border.weight, opacity: 0.9}]);
+      mark("atlas:mesh");
     });
   };
 
@@ -356,10 +357,13 @@
     });
   };
 
+  // the form's choices, without the language and the defaults (the canonical address of a view)
   Atlas.prototype.paramsOf = function (form) {
     var params = {};
     new FormData(form).forEach(function (value, name) {
-      if (name !== "lang" && value !== "") params[name] = value;
+      var field = form.elements[name];
+      var fallback = field && field.dataset ? field.dataset.default : undefined;
+      if (name !== "lang" && value !== "" && value !== fallback) params[name] = value;
     });
     return params;
   };
