@@ -107,7 +107,10 @@ def test_keyboard_passes_the_map_in_few_tab_stops(live_server):
         open_map(page, f"{live_server.url}/map/gaps?lang=en")
         wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
         assert (
-            page.evaluate("document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive:not([tabindex=\"-1\"])').length") == 0
+            page.evaluate(
+                "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive:not([tabindex=\"-1\"])').length"
+            )
+            == 0
         )
         # the skip link comes right before the map and leads past it, to the table
         page.focus(".skip-map")
