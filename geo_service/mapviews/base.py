@@ -323,12 +323,12 @@ class DataMarkers(folium.map.Layer):
         self.data = rows
 
 
-def feature_map(feature: dict, asset_urls: Mapping[str, str], name: str) -> MapFragments:
+def feature_map(feature: dict, asset_urls: Mapping[str, str], name: str, t: Translate = identity) -> MapFragments:
     """A small map of one GeoJSON feature (WGS84), zoomed to it: an outline for an area, a
-    marker for a point (the API's item pages)."""
+    marker for a point (the API's item pages); ``t`` titles its zoom buttons."""
     import shapely.geometry
 
-    fmap = offline_map(asset_urls)
+    fmap = offline_map(dict(asset_urls), t)
     add_online_basemap(fmap)
     geometry = feature.get("geometry")
     if geometry:
