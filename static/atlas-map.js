@@ -112,16 +112,9 @@
       group.addData(features);
       mark("atlas:added");
       var shapes = atlas.shapes[layerData.id] = {};
-      group.eachLayer(function (path) {
-        if (!path.feature) return;
-        shapes[path.feature.id] = path;
-        // Leaflet listens for focus on each path (tooltips on focus), which makes Chromium put
-        // every shape in the Tab order: out of it, the table is the keyboard's way to the facts
-        var element = path.getElement && path.getElement();
-        if (element) element.setAttribute("tabindex", "-1");
-      });
-      group.bindTooltip(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, false); },
-                        {sticky: true, direction: "auto", className: "atlas-tip", opacity: 0.96});
+      group.eachLayer(function (path) { if (path.feature) shapes[path.feature.id] = path; });
+      mark("atlas:indexed");
+      atlas.tooltip(group, layerData.id);
       if (atlas.config.clickOpens && layerData.id === atlas.mainLayer) {
         group.on("click", function (e) {
           window.location.assign(atlas.config.link.replace("{code}", encodeURIComponent(e.layer.feature.id)));
@@ -132,12 +125,29 @@
       }
       group.on("mouseover", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, true); });
       group.on("mouseout", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, false); });
-      // the borders after the tooltips are bound: Leaflet gives focus listeners (and so a Tab stop)
-      // to every path of the group at that moment
       atlas.lines(group, topojson.mesh(topo, object), [{color: atlas.config.border.color,
                                                         weight: atlas.config.border.weight, opacity: 0.9}]);
       mark("atlas:mesh");
     });
+  };
+
+  // One tooltip for the whole layer, following the pointer. Not Leaflet's bindTooltip, which
+  // listens for focus on every path: that makes Chromium put each of the 565 shapes in the Tab
+  // order. The map is one Tab stop; the table below it is the keyboard's way to each commune.
+  Atlas.prototype.tooltip = function (group, layerId) {
+    var atlas = this, map = this.map;
+    var tip = L.tooltip({direction: "auto", className: "atlas-tip", opacity: 0.96, offset: [12, 0]});
+    group.on("mousemove", function (e) {
+      if (!e.layer || !e.layer.feature) return;
+      if (tip._code !== e.layer.feature.id) {
+        tip._code = e.layer.feature.id;
+        tip.setContent(atlas.rowHtml(layerId, tip._code, false));
+      }
+      tip.setLatLng(e.latlng);
+      if (!map.hasLayer(tip)) tip.openOn(map);
+    });
+    group.on("mouseout", function () { tip._code = null; map.closeTooltip(tip); });
+    map.on("popupopen", function () { map.closeTooltip(tip); });
   };
 
   // Lines drawn in two tones, a light casing under a dark line (or the reverse), so that every
@@ -229,17 +239,18 @@
     if (!cluster || !wanted || !this.config.sitesUrl) return Promise.resolve();
     if (!this.sitesDoc) this.sitesDoc = getJSON(this.config.sitesUrl);
     return this.sitesDoc.then(function (doc) {
-      if (!atlas.siteMarkers) {
-        atlas.siteMarkers = doc.sites.map(function (site) {
+      var markers = atlas.siteMarkers = atlas.siteMarkers || {};  // made when first shown
+      cluster.clearLayers();
+      cluster.addLayers(atlas.view.sites.map(function (i) {
+        if (!markers[i]) {
+          var site = doc.sites[i];
           var title = site[3] + " (" + (atlas.config.vocab.kinds[site[2]] || site[2]) + ")";
           var icon = L.divIcon({className: "site-marker kind-" + site[2], iconSize: [14, 14]});
-          var marker = L.marker([site[0], site[1]], {icon: icon, title: title, alt: title, keyboard: true});
-          marker.bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, {maxWidth: 320});
-          return marker;
-        });
-      }
-      cluster.clearLayers();
-      cluster.addLayers(atlas.view.sites.map(function (i) { return atlas.siteMarkers[i]; }));
+          markers[i] = L.marker([site[0], site[1]], {icon: icon, title: title, alt: title, keyboard: true});
+          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, {maxWidth: 320});
+        }
+        return markers[i];
+      }));
     });
   };
 
@@ -500,6 +511,7 @@
     var view = config.data ? Promise.resolve(config.data) : new Promise(function (resolve) {
       whenParsed(function () { resolve(pageView()); });
     });
+    if (config.sitesUrl) atlas.sitesDoc = getJSON(config.sitesUrl);
     Promise.all([topology(config.topology), view]).then(function (loaded) {
       mark("atlas:loaded");
       atlas.topo = loaded[0];
