@@ -609,7 +609,8 @@ def view_download(page: MapPage, ext: str, about: str):
     snap = snapshot()
     lang = current_language()
     key = (page.name, ext, lang, tuple(sorted(query.items())))
-    note = f"{about}. {_('Source')}: {request.host_url.rstrip('/')}{page.page_url(query, lang)}"
+    # the page's path, not an absolute URL: the body is cached, and a Host header is the client's to choose
+    note = f"{about}. {_('Source')}: {page.page_url(query, lang)}"
 
     def build() -> bytes:
         view = page.context(query)["view"]
