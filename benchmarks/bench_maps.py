@@ -7,7 +7,9 @@ view's bytes counted from the DevTools protocol (``Network.loadingFinished.encod
 headers and compressed body as received; 0 for a response from the cache). The same views are
 then loaded each in a new browser context (empty cache). "Drawn" is when the map's script marks
 the map drawn (``data-atlas-state``): for a page, from the start of navigation; for a switch in
-place, from the change of the form field. Tiles of the online base map are refused (offline).
+place, from the change of the form field. "CPU s" is the CPU time Chromium's renderer processes
+used until then (DevTools' ``SystemInfo.getProcessInfo``): on a busy machine the wall time
+stretches, the work does not. Tiles of the online base map are refused (offline).
 
 Targets (issue 23): first map view <= 250 KB on the wire; every further view <= 60 KB; drawn
 <= 0.5 s (the median of ``--repeat`` sessions; on a quiet machine). Warm time to first byte of
@@ -155,6 +157,13 @@ def browse(base_url: str, repeat: int, cold: bool) -> dict[str, dict]:
                 "--proxy-server=http://127.0.0.1:9",
             ],
         )
+        system = browser.new_browser_cdp_session()
+
+        def renderer_cpu() -> dict[int, float]:
+            """CPU seconds used so far by each renderer process (DevTools' SystemInfo)."""
+            processes = system.send("SystemInfo.getProcessInfo")["processInfo"]
+            return {p["id"]: p["cpuTime"] for p in processes if p["type"] == "renderer"}
+
         for _ in range(repeat):
             context = page = wire = None
             for label, step in SESSION:
@@ -166,13 +175,16 @@ def browse(base_url: str, repeat: int, cold: bool) -> dict[str, dict]:
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     page = context.new_page()
                     wire = Wire(context, page)
+                before = renderer_cpu()
                 drawn = run_view(page, wire, step if not isinstance(step, str) else base_url + step)
+                after = renderer_cpu()
                 wire.settle(page)
                 size, rows = wire.take()
-                entry = samples.setdefault(label, {"bytes": [], "drawn": [], "requests": []})
+                entry = samples.setdefault(label, {"bytes": [], "drawn": [], "requests": [], "cpu": []})
                 entry["bytes"].append(size)
                 entry["drawn"].append(drawn)
                 entry["requests"].append(len(rows))
+                entry["cpu"].append(sum(t - before.get(pid, 0.0) for pid, t in after.items()))
             context.close()
         browser.close()
     return {
@@ -203,13 +215,15 @@ def main() -> None:
         cold = browse(base, args.repeat, cold=True)
     finally:
         server.shutdown()
-    header = f"{'view':<34} {'cached KB':>9} {'requests':>8} {'drawn s':>7} {'no-cache KB':>11} {'drawn s':>7}"
+    header = (
+        f"{'view':<34} {'cached KB':>9} {'requests':>8} {'drawn s':>7} {'CPU s':>6} {'no-cache KB':>11} {'drawn s':>7}"
+    )
     print(header)
     print("-" * len(header))
     for label, _step in SESSION:
         w, c = warm[label], cold.get(label)
         tail = f"{c['bytes'] / 1024:>11.1f} {c['drawn']:>7.2f}" if c else f"{'(in place)':>11} {'':>7}"
-        print(f"{label:<34} {w['bytes'] / 1024:>9.1f} {w['requests']:>8.0f} {w['drawn']:>7.2f} {tail}")
+        print(f"{label:<34} {w['bytes'] / 1024:>9.1f} {w['requests']:>8.0f} {w['drawn']:>7.2f} {w['cpu']:>6.2f} {tail}")
     print(f"\nserver, time to first byte (cold render / warm median of {args.ttfb_repeat}):")
     for path in cold_ttfb:
         print(f"  {path:<40} {cold_ttfb[path] * 1000:>8.0f} ms {warm_ttfb[path] * 1000:>8.1f} ms")

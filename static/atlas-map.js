@@ -517,9 +517,6 @@
       atlas.topo = loaded[0];
       atlas.build(loaded[0], loaded[1]);
       mark("atlas:built");
-      if (window.history.replaceState && loaded[1].page && !config.data) {
-        window.history.replaceState({atlas: loaded[1].page}, "", window.location.href);
-      }
       var done = atlas.apply(loaded[1], "initial");
       whenParsed(function () {  // the map script runs before the table below it is parsed
         var table = document.querySelector("table[data-atlas-table]");
