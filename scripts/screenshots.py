@@ -78,8 +78,12 @@ def shoot(base_url: str, out: Path, pages: dict[str, str], full_page: bool = Fal
                 for lang in LANGUAGES:
                     page.goto(f"{base_url}{path}{'&' if '?' in path else '?'}lang={lang}", wait_until="load")
                     if page.locator(".leaflet-container").count():
+                        # a map drawn by static/atlas-map.js says so; a small folium map has paths
                         page.wait_for_function(
-                            "() => document.querySelectorAll('.leaflet-overlay-pane path').length > 0", timeout=20000
+                            """() => { const c = document.querySelector('.leaflet-container');
+                                return c.dataset.atlasState ? c.dataset.atlasState !== 'loading'
+                                    : document.querySelectorAll('.leaflet-overlay-pane path').length > 0; }""",
+                            timeout=20000,
                         )
                     page.wait_for_timeout(400)  # zoom animations and legends settle
                     target = out / f"{name}_{lang}_{size}.png"

@@ -1,4 +1,6 @@
-"""The three maps and a commune page in real headless Chromium, offline (loopback only)."""
+"""The maps in real headless Chromium, offline (loopback only): drawn from the shared geometry,
+switched in place, popups and tooltips that fit, the keyboard's way past the map, the table tied
+to the map, and a commune page's small map."""
 
 from __future__ import annotations
 
@@ -8,37 +10,158 @@ from browser_support import MARKERS, SHAPES, open_map, wait_until
 
 from geo_service.catalogue.vocab import KINDS
 
+DRAWN = "document.querySelector('.leaflet-container').dataset.atlasState === 'drawn'"
+MAIN = "window.atlasMap.maps[0]"
+
 
 def test_coverage_map_draws_every_commune_clusters_and_legend(live_server):
     with offline_page() as (page, errors, blocked):
         open_map(page, f"{live_server.url}/map/coverage?lang=fr")
-        wait_until(page, f"{SHAPES} >= 565 && {MARKERS} > 0")
+        wait_until(page, f"{DRAWN} && {SHAPES} >= 565 && {MARKERS} > 0")
         assert page.evaluate(SHAPES) == 565
         assert page.evaluate("document.querySelectorAll('.marker-cluster').length") > 0
-        assert page.locator(".legend li").count() >= 2
+        assert page.locator(".map-legend .legend li").count() >= 2
+        assert page.locator(".map-legend").is_visible()  # the fill legend is on the map, not in the side panel
         assert page.locator(".leaflet-control-layers").count() == 1
         screenshot(page, "coverage_fr")
         french_heading = page.locator("h1").inner_text()
         page.click(".lang-switch a[hreflang=nl]")
-        wait_until(page, f"{SHAPES} >= 565")
-        dutch_heading = page.locator("h1").inner_text()
-        assert french_heading != dutch_heading
+        wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+        assert french_heading != page.locator("h1").inner_text()
         assert page.evaluate("document.documentElement.lang") == "nl"
-        screenshot(page, "coverage_nl")
+        assert page.get_attribute(".leaflet-control-zoom-in", "title") == "Inzoomen"
+        scale = page.locator(".leaflet-control-scale").inner_text()
+        assert "km" in scale or " m" in scale and "mi" not in scale and "ft" not in scale
         assert not errors, errors
         assert all("127.0.0.1" not in url for url in blocked)
 
 
-def test_coverage_filter_is_in_the_url_and_popups_open(live_server):
+def test_switching_the_view_in_place_updates_map_table_and_address(live_server):
     with offline_page() as (page, errors, _):
         open_map(page, f"{live_server.url}/map/coverage?lang=en")
-        page.select_option("select[name=kind]", "civic_integration_office")
-        page.click(".filters button[type=submit]")
+        wait_until(page, f"{DRAWN} && {MARKERS} > 0")
+        before = page.evaluate(f"{MAIN}.shapes.communes['21004'].options.fillColor")
+        page.evaluate("window.__samePage = true")  # survives only if nothing reloads the page
+        page.select_option("form[data-atlas-switch] select[name=kind]", "civic_integration_office")
         page.wait_for_url("**kind=civic_integration_office**")
-        wait_until(page, f"{SHAPES} >= 565 && {MARKERS} > 0")
-        page.evaluate("""() => { const m = document.querySelector('.leaflet-marker-icon'); m.click(); }""")
-        page.wait_for_timeout(600)
-        screenshot(page, "coverage_filtered_en")
+        wait_until(page, f"{DRAWN} && {MAIN}.view.query.kind === 'civic_integration_office'")
+        assert page.evaluate("window.__samePage") is True
+        assert "kind=civic_integration_office" in page.url and "lang=en" in page.url
+        legend = page.locator(".map-legend").inner_text()
+        assert "Initiatives" in legend
+        # the table was redrawn from the new view: its value column matches the map's rows
+        first = page.locator("table[data-atlas-table] tbody tr").first
+        code = first.get_attribute("data-code")
+        assert first.locator("td").last.text_content() == page.evaluate(
+            f"{MAIN}.view.layers[0].rows['{code}'].cells.slice(-1)[0]"
+        )
+        # the language links keep the view
+        assert "kind=civic_integration_office" in page.get_attribute(".lang-switch a[hreflang=fr]", "href")
+        # back: the previous view, still without a reload
+        page.go_back()
+        wait_until(page, f"{DRAWN} && !{MAIN}.view.query.kind")
+        assert page.evaluate(f"{MAIN}.shapes.communes['21004'].options.fillColor") == before
+        assert page.evaluate("window.__samePage") is True
+        # the clusters follow the view, and a site's popup opens
+        page.evaluate("() => { document.querySelector('.leaflet-marker-icon').click(); }")
+        page.wait_for_timeout(400)
+        screenshot(page, "coverage_switched_en")
+        assert not errors, errors
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_gaps_popup_and_tooltip_fit_the_map(live_server, width):
+    with offline_page() as (page, errors, _):
+        page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
+        open_map(page, f"{live_server.url}/map/gaps?kind=public_employment_service&lang=fr")
+        wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+        page.locator(".leaflet-container").scroll_into_view_if_needed()
+        box = page.locator(".leaflet-container").bounding_box()
+        # hover the commune at a third of the map (the tooltip opens on the side with more room)
+        for x, y in (
+            (box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5),
+            (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.55),
+        ):
+            page.mouse.move(x, y)
+            page.mouse.move(x + 3, y + 2)
+            page.wait_for_selector(".leaflet-tooltip.atlas-tip", timeout=5000)
+            tip = page.locator(".leaflet-tooltip.atlas-tip").bounding_box()
+            assert tip["width"] <= box["width"] * 0.5 + 2, (tip, box)
+            assert tip["x"] >= box["x"] - 1 and tip["x"] + tip["width"] <= box["x"] + box["width"] + 1, (tip, box)
+            text = page.locator(".leaflet-tooltip.atlas-tip").inner_text()
+            assert "undefined" not in text and ("desservie" in text or "lacune" in text or "inconnu" in text)
+        # a click opens the popup: name, status, explanation, the commune's page; nothing undefined
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+        page.wait_for_selector(".leaflet-popup-content table.popup")
+        popup = page.locator(".leaflet-popup-content")
+        text = popup.inner_text()
+        assert "undefined" not in text and "null" not in text
+        assert popup.locator("th", has_text="Explication").count() == 1
+        assert popup.locator("a[href*='/commune/']").count() == 1
+        screenshot(page, f"gaps_popup_{width}")
+        assert not errors, errors
+
+
+def test_keyboard_passes_the_map_in_few_tab_stops(live_server):
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/map/gaps?lang=en")
+        wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+        # no commune shape takes the focus (no Tab stop per commune)
+        focused = page.evaluate("""() => [...document.querySelectorAll('.leaflet-overlay-pane path')].slice(0, 50)
+            .filter(p => { p.focus(); return document.activeElement === p; }).length""")
+        assert focused == 0
+        # the skip link comes right before the map and leads past it, to the table
+        page.focus(".skip-map")
+        assert page.locator(".skip-map").is_visible()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "after-map"
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('.view-table')")
+        # without the skip link: from the link through the map, a handful of stops (map, zoom
+        # buttons, layer control, suggested markers, attribution), never one per commune
+        page.focus(".skip-map")
+        stops = 0
+        while stops < 40:
+            page.keyboard.press("Tab")
+            stops += 1
+            if not page.evaluate("!!document.activeElement.closest('.map-wrap')"):
+                break
+        assert stops < 20, stops
+        assert not errors, errors
+
+
+def test_table_filters_and_sorts_and_the_map_follows(live_server):
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/map/gaps?kind=social_welfare&lang=en")
+        wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+        page.locator(".view-table details summary").click()
+        page.select_option("select[data-atlas-group]", "04000")  # Brussels-Capital Region
+        shown = page.locator("table[data-atlas-table] tbody tr:not([hidden])")
+        assert shown.count() == 19
+        assert "19" in page.locator("[data-atlas-count]").inner_text()
+        faded = page.evaluate(f"Object.keys({MAIN}.hidden).length")
+        assert faded == 565 - 19
+        assert page.evaluate(f"{MAIN}.shapes.communes['11002'].options.fillOpacity") < 0.2  # Antwerp faded
+        page.fill("input[data-atlas-text]", "ixelles")
+        assert shown.count() == 1 and "Ixelles" in shown.first.inner_text()
+        page.fill("input[data-atlas-text]", "")
+        page.select_option("select[data-atlas-group]", "")
+        page.locator("table[data-atlas-table] thead th").first.locator("button").click()
+        page.locator("table[data-atlas-table] thead th").first.locator("button").click()
+        assert page.get_attribute("table[data-atlas-table] thead th >> nth=0", "aria-sort") == "descending"
+        names = page.locator("table[data-atlas-table] tbody tr th").all_inner_texts()[:5]
+        assert names == sorted(names, reverse=True, key=str.lower)
+        assert page.evaluate(f"{MAIN}.hidden") is None
+        assert not errors, errors
+
+
+def test_home_map_click_opens_the_commune_page(live_server):
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/?lang=nl")
+        wait_until(page, f"{DRAWN} && {SHAPES} == 565")
+        page.evaluate(f"{MAIN}.shapes.communes['21004'].fire('click', {{latlng: L.latLng(50.85, 4.35)}}, true)")
+        page.wait_for_url("**/commune/21004**")
+        assert "lang=nl" in page.url
         assert not errors, errors
 
 
@@ -46,7 +169,7 @@ def test_coverage_filter_is_in_the_url_and_popups_open(live_server):
 def test_other_maps_initialise_with_a_legend(live_server, path, name):
     with offline_page() as (page, errors, _):
         open_map(page, live_server.url + path)
-        wait_until(page, f"{SHAPES} > 0")
+        wait_until(page, f"{DRAWN} && {SHAPES} > 0")
         assert page.locator(".legend").count() >= 1
         screenshot(page, name)
         assert not errors, errors
@@ -76,5 +199,13 @@ def test_hostile_name_shows_as_text_in_popups(app, live_server):
         page.locator(".leaflet-marker-icon").first.click()
         page.wait_for_selector(".leaflet-popup-content strong")
         assert page.locator(".leaflet-popup-content strong").inner_text() == EVIL
+        # the coverage map builds its site popups in the browser: the same name, as text
+        open_map(page, f"{live_server.url}/map/coverage?lang=en")
+        wait_until(page, f"{DRAWN} && {MARKERS} > 0")
+        html = page.evaluate(
+            f"""() => {{ const a = {MAIN}; return a.sitesDoc.then(doc => {{
+                const i = doc.sites.findIndex(s => s[3] === {EVIL!r}); return i < 0 ? null : a.sitePopup(doc.sites[i], doc.lists); }}); }}"""
+        )
+        assert html is not None and "<script" not in html and "&lt;script&gt;" in html
         screenshot(page, "hostile_name_popup")
         assert not dialogs and not errors, (dialogs, errors)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
@@ -15,13 +14,9 @@ from geo_service.mapviews import base as mb
 from geo_service.mapviews import coverage as cov
 from geo_service.mapviews import employment as emp
 from geo_service.mapviews import gaps
-from geo_service.mapviews.labels import vocab
+from geo_service.mapviews.palette import SEQUENTIAL, STATUS_FILLS
 from geo_service.names import display_name, local_name
 
-URLS = {
-    k: f"/vendor/{k}"
-    for k in ("leaflet_js", "leaflet_css", "markercluster_js", "markercluster_css", "markercluster_default_css")
-}
 EVIL = "<script>alert('x')</script> & Co"
 
 
@@ -33,6 +28,7 @@ def communes_frame() -> gpd.GeoDataFrame:
             "name_fr": ["A", "B", "C"],
             "name_de": [None, None, "Zeh"],
             "region": ["02000", "02000", "03000"],
+            "province": ["20001", "20001", "30000"],
             "pop_2020_total": [10_000, 20_000, 0],
         },
         geometry=[box(4.0, 50.0, 4.1, 50.1), box(4.1, 50.0, 4.2, 50.1), box(4.2, 50.0, 4.3, 50.1)],
@@ -84,8 +80,7 @@ class FakeCatalogue:
         )
 
 
-def render(view) -> str:
-    return view.fragments.header + view.fragments.body + view.fragments.script
+PROVINCES = {"20001": "Brabant flamand", "30000": "Hainaut"}
 
 
 def test_classify_gives_zero_and_missing_their_own_classes():
@@ -110,33 +105,34 @@ def test_coverage_query_validates_every_value():
     with pytest.raises(InvalidParameter) as info:
         cov.CoverageQuery.parse({"kind": "spaceship", "rate": "per_day"})
     assert "spaceship" in info.value.message and "per_day" in info.value.message
-    query = cov.CoverageQuery.parse({"kind": "ngo_service", "measure": "present"})
-    assert query.as_args() == {"kind": "ngo_service"}
+    query = cov.CoverageQuery.parse({"kind": "ngo_service", "measure": "reach"})
+    assert query.as_args() == {"kind": "ngo_service"}  # the default measure is left out of the address
+    assert cov.CoverageQuery.parse({"measure": "present"}).as_args() == {"measure": "present"}
 
 
-def values_of(communes, catalogue, foreign, query):
-    return cov.coverage_values(communes, catalogue, foreign, query)[0]
+def values_of(communes, catalogue, foreign, query, reach_km=15.0):
+    return cov.coverage_values(communes, catalogue, foreign, query, reach_km)[0]
 
 
 def test_coverage_counts_follow_the_filters():
     communes, catalogue = communes_frame(), FakeCatalogue()
-    present = values_of(communes, catalogue, None, cov.CoverageQuery())
+    present = values_of(communes, catalogue, None, cov.CoverageQuery(measure="present"))
     assert present.tolist() == [1, 1, 0]  # two sites of one initiative count once; closed ones not at all
     sites = values_of(communes, catalogue, None, cov.CoverageQuery(measure="sites"))
     assert sites.tolist() == [2, 1, 0]
     mandated = values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated"))
     assert mandated.tolist() == [1, 1, 1]
-    leisure = values_of(communes, catalogue, None, cov.CoverageQuery(theme="leisure"))
+    leisure = values_of(communes, catalogue, None, cov.CoverageQuery(measure="present", theme="leisure"))
     assert leisure.tolist() == [1, 0, 0]
-    newcomers = values_of(communes, catalogue, None, cov.CoverageQuery(target="newcomers"))
+    newcomers = values_of(communes, catalogue, None, cov.CoverageQuery(measure="present", target="newcomers"))
     assert newcomers.tolist() == [0, 1, 0]
-    per_10k = values_of(communes, catalogue, None, cov.CoverageQuery(rate="per_10k"))
+    per_10k = values_of(communes, catalogue, None, cov.CoverageQuery(measure="present", rate="per_10k"))
     assert per_10k.iloc[0] == pytest.approx(1.0) and per_10k.iloc[1] == pytest.approx(0.5)
     assert np.isnan(per_10k.iloc[2])  # no inhabitants: no rate, not zero
-    no_foreign = values_of(communes, catalogue, None, cov.CoverageQuery(rate="per_1k_foreign"))
+    no_foreign = values_of(communes, catalogue, None, cov.CoverageQuery(measure="present", rate="per_1k_foreign"))
     assert no_foreign.isna().all()
     foreign = pd.Series([500, 2000, 0], index=communes.index)
-    per_foreign = values_of(communes, catalogue, foreign, cov.CoverageQuery(rate="per_1k_foreign"))
+    per_foreign = values_of(communes, catalogue, foreign, cov.CoverageQuery(measure="present", rate="per_1k_foreign"))
     assert per_foreign.iloc[0] == pytest.approx(2.0) and per_foreign.iloc[1] == pytest.approx(0.5)
 
 
@@ -147,25 +143,16 @@ def test_networks_present_everywhere_by_law_are_mapped_apart():
     assert values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated")).tolist() == [0, 0, 0]
     chosen = values_of(communes, catalogue, None, cov.CoverageQuery(measure="mandated", kind="ngo_service"))
     assert chosen.tolist() == [1, 1, 1]
-    view = cov.coverage_map(
-        communes,
-        mb.geometry_collection(communes),
-        {n: n for n in communes.index},
-        catalogue,
-        None,
-        cov.CoverageQuery(),
-        URLS,
-        vocab(lambda s: s),
-        lambda n: n,
-        lambda i: i,
-    )
+    view = cov.coverage_map(communes, {n: n for n in communes.index}, PROVINCES, catalogue, None, cov.CoverageQuery())
     assert view.summary["left_out"] == ["Language café"]
 
 
 def test_small_denominators_are_suppressed_and_rates_smoothed():
     communes, catalogue = communes_frame(), FakeCatalogue()
     foreign = pd.Series([3, 2000, 0], index=communes.index)  # 3 foreign residents: 333 per 1,000 by chance
-    values, small = cov.coverage_values(communes, catalogue, foreign, cov.CoverageQuery(rate="per_1k_foreign"))
+    values, small = cov.coverage_values(
+        communes, catalogue, foreign, cov.CoverageQuery(measure="present", rate="per_1k_foreign")
+    )
     assert small.tolist() == [True, False, False] and np.isnan(values.iloc[0])
     assert values.iloc[1] == pytest.approx(0.5)
 
@@ -203,36 +190,49 @@ def test_quantile_classes_spread_skewed_values():
 def coverage_view(query=cov.CoverageQuery()):
     communes = communes_frame()
     names = {nis: display_name(row, "fr") for nis, row in communes.drop(columns="geometry").iterrows()}
-    return cov.coverage_map(
-        communes,
-        mb.geometry_collection(communes),
-        names,
-        FakeCatalogue(),
-        None,
-        query,
-        URLS,
-        vocab(lambda s: s),
-        lambda nis: f"/commune/{nis}",
-        lambda i: f"/initiative/{i}",
-    )
+    return cov.coverage_map(communes, names, PROVINCES, FakeCatalogue(), None, query)
 
 
-def test_coverage_map_escapes_names_and_uses_only_local_assets():
-    html = render(coverage_view())
-    assert "<script>alert" not in html
-    # the popup HTML is escaped once in Python (&lt;), then folium's tojson hides < and & as \u escapes
-    assert "\\u0026lt;script\\u0026gt;alert" in html
-    assert set(re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)) <= set(URLS.values())
-    assert "cdn" not in html.lower()
-    assert "L.markerClusterGroup" in html and "site-marker kind-" in html
+def test_coverage_within_reach_counts_initiatives_with_a_site_nearby():
+    """The default measure: distinct initiatives with a site within the reach of a commune's
+    point on surface (15 km in Lambert 72), so a commune without a site of its own is told
+    apart from one far from any."""
+    communes, catalogue = communes_frame(), FakeCatalogue()
+    assert cov.CoverageQuery().measure == "reach"
+    near = values_of(communes, catalogue, None, cov.CoverageQuery(), reach_km=15.0)
+    # the squares are ~7 km wide: the evil initiative (two sites, counted once) and the café
+    # are within 15 km of all three communes; the closed club is never counted
+    assert near.tolist() == [2, 2, 2]
+    narrow = values_of(communes, catalogue, None, cov.CoverageQuery(), reach_km=4.0)
+    assert narrow.tolist() == [1, 1, 0]  # 10003 has only the closed club nearby
+    assert values_of(communes, catalogue, None, cov.CoverageQuery(measure="present")).tolist() == [1, 1, 0]
 
 
-def test_coverage_map_table_and_summary_match_the_values():
+def test_coverage_view_rows_join_values_to_codes_and_list_the_sites_shown():
     view = coverage_view(cov.CoverageQuery(measure="sites"))
-    assert [row["nis"] for row in view.table] == ["10001", "10002", "10003"]  # sorted by value
-    assert [row["value"] for row in view.table] == ["2", "1", "0"]
+    rows = view.layers[0].rows
+    assert list(rows) == ["10001", "10002", "10003"]  # sorted by value
+    assert [r.cells[-1] for r in rows.values()] == ["2", "1", "0"]
+    assert [r.numbers[-1] for r in rows.values()] == [2.0, 1.0, 0.0]
+    assert rows["10003"].fill == mb.ZERO_COLOUR and rows["10001"].group == "20001"
+    assert rows["10001"].cells[1] == "Brabant flamand"
     assert view.summary["sites"] == 3 and view.summary["zero"] == 1 and view.summary["dominant"] is None
-    assert "Zeh" in view.table[2]["name"]  # German name shown where one exists
+    assert "Zeh" in rows["10003"].cells[0]  # German name shown where one exists
+    # the sites shown are positions in the catalogue's sites (the closed club's site left out)
+    assert view.sites == [0, 1, 2]
+    data = view.data()
+    assert data["layers"][0]["order"] == ["10001", "10002", "10003"]
+    assert [c["key"] for c in data["columns"]] == ["name", "province", "value"]
+    assert view.data(rows=False)["layers"][0].get("rows") is None  # a page carries them in its table
+
+
+def test_site_records_share_lists_and_keep_text_as_given():
+    records = cov.site_records(FakeCatalogue().sites)
+    first = records["sites"][0]
+    assert first[3] == EVIL and first[2] == "citizen_initiative" and first[5] == "10001"
+    lists = records["lists"]
+    assert lists[first[7]] == ["language", "leisure"] and lists[first[9]] == EVIL
+    assert records["sites"][0][7] == records["sites"][1][7]  # one shared list for both sites
 
 
 def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
@@ -267,17 +267,7 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
         index=regions.index,
     )
     names = {"10000": "P1", "04000": "Bruxelles"}
-    view = emp.employment_map(
-        provinces,
-        regions,
-        names,
-        {"04000": "Bruxelles"},
-        figures,
-        region_figures,
-        mb.geometry_collection(provinces),
-        mb.geometry_collection(regions),
-        URLS,
-    )
+    view = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures)
     by_key = {(r["series"], r["code"]): r for r in view.table}
     assert by_key[("employment", "04000")]["gap"] is None
     assert by_key[("gap_native_non_eu_born", "04000")]["gap"] == 20.0
@@ -287,7 +277,16 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
         "no employment figures loaded",
     ]
     assert by_key[("employment", "10000")]["gap_text"] == "+11.6 pp"
-    assert "67.2 %" in render(view) and "country of birth" in render(view)
+    layers = {layer.id: layer for layer in view.layers}
+    assert [(layer.object, layer.show) for layer in view.layers] == [
+        ("provinces", True),
+        ("regions", False),
+        ("regions", False),
+    ]
+    p1 = layers["employment"].rows["10000"]
+    assert p1.cells[3:6] == ["78.8 %", "67.2 %", "country of birth"] and p1.numbers[1] == 11.6
+    assert layers["employment"].rows["04000"].fill is None  # missing: hatched on the map
+    assert layers["gap_native_non_eu_born"].rows["04000"].cells[1] == "+20.0 pp"
 
 
 def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
@@ -317,29 +316,52 @@ def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
     )
     suggested = pd.DataFrame({"nis": ["10002"], "covered_demand": [100.0], "gain": [100.0], "total_gain": [100.0]})
     points = {nis: (50.05, 4.05 + i / 10) for i, nis in enumerate(communes.index)}
-    view = gaps.gaps_map(
-        indicators,
-        mb.geometry_collection(communes),
-        names,
-        "civic_integration_office",
-        suggested,
-        points,
-        URLS,
-        lambda nis: f"/commune/{nis}",
-        "Civic-integration office",
-        networks=networks,
-    )
+    provinces = dict(zip(communes.index, communes["province"]))
+
+    def view_of(fill):
+        return gaps.gaps_map(
+            indicators,
+            names,
+            "civic_integration_office",
+            suggested,
+            points,
+            lambda nis: f"/commune/{nis}",
+            "Civic-integration office",
+            networks=networks,
+            provinces=provinces,
+            province_names=PROVINCES,
+            fill=fill,
+        )
+
+    view = view_of("need")
     assert view.summary["statuses"] == {"served": 1, "gap": 1, "unknown": 1} and view.summary["missing"] == 1
     assert view.summary["high_need_low_support"] == 2
     top_left = view.summary["bivariate"][0][0]
     assert top_left["key"] == "3-1" and top_left["count"] == 2
     assert [s["nis"] for s in view.summary["suggestions"]] == ["10002"]
-    reasons = {row["nis"]: row["reason"] for row in view.table}
-    assert "beyond 15 km" in reasons[communes.index[0]] and "(2 of 2 sites)" in reasons[communes.index[0]]
-    assert reasons[communes.index[2]].startswith("no network of")
-    html = render(view)
-    assert "<script>alert" not in html and "suggested-marker" in html
-    assert '"dashArray": "3 3"' in html and gaps.GAP_COLOUR in html  # unknown dashed, gap in red
+    rows = view.layers[0].rows
+    assert list(rows) == ["10001", "10003", "10002"]  # gaps first, then unknown, then served
+    reasons = {nis: row.cells[3] for nis, row in rows.items()}
+    assert "beyond 15 km" in reasons["10001"] and "(2 of 2 sites)" in reasons["10001"]
+    assert reasons["10003"].startswith("no network of")
+    # fill=need: the need-support class as fill, the status of the kind as outline
+    assert rows["10001"].fill == gaps.BIVARIATE["3-1"] and rows["10003"].fill is None
+    assert {nis: row.line for nis, row in rows.items()} == {"10001": "gap", "10003": "unknown", "10002": None}
+    assert set(view.outlines) == {"gap", "unknown"}
+    assert view.markers[0][2] == "suggested-marker" and "<script>" not in view.markers[0][3]
+    assert view.summary["provinces"] == [
+        {"code": "20001", "name": "Brabant flamand", "served": 1, "gap": 1, "unknown": 0},
+        {"code": "30000", "name": "Hainaut", "served": 0, "gap": 0, "unknown": 1},
+    ]
+    # fill=status (the default): the fill follows the kind, no outline needed
+    status = view_of("status")
+    assert {nis: row.fill for nis, row in status.layers[0].rows.items()} == {
+        nis: STATUS_FILLS[s] for nis, s in {"10001": "gap", "10003": "unknown", "10002": "served"}.items()
+    }
+    assert status.outlines == {} and all(row.line is None for row in status.layers[0].rows.values())
+    assert gaps.parse_fill(None) == "status"
+    with pytest.raises(InvalidParameter):
+        gaps.parse_fill("rainbow")
 
 
 def test_gaps_kind_is_validated():
@@ -388,3 +410,178 @@ def test_location_suggestions_are_kept_on_disk_for_the_next_start(client, settin
     assert list((settings.cache_dir / "derived").glob("suggestions-ngo_service-*.pkl"))
     # reception judges no commune (issue 22): the gaps map does not offer it as a kind
     assert client.get("/map/gaps?kind=reception_centre&lang=en").status_code == 400
+
+
+# --- contrast (issue 24, item 10) -----------------------------------------------------------------
+
+
+def test_palettes_keep_three_to_one_where_it_can_be_kept():
+    from branca.utilities import color_brewer
+
+    from geo_service.mapviews import palette as pal
+
+    # "none (0)" against the first class of a count; the status fills against each other
+    assert pal.contrast(pal.ZERO_COLOUR, pal.SEQUENTIAL[0]) >= 3
+    fills = pal.STATUS_FILLS
+    assert min(pal.contrast(a, b) for a in fills.values() for b in fills.values() if a != b) >= 3
+    # the sequential classes get darker step by step (told apart by 1.5:1 at least; 3:1 between
+    # more than three neighbours cannot exist, luminance contrast tops out at 21:1)
+    steps = [pal.contrast(a, b) for a, b in zip(pal.SEQUENTIAL, pal.SEQUENTIAL[1:])]
+    assert min(steps) >= 1.5 and [pal.luminance(c) for c in pal.SEQUENTIAL] == sorted(
+        (pal.luminance(c) for c in pal.SEQUENTIAL), reverse=True
+    )
+    # every line (borders, status outlines) against every fill any map draws: its two tones
+    # stand 3:1 apart, and one of them stands 3:1 from the fill
+    every_fill = [
+        *gaps.BIVARIATE.values(),
+        *fills.values(),
+        *pal.SEQUENTIAL,
+        pal.ZERO_COLOUR,
+        pal.MISSING_SWATCH,
+        *color_brewer("RdBu", 9),
+        "#9ecae1",  # the home map
+    ]
+    for line in (pal.BORDER, *pal.OUTLINES.values()):
+        assert pal.contrast(line["casing"], line["color"]) >= 3, line
+        worst = min(every_fill, key=lambda fill: pal.line_contrast(line, fill))
+        assert pal.line_contrast(line, worst) >= 3, (line, worst)
+    # the two status outlines differ in more than colour: one is dashed
+    assert "dashArray" in pal.OUTLINES["unknown"] and "dashArray" not in pal.OUTLINES["gap"]
+
+
+def test_coverage_classes_use_the_contrast_palette():
+    values = pd.Series([0, 0, 1, 2, 3, 5, 8, 13, np.nan], index=list("abcdefghi"))
+    classes = mb.classify(values, k=4, method="quantiles", palette=SEQUENTIAL)
+    assert classes.colours[0] == mb.ZERO_COLOUR and classes.colours[1] == SEQUENTIAL[0]
+    assert set(classes.colours[1:]) <= set(SEQUENTIAL)
+    assert mb.spread(SEQUENTIAL, 2) == [SEQUENTIAL[0], SEQUENTIAL[-1]]
+
+
+# --- the shared geometry --------------------------------------------------------------------------
+
+
+def test_topology_shares_borders_and_keys_features_by_code():
+    import orjson
+
+    from geo_service.mapviews import topology
+
+    communes = communes_frame()
+    doc = orjson.loads(topology.topology(communes))
+    assert doc["type"] == "Topology" and "transform" in doc  # quantised, delta-encoded arcs
+    ids = {name: [g["id"] for g in obj["geometries"]] for name, obj in doc["objects"].items()}
+    assert ids == {
+        "communes": ["10001", "10002", "10003"],
+        "provinces": ["20001", "30000"],
+        "regions": ["02000", "03000"],
+    }
+    assert all("properties" not in g for obj in doc["objects"].values() for g in obj["geometries"])
+    # the province of 10001 and 10002 is drawn from their arcs (no arc of its own)
+    arcs_of = {
+        g["id"]: {a if a >= 0 else ~a for ring in g["arcs"] for a in ring}
+        for g in doc["objects"]["communes"]["geometries"]
+    }
+    province = next(g for g in doc["objects"]["provinces"]["geometries"] if g["id"] == "20001")
+    assert {a if a >= 0 else ~a for ring in province["arcs"] for a in ring} <= arcs_of["10001"] | arcs_of["10002"]
+
+
+# --- over HTTP: one geometry, small views, downloads ------------------------------------------------
+
+HTML = {"Accept": "text/html", "Accept-Encoding": "gzip"}
+
+
+def page_text(client, path) -> str:
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def test_geometry_is_one_immutable_content_addressed_resource(client):
+    import hashlib
+    import re
+
+    urls = {
+        re.search(r'"topology": "([^"]+)"', page_text(client, path)).group(1)
+        for path in ("/?lang=fr", "/map/coverage?lang=nl", "/map/gaps?kind=social_welfare&lang=en", "/map/employment")
+    }
+    assert len(urls) == 1  # every map, language and view: the same document
+    url = urls.pop()
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Content-Encoding"] == "gzip"
+    raw = client.get(url).data
+    assert url.endswith(f"/{hashlib.sha256(raw).hexdigest()[:16]}.topojson")
+    doc = orjson.loads(raw)
+    assert len(doc["objects"]["communes"]["geometries"]) == 565
+    assert len(doc["objects"]["provinces"]["geometries"]) == 11 and len(doc["objects"]["regions"]["geometries"]) == 3
+    stale = client.get("/map/geometry/0000000000000000.topojson")
+    assert stale.status_code == 302 and stale.headers["Location"].endswith(url)
+
+
+def test_map_pages_carry_no_geometry_and_let_phones_zoom(client):
+    for path in ("/?lang=fr", "/map/coverage?lang=fr", "/map/gaps?lang=nl", "/map/employment?lang=en"):
+        html = page_text(client, path)
+        assert '"coordinates"' not in html and '"arcs"' not in html, path
+        assert "maximum-scale" not in html and "user-scalable" not in html, path
+        assert "imperial: false" in html, path  # a metric scale bar only
+        assert "skip-map" in html and 'id="after-map"' in html, path
+    assert '"zoomInTitle": "Zoom avant"' in page_text(client, "/map/gaps?lang=fr")
+    assert '"zoomOutTitle": "Uitzoomen"' in page_text(client, "/map/coverage?lang=nl")
+
+
+def test_a_view_is_a_small_json_keyed_by_code_cached_for_good(client):
+    from geo_service.web.context import current_snapshot
+
+    with client.application.app_context():
+        version = current_snapshot().version[:12]
+    response = client.get(f"/map/gaps.json?kind=public_employment_service&lang=fr&v={version}", headers=HTML)
+    assert response.status_code == 200 and response.headers["Cache-Control"].endswith("immutable")
+    assert len(response.data) < 40_000  # compressed
+    view = orjson.loads(client.get(f"/map/gaps.json?kind=public_employment_service&lang=fr&v={version}").data)
+    rows = view["layers"][0]["rows"]
+    assert len(rows) == 565 and set(view["layers"][0]["order"]) == set(rows)
+    assert rows["21004"]["cells"][0] == "Bruxelles" and rows["21004"]["fill"].startswith("#")
+    assert view["page"] == "/map/gaps?kind=public_employment_service&lang=fr"
+    assert view["languages"]["nl"] == "/map/gaps?kind=public_employment_service&lang=nl"
+    assert "status-counts" in view["legend"] and "province-counts" in view["panel"]
+    assert view["downloads"]["csv"].startswith("/map/gaps.csv?")
+    # another data version: redirected to the current one; a bad value: 400 naming it
+    old = client.get("/map/gaps.json?kind=public_employment_service&lang=fr&v=000000000000")
+    assert old.status_code == 302 and f"v={version}" in old.headers["Location"]
+    bad = client.get(f"/map/gaps.json?kind=teleport&v={version}", headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and bad.get_json()["details"]["parameter"] == "kind"
+    unknown = client.get(f"/map/coverage.json?colour=red&v={version}")
+    assert unknown.status_code == 400
+
+
+def test_download_this_view_as_csv_and_geojson(client):
+    import csv
+    import io
+
+    text = client.get("/map/coverage.csv?kind=civic_integration_office&lang=fr").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 565 and {"code", "name", "province", "value"} <= set(rows[0])
+    brussels = next(r for r in rows if r["code"] == "21004")
+    assert brussels["name"] == "Bruxelles" and float(brussels["value"]) >= 0
+    assert "coverage?kind=civic_integration_office" in rows[0]["about"]
+    geo = client.get("/map/gaps.geojson?kind=social_welfare&lang=nl").get_json()
+    assert len(geo["features"]) == 565
+    feature = next(f for f in geo["features"] if f["id"] == "21004")
+    assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert feature["properties"]["status"] and feature["properties"]["explanation"]
+    employment = client.get("/map/employment.csv?lang=en").get_data(as_text=True)
+    assert "layer" in employment.splitlines()[0] and "gap_pp" in employment.splitlines()[0]
+
+
+def test_sites_document_serves_every_coverage_view(client):
+    import re
+
+    html = page_text(client, "/map/coverage?lang=en")
+    url = re.search(r'"sitesUrl": "([^"]+)"', html).group(1)
+    response = client.get(url)
+    assert response.headers["Cache-Control"].endswith("immutable")
+    doc = response.get_json()
+    with client.application.app_context():
+        from geo_service.web.context import current_snapshot
+
+        assert len(doc["sites"]) == len(current_snapshot().catalogue.sites)

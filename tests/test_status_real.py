@@ -271,7 +271,7 @@ def test_herstappe_does_not_top_the_rate_per_foreign_resident(inputs, real):
     foreign = real.communes["foreign_residents"]
     for kind in ("social_welfare", ""):
         values, small = coverage_values(
-            communes, inputs.catalogue, foreign, CoverageQuery(rate="per_1k_foreign", kind=kind)
+            communes, inputs.catalogue, foreign, CoverageQuery(measure="present", rate="per_1k_foreign", kind=kind)
         )
         assert small["73028"] and pd.isna(values["73028"])  # 3 foreign residents (2015): not shown
         assert values.max() < 50

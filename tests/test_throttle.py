@@ -52,3 +52,12 @@ def test_uncached_coverage_maps_are_limited_cached_ones_are_not(client, monkeypa
     assert "Too many new map views" in refused.get_data(as_text=True)
     assert client.get(urls[0]).status_code == 200  # already drawn: served from the cache, no budget
     assert client.get("/commune/21004?lang=nl").status_code == 200  # not a map: never limited
+
+
+def test_a_build_nested_in_another_is_one_render():
+    """A map page builds its first view inside its own build: one charge, one slot."""
+    guard = throttle.RenderGuard(concurrent=1, per_client=1)
+    with guard.render("a"), guard.render("a"):  # nested: neither refused nor deadlocked
+        pass
+    with pytest.raises(TooManyRequests), guard.render("a"):  # the one charge was spent
+        pass

@@ -12,6 +12,7 @@ from branca.utilities import color_brewer
 from markupsafe import Markup, escape
 
 from .folium_map import MapFragments, add_online_basemap, offline_map, render_fragments
+from .palette import MISSING_SWATCH, ZERO_COLOUR
 
 
 def _mapclassify():
@@ -22,8 +23,7 @@ def _mapclassify():
 
 
 Translate = Callable[[str], str]
-MISSING_COLOUR = "#d9d9d9"
-ZERO_COLOUR = "#ffffff"
+MISSING_COLOUR = MISSING_SWATCH  # legends and small maps; the main maps hatch missing values
 KIND_COLOURS = {  # ColorBrewer "Set1"/"Dark2" hues, one per kind of the catalogue
     "citizen_initiative": "#e41a1c",
     "ngo_service": "#ff7f00",
@@ -60,12 +60,14 @@ def classify(
     fmt: str = "{:.1f}",
     method: str = "maximum_breaks",
     missing_label: str | None = None,
+    palette: tuple[str, ...] | None = None,
 ) -> Classes:
     """Classes of the non-missing values by mapclassify: ``maximum_breaks`` (breaks in the widest
     gaps, for a few areas) or ``quantiles`` (classes of equal size, so a skewed count still spreads
     the communes; tied values stay together, so a class can only exceed its share when one value
     does). Zeros get their own class so "none at all" never hides in the lowest band. Legend labels
-    give each class's real range."""
+    give each class's real range. ``palette``: the colours to spread the classes over (ordered
+    light to dark, ``palette.SEQUENTIAL``) instead of the ColorBrewer ``scheme``."""
     values = pd.to_numeric(values, errors="coerce").astype(float)
     codes = pd.Series(-1, index=values.index, dtype="int64")
     legend: list[dict] = []
@@ -87,27 +89,39 @@ def classify(
             else np.asarray(getattr(_mapclassify(), scheme_class)(known.values, k=bins_k).yb)
         )
         used = sorted(set(yb.tolist()))
-        palette = (
-            color_brewer(scheme, max(3, len(used)))[-len(used) :] if len(used) > 1 else [color_brewer(scheme, 3)[1]]
-        )
+        colours_used = spread(palette, len(used)) if palette else brewer(scheme, len(used))
         for position, code in enumerate(used):
             members = known.values[yb == code]
             codes[known.index[yb == code]] = position + offset
             low, high = fmt.format(members.min()), fmt.format(members.max())
             legend.append(
                 {
-                    "colour": palette[position],
+                    "colour": colours_used[position],
                     "label": low if low == high else f"{low} – {high}",
                     "count": int(len(members)),
                 }
             )
-        colours.extend(palette)
+        colours.extend(colours_used)
     missing = int(values.isna().sum())
     if missing:
         legend.append(
             {"colour": MISSING_COLOUR, "label": missing_label or t("no data"), "count": missing, "missing": True}
         )
     return Classes(codes=codes, colours=colours, legend=legend)
+
+
+def brewer(scheme: str, n: int) -> list[str]:
+    """The ``n`` darkest colours of a ColorBrewer scheme of at least three."""
+    return color_brewer(scheme, max(3, n))[-n:] if n > 1 else [color_brewer(scheme, 3)[1]]
+
+
+def spread(palette: tuple[str, ...], n: int) -> list[str]:
+    """``n`` colours of ``palette`` from its first, evenly spread (its first and last for two)."""
+    if n >= len(palette):
+        return list(palette[:n])
+    if n == 1:
+        return [palette[0]]
+    return [palette[round(i * (len(palette) - 1) / (n - 1))] for i in range(n)]
 
 
 def classify_diverging(
@@ -223,49 +237,11 @@ def add_site_clusters(fmap: folium.Map, rows: list[list], asset_urls: Mapping[st
     cluster.add_to(fmap)
 
 
-def site_rows(
-    sites,
-    t: Translate,
-    lang: str,
-    kind_label: Mapping[str, str],
-    theme_label: Mapping[str, str],
-    group_label: Mapping[str, str],
-    precision_label: Mapping[str, str],
-    commune_names: Mapping[str, str],
-    initiative_url: Callable[[str], str],
-) -> list[list]:
-    """Rows for :func:`add_site_clusters` from catalogue sites (any CRS; output in WGS84)."""
-    if len(sites) == 0:
-        return []
-    wgs = sites.to_crs(4326) if sites.crs is not None and sites.crs.to_epsg() != 4326 else sites
-    rows = []
-    for _, site in wgs.iterrows():
-        sources = site.get("sources") or []
-        source_text = "; ".join(
-            s.get("publisher") or s.get("url") or s.get("seed") or "" for s in sources if isinstance(s, Mapping)
-        )
-        html = popup_html(
-            site["name"],
-            [
-                (t("Kind"), kind_label.get(site["kind"], site["kind"])),
-                (t("Themes"), [theme_label.get(x, x) for x in (site.get("themes") or [])]),
-                (t("Target groups"), [group_label.get(x, x) for x in (site.get("target_groups") or [])]),
-                (t("Commune"), commune_names.get(site["nis"], site["nis"])),
-                (t("Location precision"), precision_label.get(site["precision"], site["precision"])),
-                (t("Source"), source_text),
-            ],
-            [link(initiative_url(site["initiative_id"]), t("Page of the initiative"))],
-        )
-        title = f"{site['name']} ({kind_label.get(site['kind'], site['kind'])})"
-        rows.append([round(site.geometry.y, 5), round(site.geometry.x, 5), site["kind"], html, title])
-    return rows
-
-
 POPUP_JS = """function (feature, layer) {
     layer.bindPopup(function () {
         var p = feature.properties;  // name and value are escaped HTML (built in Python)
-        return '<strong>' + p.name + '</strong><br>' + p.value +
-            '<br><a href="' + %(url)s.replace('00000', encodeURIComponent(feature.id)) + '">' + %(label)s + '</a>';
+        return '<strong>' + p.name + '</strong><br>' + (p.value ? p.value + '<br>' : '') +
+            '<a href="' + %(url)s.replace('00000', encodeURIComponent(feature.id)) + '">' + %(label)s + '</a>';
     });
 }"""
 
@@ -324,47 +300,6 @@ def with_properties(collection: dict, properties: Mapping[str, Mapping[str, str]
     return {"type": "FeatureCollection", "features": features}
 
 
-class CompactPopup(folium.GeoJsonPopup):
-    """A GeoJSON layer's popup: the first field as title, then a row per other field that has a
-    value (no empty rows). Values and aliases must already be escaped HTML (built in Python).
-    ``constants`` holds the values every feature of the layer shares, written once for the layer
-    instead of once per feature (a smaller page)."""
-
-    from folium.template import Template as _T
-
-    _template = _T("""
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup(function (layer) {
-            var p = layer.feature.properties, fields = {{ this.fields|tojson }}, aliases = {{ this.aliases|tojson }};
-            var shared = {{ this.constants|tojson }};
-            var rows = fields.slice(1).map(function (f, i) { var v = p[f] || shared[f];
-                return v ? '<tr><th>' + aliases[i + 1] + '</th><td>' + v + '</td></tr>' : ''; }).join('');
-            return '<strong>' + p[fields[0]] + '</strong><table class="popup">' + rows + '</table>';
-        }, {{ this.popup_options|tojavascript }});
-        {% endmacro %}""")
-
-    def __init__(self, fields, aliases, constants: Mapping[str, str] | None = None, **kwargs):
-        super().__init__(fields=fields, aliases=aliases, **kwargs)
-        self.constants = dict(constants or {})
-
-    def render(self, **kwargs):
-        """Without GeoJsonDetail's check that every field is in each feature (shared ones are not)
-        and its style block (site.css styles table.popup)."""
-        from branca.element import MacroElement
-
-        MacroElement.render(self, **kwargs)
-
-    @staticmethod
-    def split(props: Mapping[str, Mapping[str, str]], fields: Iterable[str]) -> tuple[dict, dict]:
-        """(per-feature properties without the shared values, the shared values) of ``props``."""
-        shared = {
-            f: v
-            for f in fields
-            if len({row.get(f, "") for row in props.values()}) == 1 and (v := next(iter(props.values())).get(f, ""))
-        }
-        return {code: {k: v for k, v in row.items() if k not in shared} for code, row in props.items()}, shared
-
-
 class DataMarkers(folium.map.Layer):
     """Unclustered markers from rows [lat, lon, css class, escaped popup HTML, plain title]:
     folium's own Popup needs jQuery, which these pages do not load."""
@@ -388,12 +323,12 @@ class DataMarkers(folium.map.Layer):
         self.data = rows
 
 
-def feature_map(feature: dict, asset_urls: Mapping[str, str], name: str) -> MapFragments:
+def feature_map(feature: dict, asset_urls: Mapping[str, str], name: str, t: Translate = identity) -> MapFragments:
     """A small map of one GeoJSON feature (WGS84), zoomed to it: an outline for an area, a
-    marker for a point (the API's item pages)."""
+    marker for a point (the API's item pages); ``t`` titles its zoom buttons."""
     import shapely.geometry
 
-    fmap = offline_map(asset_urls)
+    fmap = offline_map(dict(asset_urls), t)
     add_online_basemap(fmap)
     geometry = feature.get("geometry")
     if geometry:

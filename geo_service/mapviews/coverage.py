@@ -3,6 +3,9 @@ or per inhabitant, for a chosen kind, theme and target group; sites as clustered
 
 The counts reuse the indicator definitions (``indicators.coverage.commune_coverage``) on the
 filtered catalogue, so with no filter they equal ``initiatives_present`` / ``initiatives_mandated``.
+The default measure, ``reach``, counts the initiatives with a site within the indicators' reach
+(15 km, straight line from the commune's point on surface, as ``nearest_km_*``): presence in the
+commune itself leaves most small communes at 0, within reach tells them apart.
 """
 
 from __future__ import annotations
@@ -10,26 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import orjson
 import pandas as pd
 
 from ..errors import InvalidParameter
 from ..indicators.coverage import commune_coverage, per, smoothed_rate
-from .base import (
-    Classes,
-    add_site_clusters,
-    choropleth,
-    classify,
-    colour_of,
-    identity,
-    site_rows,
-    text,
-    with_properties,
-)
-from .folium_map import add_online_basemap, offline_map, render_fragments
+from .base import Classes, classify, colour_of, identity
 from .labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
-from .view import MapView
+from .palette import SEQUENTIAL
+from .view import Column, Layer, MapView, Row
 
-MEASURES = ("present", "mandated", "sites")
+MEASURES = ("reach", "present", "mandated", "sites")
 RATES = ("count", "per_10k", "per_1k_foreign")
 EXCLUDED_STATUS = ("closed",)
 
@@ -38,7 +32,7 @@ EXCLUDED_STATUS = ("closed",)
 class CoverageQuery:
     """What the coverage map shows; every field is validated so it can key a cache."""
 
-    measure: str = "present"
+    measure: str = "reach"
     rate: str = "count"
     kind: str = ""
     theme: str = ""
@@ -54,13 +48,13 @@ class CoverageQuery:
             "theme": THEME_LABELS,
             "target": GROUP_LABELS,
         }
-        problems = [
-            f"{name}={value!r} is not one of: {', '.join(allowed[name])}"
-            for name, value in values.items()
-            if value and value not in allowed[name]
-        ]
-        if problems:
-            raise InvalidParameter("; ".join(problems), allowed={k: list(v) for k, v in allowed.items()})
+        wrong = [name for name, value in values.items() if value and value not in allowed[name]]
+        if wrong:
+            raise InvalidParameter(
+                "; ".join(f"{name}={values[name]!r} is not one of: {', '.join(allowed[name])}" for name in wrong),
+                allowed={k: list(v) for k, v in allowed.items()},
+                parameter=wrong[0],
+            )
         return cls(**{k: v for k, v in values.items() if v})
 
     def as_args(self) -> dict[str, str]:
@@ -105,8 +99,31 @@ def population_column(communes: pd.DataFrame) -> str:
     return "pop_2025_total" if "pop_2025_total" in communes else "pop_2020_total"
 
 
+def reach_counts(communes, sites: pd.DataFrame, initiative_ids: pd.Series, radius_km: float) -> pd.Series:
+    """Distinct initiatives with a site within ``radius_km`` of each commune's point on surface
+    (Belgian Lambert 72, straight line), 0 where none."""
+    from scipy.spatial import cKDTree
+
+    counts = pd.Series(0, index=communes.index, dtype="int64")
+    if not len(sites) or not len(communes):
+        return counts
+    lambert = 31370
+    areas = communes if communes.crs is None or communes.crs.to_epsg() == lambert else communes.to_crs(lambert)
+    points = areas.geometry.representative_point()
+    placed = sites if sites.crs is None or sites.crs.to_epsg() == lambert else sites.to_crs(lambert)
+    tree = cKDTree([(p.x, p.y) for p in placed.geometry])
+    owners = initiative_ids.to_numpy()
+    hits = tree.query_ball_point([(p.x, p.y) for p in points], r=radius_km * 1000.0)
+    counts[:] = [len({owners[i] for i in found}) for found in hits]
+    return counts
+
+
 def coverage_values(
-    communes: pd.DataFrame, catalogue, foreign_residents: pd.Series | None, query: CoverageQuery
+    communes: pd.DataFrame,
+    catalogue,
+    foreign_residents: pd.Series | None,
+    query: CoverageQuery,
+    reach_km: float = 15.0,
 ) -> tuple[pd.Series, pd.Series]:
     """(value, suppressed) per commune (index = NIS) for ``query``. Rates are empirical-Bayes
     smoothed toward the province (``indicators.coverage.smoothed_rate``) except where the count is
@@ -114,8 +131,11 @@ def coverage_values(
     ``SMALL_DENOMINATOR``. NaN too where a rate has no denominator."""
     sites, areas, kinds = filtered(catalogue, query, len(communes))
     counts = commune_coverage(communes.index, sites, areas, kinds, (), ())
-    column = {"present": "initiatives_present", "mandated": "initiatives_mandated", "sites": "sites_present"}
-    count = counts[column[query.measure]]
+    if query.measure == "reach":
+        count = reach_counts(communes, sites, sites["initiative_id"], reach_km)
+    else:
+        column = {"present": "initiatives_present", "mandated": "initiatives_mandated", "sites": "sites_present"}
+        count = counts[column[query.measure]]
     small = pd.Series(False, index=communes.index)
     if query.rate == "count":
         return count.astype(float), small
@@ -131,8 +151,9 @@ def coverage_values(
     return rate.mask(small), small
 
 
-def describe(query: CoverageQuery, t: Callable[[str], str]) -> str:
+def describe(query: CoverageQuery, t: Callable[[str], str], reach_km: float = 15.0) -> str:
     measure = {
+        "reach": t("Initiatives with a site within %(km)s km") % {"km": f"{reach_km:g}"},
         "present": t("Initiatives with a site in the commune"),
         "mandated": t("Initiatives whose service area covers the commune"),
         "sites": t("Sites in the commune"),
@@ -145,56 +166,95 @@ def describe(query: CoverageQuery, t: Callable[[str], str]) -> str:
     return f"{measure} {rate}".strip()
 
 
+def site_records(sites) -> dict:
+    """Every site of the catalogue, for every language and view: ``sites`` rows are [lat, lon,
+    kind, name, initiative id, NIS, precision, themes, target groups, source], in the catalogue's
+    order (a view lists the positions of the sites it shows); themes, target groups and source
+    are positions in ``lists`` (shared by many sites: the document stays small).
+    ``static/atlas-map.js`` labels them in the page's language."""
+    lists: dict = {}
+
+    def shared(value) -> int:
+        key = orjson.dumps(value)
+        if key not in lists:
+            lists[key] = (len(lists), value)
+        return lists[key][0]
+
+    if len(sites) == 0:
+        return {"lists": [], "sites": []}
+    wgs = sites.to_crs(4326) if sites.crs is not None and sites.crs.to_epsg() != 4326 else sites
+    rows = []
+    for _, site in wgs.iterrows():
+        sources = site.get("sources") or []
+        source = "; ".join(
+            dict.fromkeys(
+                s.get("publisher") or s.get("url") or s.get("seed") or "" for s in sources if isinstance(s, Mapping)
+            )
+        )
+        rows.append(
+            [
+                round(site.geometry.y, 5),
+                round(site.geometry.x, 5),
+                site["kind"],
+                str(site["name"]),
+                str(site["initiative_id"]),
+                str(site["nis"]),
+                site["precision"],
+                shared(list(site.get("themes") or [])),
+                shared(list(site.get("target_groups") or [])),
+                shared(source),
+            ]
+        )
+    return {"lists": [value for _, value in sorted(lists.values(), key=lambda item: item[0])], "sites": rows}
+
+
 def coverage_map(
     communes: pd.DataFrame,
-    collection: dict,
     names: Mapping[str, str],
+    province_names: Mapping[str, str],
     catalogue,
     foreign_residents: pd.Series | None,
     query: CoverageQuery,
-    asset_urls: Mapping[str, str],
-    vocab: Mapping[str, Mapping[str, str]],
-    commune_url: Callable[[str], str],
-    initiative_url: Callable[[str], str],
     t: Callable[[str], str] = identity,
+    reach_km: float = 15.0,
 ) -> MapView:
-    """The coverage map for ``query``; ``collection`` is the commune geometry (see
-    ``base.geometry_collection``) and ``names`` the commune names in the page language."""
-    values, small = coverage_values(communes, catalogue, foreign_residents, query)
+    """The values of the coverage map for ``query``: one row per commune (name, NIS code,
+    province, value) with its class colour, and the positions of the sites shown (see
+    :func:`site_records`); ``names`` are the commune names in the page's language."""
+    values, small = coverage_values(communes, catalogue, foreign_residents, query, reach_km)
     fmt = "{:.0f}" if query.rate == "count" else "{:.2f}"
     missing = t("no data, or too few residents for a stable rate") if query.rate != "count" else t("no data")
-    classes: Classes = classify(values, k=5, t=t, fmt=fmt, method="quantiles", missing_label=missing)
-    title = describe(query, t)
+    classes: Classes = classify(
+        values, k=len(SEQUENTIAL), t=t, fmt=fmt, method="quantiles", missing_label=missing, palette=SEQUENTIAL
+    )
+    title = describe(query, t, reach_km)
 
     def shown(nis) -> str:
         if small[nis]:
             return t("too few residents for a stable rate")
         return t("no data") if pd.isna(values[nis]) else fmt.format(values[nis])
 
-    props = {nis: {"name": text(names[nis]), "value": text(shown(nis))} for nis in communes.index}
-    fill = {nis: colour_of(classes, nis) for nis in communes.index}
-    fmap = offline_map(asset_urls)
-    add_online_basemap(fmap)
-    choropleth(
-        fmap,
-        with_properties(collection, props),
-        fill,
-        t("Communes"),
-        ["name", "value"],
-        [t("Commune"), title],
-        page_url=commune_url("00000"),
-        page_label=t("Page of the commune"),
+    provinces = communes["province"] if "province" in communes else pd.Series("", index=communes.index)
+    order = sorted(
+        communes.index, key=lambda n: (pd.isna(values[n]), -(0 if pd.isna(values[n]) else values[n]), names[n])
     )
+    rows = {
+        nis: Row(
+            cells=[names[nis], province_names.get(provinces[nis], ""), shown(nis)],
+            fill=None if pd.isna(values[nis]) else colour_of(classes, nis),
+            numbers=[None, None, None if pd.isna(values[nis]) else float(values[nis])],
+            group=provinces[nis] or None,
+        )
+        for nis in order
+    }
+    columns = [
+        Column("name", t("Commune"), link=True),
+        Column("province", t("Province"), tooltip=False),
+        Column("value", title, numeric=True),
+    ]
     sites, _, _ = filtered(catalogue, query, len(communes))
-    rows = site_rows(
-        sites, t, "", vocab["kinds"], vocab["themes"], vocab["groups"], vocab["precisions"], names, initiative_url
-    )
-    add_site_clusters(fmap, rows, asset_urls, t("Sites"))
-    import folium
-
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    table = [{"nis": nis, "name": names[nis], "value": shown(nis), "raw": values[nis]} for nis in communes.index]
-    table.sort(key=lambda r: (pd.isna(r["raw"]), -(r["raw"] if not pd.isna(r["raw"]) else 0), r["name"]))
+    positions = catalogue.sites.index.get_indexer(sites.index)
+    table = [{"nis": nis, "name": names[nis], "value": shown(nis), "raw": values[nis]} for nis in order]
     known = values.dropna()
     largest = (
         max(classes.legend, key=lambda row: row["count"] if not row.get("missing") else -1) if classes.legend else None
@@ -203,7 +263,7 @@ def coverage_map(
     left_out = [] if query.kind else list(catalogue.initiatives.loc[everywhere, "name"])
     summary = {
         "title": title,
-        "sites": len(rows),
+        "sites": len(sites),
         "initiatives": int(sites["initiative_id"].nunique()),
         "catalogue_initiatives": int(len(catalogue.initiatives)),
         "without_site": int((catalogue.initiatives["site_count"] == 0).sum()),
@@ -218,4 +278,11 @@ def coverage_map(
             else None
         ),
     }
-    return MapView(render_fragments(fmap), classes.legend, table, summary)
+    return MapView(
+        classes.legend,
+        table,
+        summary,
+        columns=columns,
+        layers=[Layer("communes", t("Communes"), "communes", rows)],
+        sites=[int(p) for p in positions if p >= 0],
+    )

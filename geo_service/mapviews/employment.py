@@ -6,23 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import folium
 import pandas as pd
 from markupsafe import Markup
 
 from . import charts
-from .base import (
-    MISSING_COLOUR,
-    CompactPopup,
-    classify_diverging,
-    colour_of,
-    identity,
-    link,
-    text,
-    with_properties,
-)
-from .folium_map import add_online_basemap, offline_map, render_fragments
-from .view import MapView
+from .base import classify_diverging, colour_of, identity, link
+from .view import Column, Layer, MapView, Row
 
 CONCEPTS = {"country_of_birth": "country of birth", "citizenship": "citizenship"}
 # The original statistics behind each row of data/statistics/sources.csv and the intermediary the
@@ -148,9 +137,6 @@ def employment_map(
     region_names: Mapping[str, str],
     provinces: pd.DataFrame | None,
     regions: pd.DataFrame | None,
-    province_collection: dict,
-    region_collection: dict,
-    asset_urls: Mapping[str, str],
     t: Callable[[str], str] = identity,
 ) -> MapView:
     layers = [
@@ -158,7 +144,7 @@ def employment_map(
             "province",
             "employment",
             layer_rows(provinces, province_display.index, province_names, t),
-            province_collection,
+            "provinces",
             t("Provinces: native-born vs foreign-born"),
             True,
         )
@@ -172,7 +158,7 @@ def employment_map(
                 "region",
                 series,
                 layer_rows(regions, region_display.index, region_names, t, series),
-                region_collection,
+                "regions",
                 label,
                 False,
             )
@@ -183,68 +169,41 @@ def employment_map(
     )
     classes = classify_diverging(values, k=4, scheme="RdBu", t=t, fmt="{:+.1f} pp")
     legend = _legend_by_layer(classes, layers)
-    fmap = offline_map(asset_urls)
-    add_online_basemap(fmap)
-    fields = ["name", "gap", "groups", "rate_a", "rate_b", "concept", "year", "age_band", "source", "missing"]
-    aliases = [
-        text(a)
-        for a in (
-            t("Area"),
-            t("Employment gap"),
-            t("Groups compared"),
-            t("Rate of the first group"),
-            t("Rate of the second group"),
-            t("Concept"),
-            t("Year"),
-            t("Age band"),
-            t("Source"),
-            t("Missing because"),
-        )
+    columns = [
+        Column("name", t("Area")),
+        Column("gap_pp", t("Employment gap"), numeric=True),
+        Column("groups", t("Groups compared")),
+        Column("rate_first", t("Rate of the first group"), numeric=True, tooltip=False),
+        Column("rate_second", t("Rate of the second group"), numeric=True, tooltip=False),
+        Column("concept", t("Concept"), tooltip=False),
+        Column("year", t("Year"), tooltip=False),
+        Column("age_band", t("Age band"), tooltip=False),
+        Column("source", t("Source"), tooltip=False),
+        Column("missing_because", t("Missing because"), tooltip=False),
     ]
-    for _level, series, rows, collection, label, show in layers:
-        props = {
-            code: {
-                "name": text(r["name"]),
-                "gap": text(_pp(r["gap"]) or t("no data")),
-                "groups": text(r["groups"]),
-                "rate_a": text(_pct(r["rate_a"])),
-                "rate_b": text(_pct(r["rate_b"])),
-                "concept": text(r["concept"]),
-                "year": text(r["year"]),
-                "age_band": text(r["age_band"]),
-                "source": str(source_html(r["source"], t)) if r["source"] else "",
-                "missing": text(r["missing_reason"] or ""),
-            }
-            for code, r in rows.items()
-        }
-        props, shared = CompactPopup.split(props, fields[3:])  # tooltip fields stay per feature
-        fill = {code: colour_of(classes, f"{series}:{code}") for code in rows}
-        folium.GeoJson(
-            with_properties(collection, props),
-            name=label,
-            show=show,
-            overlay=True,
-            style_function=lambda f, fill=fill: {
-                "color": "#333333",
-                "weight": 1.2,
-                "fillColor": fill.get(f["id"], MISSING_COLOUR),
-                "fillOpacity": 0.8,
-                "dashArray": "4 4" if fill.get(f["id"], MISSING_COLOUR) == MISSING_COLOUR else None,
-            },
-            highlight_function=lambda _: {"weight": 3},
-            tooltip=folium.GeoJsonTooltip(fields=fields[:3], aliases=aliases[:3], sticky=True),
-            # empty rows left out, sources wrapped (site.css), the layer control at the bottom left
-            # and a margin kept around an open popup, so no control covers it
-            popup=CompactPopup(
-                fields=fields,
-                aliases=aliases,
-                constants=shared,
-                maxWidth=320,
-                autoPanPaddingTopLeft=[40, 40],
-                autoPanPaddingBottomRight=[40, 40],
-            ),
-        ).add_to(fmap)
-    folium.LayerControl(collapsed=False, position="bottomleft").add_to(fmap)
+    view_layers = []
+    for _level, series, rows, obj, label, show in layers:
+        view_rows = {}
+        for code, r in rows.items():
+            source = str(r["source"] or "")
+            view_rows[code] = Row(
+                cells=[
+                    r["name"],
+                    _pp(r["gap"]) or t("no data"),
+                    r["groups"],
+                    _pct(r["rate_a"]),
+                    _pct(r["rate_b"]),
+                    r["concept"],
+                    str(r["year"] or ""),
+                    str(r["age_band"] or ""),
+                    source_text(source, t) if source else "",
+                    r["missing_reason"] or "",
+                ],
+                fill=None if r["gap"] is None else colour_of(classes, f"{series}:{code}"),
+                numbers=[None, r["gap"], _num(r["rate_a"]), _num(r["rate_b"])] + [None] * 6,
+                links={8: source} if source.startswith(("https://", "http://")) else {},
+            )
+        view_layers.append(Layer(series, label, obj, view_rows, show))
     table = [
         dict(
             r,
@@ -263,10 +222,11 @@ def employment_map(
     missing = [r for r in table if r["gap"] is None]
     shown = sum(len(rows) for _, _, rows, _, _, show in layers if show)
     return MapView(
-        render_fragments(fmap),
         legend,
         table,
         {"missing": missing, "areas": shown, "charts": employment_charts(layers, t)},
+        columns=columns,
+        layers=view_layers,
     )
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import branca
 import folium
-import geopandas as gpd
-
-from ..names import name_in
+from folium.template import Template
 
 BELGIUM_BOUNDS = [[49.49, 2.54], [51.51, 6.41]]
 
@@ -22,9 +21,31 @@ class MapFragments:
     script: str
 
 
-def offline_map(asset_urls: dict[str, str], **kwargs) -> folium.Map:
+class AtlasMap(folium.Map):
+    """folium's map without the page-level header of a stand-alone folium page: its viewport meta
+    (``maximum-scale=1, user-scalable=no``, which blocked pinch zoom on phones), its full-page
+    styles and global switches; our templates hold the page and site.css sizes the map. The zoom
+    buttons are titled in the page's language and the scale bar is metric only."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}{% endmacro %}
+        {% macro html(this, kwargs) %}<div class="folium-map" id={{ this.get_name()|tojson }}></div>{% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
+                center: {{ this.location|tojson }}, crs: L.CRS.{{ this.crs }}, ...{{ this.options|tojavascript }}
+            });
+            L.control.zoom({{ this.zoom_texts|tojson }}).addTo({{ this.get_name() }});
+            L.control.scale({imperial: false}).addTo({{ this.get_name() }});
+        {% endmacro %}""")
+
+    def __init__(self, t: Callable[[str], str], **kwargs):
+        super().__init__(zoom_control=False, **kwargs)
+        self.zoom_texts = {"zoomInTitle": t("Zoom in"), "zoomOutTitle": t("Zoom out")}
+
+
+def offline_map(asset_urls: dict[str, str], t: Callable[[str], str] = str, **kwargs) -> folium.Map:
     """A folium map whose JS/CSS come from ``asset_urls`` (app-served), not from CDNs."""
-    fmap = folium.Map(location=[50.6, 4.6], zoom_start=8, tiles=None, control_scale=True, **kwargs)
+    fmap = AtlasMap(t, location=[50.6, 4.6], zoom_start=8, tiles=None, **kwargs)
     fmap.default_js = [("leaflet", asset_urls["leaflet_js"])]
     fmap.default_css = [("leaflet_css", asset_urls["leaflet_css"])]
     fmap.fit_bounds(BELGIUM_BOUNDS)
@@ -50,32 +71,3 @@ def render_fragments(fmap: folium.Map) -> MapFragments:
         body=root.html.render(),
         script=root.script.render(),
     )
-
-
-def commune_tooltip_frame(display_communes: gpd.GeoDataFrame, provinces, lang: str, labels: dict) -> gpd.GeoDataFrame:
-    """Communes with the fields shown in the tooltip, names in ``lang``."""
-    frame = display_communes[["geometry"]].copy()
-    records = display_communes.drop(columns="geometry").to_dict("index")
-    province_records = provinces.drop(columns="geometry").to_dict("index")
-    frame[labels["name"]] = [name_in(records[nis], lang) for nis in frame.index]
-    frame[labels["nis"]] = frame.index
-    frame[labels["province"]] = [name_in(province_records[records[nis]["province"]], lang) for nis in frame.index]
-    frame[labels["population"]] = [f"{records[nis]['pop_2025_total']:,}".replace(",", " ") for nis in frame.index]
-    return frame
-
-
-def communes_map(display_communes, provinces, lang: str, labels: dict, asset_urls: dict) -> MapFragments:
-    """The home page map: every commune with a tooltip (name, NIS code, province, population)."""
-    fmap = offline_map(asset_urls)
-    add_online_basemap(fmap)
-    frame = commune_tooltip_frame(display_communes, provinces, lang, labels)
-    fields = [labels["name"], labels["nis"], labels["province"], labels["population"]]
-    folium.GeoJson(
-        frame.reset_index(drop=True).to_json(),
-        name=labels["layer"],
-        style_function=lambda _: {"color": "#3b4d61", "weight": 0.6, "fillColor": "#9ecae1", "fillOpacity": 0.55},
-        highlight_function=lambda _: {"weight": 2, "color": "#08306b"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=fields, sticky=True),
-    ).add_to(fmap)
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    return render_fragments(fmap)

@@ -1,27 +1,23 @@
-"""Gaps-in-support map: the bivariate need-versus-support class of every commune, the status of
-one kind of service (served, gap, unknown) outlined over it, and suggested communes for new
-support of that kind (only inside complete networks: ``Indicators.suggest``)."""
+"""Gaps-in-support map: the status of every commune for one kind of service (served, gap,
+unknown) as its fill (``fill=status``, the default: the whole map follows the kind) or as an
+outline over the bivariate need-versus-support class (``fill=need``, the same fill for every kind),
+and suggested communes for new support of that kind (only inside complete networks:
+``Indicators.suggest``).
+
+The view is built as layers and legend rows so that more can be added beside them (a hatched
+layer for stale records, reception centres as markers, the register's date in the legend)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import folium
 import pandas as pd
 
 from ..errors import InvalidParameter
-from .base import (
-    MISSING_COLOUR,
-    DataMarkers,
-    identity,
-    link,
-    popup_html,
-    text,
-    with_properties,
-)
-from .folium_map import add_online_basemap, offline_map, render_fragments
+from .base import identity, link, popup_html
 from .labels import KIND_LABELS
-from .view import MapView
+from .palette import OUTLINES, STATUS_FILLS
+from .view import Column, Layer, MapView, Row
 
 # Joshua Stevens' 3x3 bivariate scheme (blue = need, pink = support), keyed "need-support".
 BIVARIATE = {
@@ -35,8 +31,8 @@ BIVARIATE = {
     "3-2": "#627f8c",
     "3-3": "#574249",
 }
-GAP_COLOUR = "#b30000"
 DEFAULT_KIND = "civic_integration_office"
+FILLS = ("status", "need")  # what the fill shows: the chosen kind's status, or need against support
 
 
 def label_points(communes) -> dict[str, tuple[float, float]]:
@@ -52,8 +48,19 @@ def parse_kind(value: str | None, allowed=tuple(KIND_LABELS)) -> str:
     indicators give a status (``params['desert_kinds']``)."""
     kind = (value or "").strip() or DEFAULT_KIND
     if kind not in allowed:
-        raise InvalidParameter(f"kind={kind!r} is not one of: {', '.join(allowed)}", allowed=list(allowed))
+        raise InvalidParameter(
+            f"kind={kind!r} is not one of: {', '.join(allowed)}", allowed=list(allowed), parameter="kind"
+        )
     return kind
+
+
+def parse_fill(value: str | None) -> str:
+    fill = (value or "").strip() or FILLS[0]
+    if fill not in FILLS:
+        raise InvalidParameter(
+            f"fill={fill!r} is not one of: {', '.join(FILLS)}", allowed=list(FILLS), parameter="fill"
+        )
+    return fill
 
 
 def bivariate_legend(counts: Mapping[str, int], t: Callable[[str], str]) -> list[list[dict]]:
@@ -73,21 +80,28 @@ def bivariate_legend(counts: Mapping[str, int], t: Callable[[str], str]) -> list
     ]
 
 
-STATUS_STYLE = {  # outlines only: the fill stays the need-support class
-    "gap": {"color": GAP_COLOUR, "weight": 1.4},
-    "unknown": {"color": "#636363", "weight": 1.0, "dashArray": "3 3"},
-    "served": {"color": "#4d4d4d", "weight": 0.3},
-}
+def province_counts(
+    state: Mapping[str, str], provinces: Mapping[str, str], province_names: Mapping[str, str]
+) -> list[dict]:
+    """Communes served, gap and unknown per province (by name), for the planner's summary."""
+    from ..indicators.status import STATUSES
+
+    rows: dict[str, dict] = {}
+    for nis, status in state.items():
+        code = provinces.get(nis, "")
+        row = rows.setdefault(
+            code, {"code": code, "name": province_names.get(code, code), **dict.fromkeys(STATUSES, 0)}
+        )
+        row[status] += 1
+    return sorted(rows.values(), key=lambda r: r["name"])
 
 
 def gaps_map(
     communes: pd.DataFrame | None,
-    collection: dict,
     names: Mapping[str, str],
     kind: str,
     suggested: pd.DataFrame,
     points_wgs84: Mapping[str, tuple[float, float]],
-    asset_urls: Mapping[str, str],
     commune_url: Callable[[str], str],
     kind_label: str,
     t: Callable[[str], str] = identity,
@@ -96,13 +110,18 @@ def gaps_map(
     kind_noun: str | None = None,
     status_labels: Mapping[str, str] | None = None,
     lang: str = "en",
+    provinces: Mapping[str, str] | None = None,
+    province_names: Mapping[str, str] | None = None,
+    fill: str = "status",
 ) -> MapView:
     """``communes`` is ``indicators.communes`` (None before the indicators exist: all unknown);
     ``networks`` the completeness register, for the explanations (in the language of ``t``, the
-    networks named in ``lang``)."""
+    networks named in ``lang``); ``provinces`` the province code of each commune."""
     from ..indicators import status as rules
 
     index = list(names)
+    provinces = provinces or {}
+    province_names = province_names or {}
     records = communes.to_dict("index") if communes is not None else {}
     klass = {nis: records.get(nis, {}).get("bivariate_class") for nis in index}
     state = {nis: records.get(nis, {}).get(f"status_{kind}") or "unknown" for nis in index}
@@ -120,46 +139,34 @@ def gaps_map(
         n, s = (int(x) for x in key.split("-"))
         return t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]}
 
-    props = {
-        nis: {
-            "name": text(names[nis]),
-            "class": text(describe(nis)),
-            "status": text(status_labels[state[nis]]),
-            "reason": text(reason[nis]),
-        }
-        for nis in index
+    def colour(nis) -> str | None:
+        if fill == "status":
+            return STATUS_FILLS[state[nis]]
+        return BIVARIATE.get(klass[nis]) if isinstance(klass[nis], str) else None
+
+    columns = [
+        Column("name", t("Commune"), link=True),
+        Column("province", t("Province"), tooltip=False),
+        Column("status", t("Status: %(kind)s") % {"kind": kind_label}),
+        Column("explanation", t("Explanation")),
+        Column("need_support", t("Need and support"), tooltip=fill == "need"),
+    ]
+    rows = {
+        nis: Row(
+            cells=[
+                names[nis],
+                province_names.get(provinces.get(nis, ""), ""),
+                status_labels[state[nis]],
+                reason[nis],
+                describe(nis),
+            ],
+            fill=colour(nis),
+            line=state[nis] if fill == "need" and state[nis] in OUTLINES else None,
+            group=provinces.get(nis) or None,
+        )
+        for nis in sorted(index, key=lambda n: ({"gap": 0, "unknown": 1}.get(state[n], 2), names[n]))
     }
-    fill = {
-        nis: BIVARIATE.get(klass[nis], MISSING_COLOUR) if isinstance(klass[nis], str) else MISSING_COLOUR
-        for nis in index
-    }
-    fmap = offline_map(asset_urls)
-    add_online_basemap(fmap)
-    aliases = [t("Commune"), t("Need and support"), t("Status: %(kind)s") % {"kind": kind_label}, t("Explanation")]
-    import json
-
-    from folium.utilities import JsCode
-
-    from .base import POPUP_JS
-
-    # statuses are outlines of the same layer (no second copy of the geometry)
-    folium.GeoJson(
-        with_properties(collection, props),
-        name=t("Need and support"),
-        style_function=lambda f: {
-            "fillColor": fill.get(f["id"], MISSING_COLOUR),
-            "fillOpacity": 0.8,
-            **STATUS_STYLE[state.get(f["id"], "unknown")],
-        },
-        highlight_function=lambda _: {"weight": 3, "color": "#08306b"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "class", "status", "reason"], aliases=[str(text(a)) for a in aliases], sticky=True
-        ),
-        on_each_feature=JsCode(
-            POPUP_JS % {"url": json.dumps(commune_url("00000")), "label": json.dumps(text(t("Page of the commune")))}
-        ),
-    ).add_to(fmap)
-    rows, markers = [], []
+    suggestions, markers = [], []
     for _, row in suggested.iterrows():
         lat, lon = points_wgs84[row["nis"]]
         html = popup_html(
@@ -171,9 +178,7 @@ def gaps_map(
             [link(commune_url(row["nis"]), t("Page of the commune"))],
         )
         markers.append([round(lat, 5), round(lon, 5), "suggested-marker", html, names[row["nis"]]])
-        rows.append({"nis": row["nis"], "name": names[row["nis"]], "gain": float(row["gain"])})
-    DataMarkers(markers, t("Suggested locations")).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+        suggestions.append({"nis": row["nis"], "name": names[row["nis"]], "gain": float(row["gain"])})
     counts = pd.Series([k for k in klass.values() if isinstance(k, str)]).value_counts().to_dict() if index else {}
     table = [
         {
@@ -184,13 +189,23 @@ def gaps_map(
             "status_label": status_labels[state[nis]],
             "reason": reason[nis],
         }
-        for nis in index
+        for nis in rows
     ]
     summary = {
         "statuses": {s: sum(1 for v in state.values() if v == s) for s in rules.STATUSES},
         "missing": sum(1 for k in klass.values() if not isinstance(k, str)),
-        "suggestions": rows,
+        "suggestions": suggestions,
         "bivariate": bivariate_legend(counts, t),
         "high_need_low_support": int(counts.get("3-1", 0)),
+        "provinces": province_counts(state, provinces, province_names) if provinces else [],
+        "fill": fill,
     }
-    return MapView(render_fragments(fmap), [], table, summary)
+    return MapView(
+        [],
+        table,
+        summary,
+        columns=columns,
+        layers=[Layer("communes", t("Communes"), "communes", rows)],
+        markers=markers,
+        outlines=dict(OUTLINES) if fill == "need" else {},
+    )

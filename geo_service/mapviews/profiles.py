@@ -257,7 +257,7 @@ def small_map(
     lang: str = "en",
 ) -> MapFragments:
     """A map of the given communes (outlined) and the given sites (named in ``lang``), zoomed to them."""
-    fmap = offline_map(asset_urls)
+    fmap = offline_map(dict(asset_urls), t)
     add_online_basemap(fmap)
     wanted = set(nis_list)
     features = {"type": "FeatureCollection", "features": [f for f in collection["features"] if f["id"] in wanted]}

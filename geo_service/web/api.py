@@ -266,7 +266,7 @@ def _item_page(c, store, fid: str, props: dict) -> str:
         fid=fid,
         name=name,
         rows=fields.rows(_explained(props), gettext, labels()),
-        fragments=feature_map(feature, asset_urls(), str(name)),
+        fragments=feature_map(feature, asset_urls(), str(name), gettext),
     )
 
 

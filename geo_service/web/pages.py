@@ -11,7 +11,6 @@ from ..catalogue import documents
 from ..errors import InvalidParameter
 from ..mapviews import base as mapbase
 from ..mapviews import profiles
-from ..mapviews.folium_map import communes_map
 from ..mapviews.labels import vocab
 from ..names import names_by_code, record_name, text_in
 from .context import current_snapshot
@@ -21,14 +20,16 @@ bp = Blueprint("pages", __name__)
 
 
 def asset_urls() -> dict[str, str]:
+    from .vendor import versioned
+
     return {
-        "leaflet_js": url_for("vendor.asset", package="leaflet", filename="leaflet.js"),
-        "leaflet_css": url_for("vendor.asset", package="leaflet", filename="leaflet.css"),
-        "markercluster_js": url_for("vendor.asset", package="markercluster", filename="leaflet.markercluster.js"),
-        "markercluster_css": url_for("vendor.asset", package="markercluster", filename="MarkerCluster.css"),
-        "markercluster_default_css": url_for(
-            "vendor.asset", package="markercluster", filename="MarkerCluster.Default.css"
-        ),
+        "leaflet_js": versioned("leaflet", "leaflet.js"),
+        "leaflet_css": versioned("leaflet", "leaflet.css"),
+        "markercluster_js": versioned("markercluster", "leaflet.markercluster.js"),
+        "markercluster_css": versioned("markercluster", "MarkerCluster.css"),
+        "markercluster_default_css": versioned("markercluster", "MarkerCluster.Default.css"),
+        "topojson_js": versioned("topojson", "topojson-client.min.js"),
+        "atlas_js": versioned("atlas", "atlas-map.js"),
     }
 
 
@@ -85,23 +86,9 @@ def favicon():
 @cached_view("home", params=("f",), size=6)
 def home():
     def build() -> str:
-        base = snapshot().base
-        text = {
-            "name": _("Commune"),
-            "nis": _("NIS code"),
-            "province": _("Province"),
-            "population": _("Population (1 Jan %(year)s)", year=snapshot().base.population_year),
-            "layer": _("Communes (2025)"),
-        }
-        fragments = communes_map(
-            base.display["commune"], base.display["province"], current_language(), text, asset_urls()
-        )
-        return render_template(
-            "index.html",
-            fragments=fragments,
-            commune_count=len(base.boundaries.communes),
-            population_year=base.population_year,
-        )
+        from .maps_pages import HOME  # the home map is one of the map pages
+
+        return HOME.render({})
 
     return build
 

@@ -35,6 +35,7 @@ class RenderGuard:
         self._slots = threading.BoundedSemaphore(concurrent)
         self._clients: OrderedDict[str, deque] = OrderedDict()
         self._lock = threading.Lock()
+        self._inside = threading.local()  # a build nested in another (a map page and its view) is one render
 
     def _spend(self, client: str) -> None:
         now = time.monotonic()
@@ -57,15 +58,25 @@ class RenderGuard:
 
     @contextmanager
     def render(self, client: str):
-        """Around the build of one uncached page for ``client``."""
+        """Around the build of one uncached page for ``client``; a build inside another on the same
+        thread (the map page building its first view) is part of that render: no second charge."""
+        if getattr(self._inside, "depth", 0):
+            self._inside.depth += 1
+            try:
+                yield
+            finally:
+                self._inside.depth -= 1
+            return
         self._spend(client)
         if not self._slots.acquire(timeout=self.wait):
             raise Busy(
                 "The service is drawing other new maps; please try again in a few seconds.", retry_after=int(self.wait)
             )
+        self._inside.depth = 1
         try:
             yield
         finally:
+            self._inside.depth = 0
             self._slots.release()
 
 

@@ -1,0 +1,543 @@
+// The map pages' client (docs/maps.md). A page's folium shell creates the map and empty layers,
+// then calls atlasMap.start: the shared TopoJSON (one immutable URL, fetched once and then read
+// from the browser's cache) is joined by code to the values of the view, a small JSON. Switching
+// the view (another measure, kind or class scheme) fetches only the new values and updates the
+// map, legend, side panel, table and address in place; the page without JavaScript keeps its
+// server-rendered table. Every text from the data is escaped here (esc) or set as textContent.
+(function () {
+  "use strict";
+  var topologies = {};
+  var HIGHLIGHT = {weight: 3, color: "#08306b", opacity: 1, stroke: true};
+
+  function getJSON(url) {
+    return fetch(url, {credentials: "same-origin"}).then(function (response) {
+      if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function topology(url) {
+    if (!topologies[url]) topologies[url] = getJSON(url);
+    return topologies[url];
+  }
+
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function fold(text) {
+    return String(text).toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  function latLngs(lines) {
+    return lines.map(function (line) { return line.map(function (p) { return L.latLng(p[1], p[0]); }); });
+  }
+
+  function mark(name) {
+    if (window.performance && performance.mark) performance.mark(name);
+  }
+
+  function Atlas(map, config, parts) {
+    this.map = map;
+    this.config = config;
+    this.parts = parts;
+    this.view = null;
+    this.shapes = {};      // layer id -> code -> Leaflet path
+    this.geometries = {};  // TopoJSON object name -> geometries (for meshes)
+    this.outlines = [];    // outline lines drawn for the current view
+    this.hidden = null;    // codes the table filter hides (null: none)
+    this.siteMarkers = null;
+    this.container = map.getContainer();
+  }
+
+  Atlas.prototype.rowOf = function (layerId, code) {
+    var layer = this.layerData(layerId);
+    return layer ? layer.rows[code] : null;
+  };
+
+  Atlas.prototype.layerData = function (layerId) {
+    var layers = this.view ? this.view.layers : [];
+    for (var i = 0; i < layers.length; i++) if (layers[i].id === layerId) return layers[i];
+    return null;
+  };
+
+  Atlas.prototype.style = function (layerId, code) {
+    var row = this.rowOf(layerId, code);
+    var faded = this.hidden && layerId === this.mainLayer && this.hidden[code];
+    // each shape's own light stroke is the casing of the borders' dark line (drawn once, below)
+    return {
+      stroke: true,
+      color: this.config.border.casing,
+      weight: 1.4,
+      opacity: 0.9,
+      fillColor: row && row.fill ? row.fill : this.config.missingFill,
+      fillOpacity: faded ? 0.12 : this.config.fillOpacity,
+    };
+  };
+
+  Atlas.prototype.rowHtml = function (layerId, code, popup) {
+    var row = this.rowOf(layerId, code);
+    var columns = this.view.columns;
+    if (!row) return "<strong>" + esc(code) + "</strong>";
+    var out = "<strong>" + esc(row.cells[0]) + "</strong><table class=\"popup\">";
+    for (var i = 1; i < columns.length; i++) {
+      if ((popup || columns[i].tooltip) && row.cells[i] !== "" && row.cells[i] !== null) {
+        var url = popup && row.links ? row.links[i] : null;
+        var value = url ? "<a href=\"" + esc(url) + "\" rel=\"noopener\">" + esc(row.cells[i]) + "</a>" : esc(row.cells[i]);
+        out += "<tr><th>" + esc(columns[i].label) + "</th><td>" + value + "</td></tr>";
+      }
+    }
+    out += "</table>";
+    if (popup && this.config.link && layerId === this.mainLayer) {
+      out += "<div><a href=\"" + esc(this.config.link.replace("{code}", encodeURIComponent(code))) + "\">" +
+        esc(this.config.texts.page) + "</a></div>";
+    }
+    return out;
+  };
+
+  Atlas.prototype.build = function (topo, view) {
+    var atlas = this;
+    this.view = view;
+    this.mainLayer = view.layers.length ? view.layers[0].id : null;
+    view.layers.forEach(function (layerData) {
+      var group = atlas.parts.layers[layerData.id];
+      if (!group) return;
+      var object = topo.objects[layerData.object];
+      atlas.geometries[layerData.object] = object;
+      group.options.style = function (feature) { return atlas.style(layerData.id, feature.id); };
+      var features = topojson.feature(topo, object).features;
+      mark("atlas:features");
+      group.addData(features);
+      mark("atlas:added");
+      var shapes = atlas.shapes[layerData.id] = {};
+      group.eachLayer(function (path) { if (path.feature) shapes[path.feature.id] = path; });
+      mark("atlas:indexed");
+      atlas.tooltip(group, layerData.id);
+      if (atlas.config.clickOpens && layerData.id === atlas.mainLayer) {
+        group.on("click", function (e) {
+          window.location.assign(atlas.config.link.replace("{code}", encodeURIComponent(e.layer.feature.id)));
+        });
+      } else {
+        group.bindPopup(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, true); },
+                        {maxWidth: 320, autoPanPaddingTopLeft: [40, 40], autoPanPaddingBottomRight: [40, 40]});
+      }
+      group.on("mouseover", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, true); });
+      group.on("mouseout", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, false); });
+      atlas.lines(group, topojson.mesh(topo, object), [{color: atlas.config.border.color,
+                                                        weight: atlas.config.border.weight, opacity: 0.9}]);
+      mark("atlas:mesh");
+    });
+  };
+
+  // One tooltip for the whole layer, following the pointer. Not Leaflet's bindTooltip, which
+  // listens for focus on every path: that makes Chromium put each of the 565 shapes in the Tab
+  // order. The map is one Tab stop; the table below it is the keyboard's way to each commune.
+  Atlas.prototype.tooltip = function (group, layerId) {
+    var atlas = this, map = this.map;
+    var tip = L.tooltip({direction: "auto", className: "atlas-tip", opacity: 0.96, offset: [12, 0]});
+    group.on("mousemove", function (e) {
+      if (!e.layer || !e.layer.feature) return;
+      if (tip._code !== e.layer.feature.id) {
+        tip._code = e.layer.feature.id;
+        tip.setContent(atlas.rowHtml(layerId, tip._code, false));
+      }
+      tip.setLatLng(e.latlng);
+      if (!map.hasLayer(tip)) tip.openOn(map);
+    });
+    group.on("mouseout", function () { tip._code = null; map.closeTooltip(tip); });
+    map.on("popupopen", function () { map.closeTooltip(tip); });
+  };
+
+  // Lines drawn in two tones, a light casing under a dark line (or the reverse), so that every
+  // border stands out (at least 3:1) against any fill, light or dark (mapviews/palette.py and
+  // tests/test_maps.py: the ratios); ``styles`` are drawn in order, the last on top
+  Atlas.prototype.lines = function (group, geometry, styles, keep) {
+    var lines = geometry.type === "MultiLineString" ? geometry.coordinates : [geometry.coordinates];
+    if (!lines.length) return [];
+    var latlngs = latLngs(lines);
+    var drawn = styles.map(function (style) {
+      var line = L.polyline(latlngs, L.extend({interactive: false, fill: false, lineJoin: "round"}, style));
+      group.addLayer(line);
+      return line;
+    });
+    if (keep) Array.prototype.push.apply(this.outlines, drawn);
+    return drawn;
+  };
+
+  Atlas.prototype.highlight = function (layerId, code, on) {
+    var path = this.shapes[layerId] && this.shapes[layerId][code];
+    if (!path) return;
+    if (on) {
+      path.setStyle(HIGHLIGHT);
+      path.bringToFront();
+    } else {
+      path.setStyle(this.style(layerId, code));
+    }
+  };
+
+  Atlas.prototype.restyle = function () {
+    var atlas = this;
+    Object.keys(this.shapes).forEach(function (layerId) {
+      var shapes = atlas.shapes[layerId];
+      Object.keys(shapes).forEach(function (code) { shapes[code].setStyle(atlas.style(layerId, code)); });
+    });
+  };
+
+  // Status outlines (the gaps map): a mesh of the borders of the communes with that outline
+  Atlas.prototype.drawOutlines = function () {
+    var atlas = this, view = this.view;
+    this.outlines.forEach(function (line) { line.remove(); });
+    this.outlines = [];
+    var layerData = this.layerData(this.mainLayer);
+    var group = layerData && this.parts.layers[layerData.id];
+    var object = layerData && this.geometries[layerData.object];
+    if (!group || !object || !view.outlines) return;
+    Object.keys(view.outlines).forEach(function (key) {
+      var style = view.outlines[key];
+      var lineOf = function (g) { var row = layerData.rows[g.id]; return row && row.line; };
+      var topo = atlas.topo;
+      var mesh = topojson.mesh(topo, object, function (a, b) { return lineOf(a) === key || lineOf(b) === key; });
+      atlas.lines(group, mesh, [{color: style.casing, weight: style.weight + 2, opacity: 1},
+                                {color: style.color, weight: style.weight, dashArray: style.dashArray || null, opacity: 1}],
+                  true);
+    });
+  };
+
+  Atlas.prototype.drawMarkers = function () {
+    var group = this.parts.markers;
+    if (!group) return;
+    group.clearLayers();
+    (this.view.markers || []).forEach(function (m) {
+      var icon = L.divIcon({className: m[2], iconSize: [18, 18]});
+      L.marker([m[0], m[1]], {icon: icon, title: m[4], alt: m[4], keyboard: true}).bindPopup(m[3], {maxWidth: 320})
+        .addTo(group);
+    });
+  };
+
+  // site: [lat, lon, kind, name, initiative, NIS, precision, themes, groups, source] (the last
+  // three are positions in the document's shared lists)
+  Atlas.prototype.sitePopup = function (site, lists) {
+    var v = this.config.vocab, t = this.config.texts, commune = this.rowOf(this.mainLayer, site[5]);
+    var rows = [
+      [t.kind, v.kinds[site[2]] || site[2]],
+      [t.themes, lists[site[7]].map(function (x) { return v.themes[x] || x; }).join(", ")],
+      [t.groups, lists[site[8]].map(function (x) { return v.groups[x] || x; }).join(", ")],
+      [t.commune, commune ? commune.cells[0] : site[5]],
+      [t.precision, v.precisions[site[6]] || site[6]],
+      [t.source, lists[site[9]]],
+    ];
+    var out = "<strong>" + esc(site[3]) + "</strong><table class=\"popup\">";
+    rows.forEach(function (r) { if (r[1]) out += "<tr><th>" + esc(r[0]) + "</th><td>" + esc(r[1]) + "</td></tr>"; });
+    return out + "</table><div><a href=\"" + esc(this.config.initiativeLink.replace("{id}", encodeURIComponent(site[4]))) +
+      "\">" + esc(t.initiative) + "</a></div>";
+  };
+
+  Atlas.prototype.drawSites = function () {
+    var atlas = this, cluster = this.parts.sites, wanted = this.view.sites;
+    if (!cluster || !wanted || !this.config.sitesUrl) return Promise.resolve();
+    if (!this.sitesDoc) this.sitesDoc = getJSON(this.config.sitesUrl);
+    return this.sitesDoc.then(function (doc) {
+      var markers = atlas.siteMarkers = atlas.siteMarkers || {};  // made when first shown
+      cluster.clearLayers();
+      cluster.addLayers(atlas.view.sites.map(function (i) {
+        if (!markers[i]) {
+          var site = doc.sites[i];
+          var title = site[3] + " (" + (atlas.config.vocab.kinds[site[2]] || site[2]) + ")";
+          var icon = L.divIcon({className: "site-marker kind-" + site[2], iconSize: [14, 14]});
+          markers[i] = L.marker([site[0], site[1]], {icon: icon, title: title, alt: title, keyboard: true});
+          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, {maxWidth: 320});
+        }
+        return markers[i];
+      }));
+    });
+  };
+
+  // --- the page around the map: panel, legend, table, address -------------------------------
+
+  Atlas.prototype.fill = function (selector, html) {
+    if (html === undefined) return;
+    document.querySelectorAll(selector).forEach(function (el) { el.innerHTML = html; });
+  };
+
+  Atlas.prototype.renderTable = function () {
+    var table = document.querySelector("table[data-atlas-table]");
+    var layerData = this.layerData(this.mainLayer);
+    if (!table || !layerData) return;
+    var columns = this.view.columns, link = this.config.link, body = document.createElement("tbody");
+    var head = table.querySelector("thead tr");
+    columns.forEach(function (column, i) {
+      var th = head.children[i];
+      if (!th) return;
+      var label = th.querySelector("button") || th;
+      label.textContent = column.label;
+    });
+    (layerData.order || Object.keys(layerData.rows)).forEach(function (code) {
+      var row = layerData.rows[code], tr = document.createElement("tr");
+      tr.dataset.code = code;
+      if (row.group) tr.dataset.group = row.group;
+      if (row.fill) tr.dataset.fill = row.fill;
+      if (row.line) tr.dataset.line = row.line;
+      columns.forEach(function (column, i) {
+        var cell = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) cell.scope = "row";
+        var number = row.numbers ? row.numbers[i] : null;
+        if (number !== null && number !== undefined) cell.dataset.sort = number;
+        if (column.link && link) {
+          var a = document.createElement("a");
+          a.href = link.replace("{code}", encodeURIComponent(code));
+          a.textContent = row.cells[i];
+          cell.appendChild(a);
+        } else {
+          cell.textContent = row.cells[i];
+        }
+        tr.appendChild(cell);
+      });
+      body.appendChild(tr);
+    });
+    table.replaceChild(body, table.tBodies[0]);
+    var caption = table.querySelector("caption");
+    if (caption && this.view.title) caption.textContent = this.view.title;
+    if (this.table) {
+      this.table.sortBy(this.table.sorted, this.table.direction, true);
+      this.table.filter();
+    }
+  };
+
+  Atlas.prototype.apply = function (view, how) {
+    this.view = view;
+    this.restyle();
+    this.drawOutlines();
+    this.drawMarkers();
+    var done = this.drawSites();
+    if (how !== "initial") {
+      this.fill("[data-atlas-panel]", view.panel);
+      this.fill("[data-atlas-legend]", view.legend);
+      this.fill("[data-atlas-intro]", view.intro);
+      this.renderTable();
+      if (view.documentTitle) document.title = view.documentTitle;
+      if (how === "switch" && view.page) window.history.pushState({atlas: view.page}, "", view.page);
+      this.syncForms(view.query || {});
+      this.container.dataset.atlasView = view.page || "";
+    }
+    if (view.languages) {
+      document.querySelectorAll(".lang-switch a[hreflang]").forEach(function (a) {
+        var url = view.languages[a.getAttribute("hreflang")];
+        if (url) a.href = url;
+      });
+    }
+    if (view.downloads) {
+      document.querySelectorAll("[data-atlas-download]").forEach(function (a) {
+        var url = view.downloads[a.dataset.atlasDownload];
+        if (url) a.href = url;
+      });
+    }
+    return done;
+  };
+
+  Atlas.prototype.syncForms = function (query) {
+    document.querySelectorAll("form[data-atlas-switch]").forEach(function (form) {
+      form.querySelectorAll("select[name], input[name]:not([type=hidden])").forEach(function (field) {
+        var value = query[field.name] || "";
+        if (field.tagName === "SELECT" && !value && field.dataset.default) value = field.dataset.default;
+        field.value = value;
+      });
+    });
+  };
+
+  Atlas.prototype.dataUrl = function (params) {
+    var query = new URLSearchParams(params);
+    query.set("lang", this.config.lang);
+    query.set("v", this.config.version);
+    return this.config.dataBase + "?" + query.toString();
+  };
+
+  Atlas.prototype.switchTo = function (params, how) {
+    var atlas = this;
+    this.container.dataset.atlasState = "loading";
+    var started = performance.now();
+    return getJSON(this.dataUrl(params)).then(function (view) {
+      return atlas.apply(view, how);
+    }).then(function () {
+      atlas.container.dataset.atlasState = "drawn";
+      atlas.container.dataset.atlasSwitchMs = String(Math.round(performance.now() - started));
+    }, function (error) {
+      atlas.container.dataset.atlasState = "failed";
+      throw error;
+    });
+  };
+
+  // the form's choices, without the language and the defaults (the canonical address of a view)
+  Atlas.prototype.paramsOf = function (form) {
+    var params = {};
+    new FormData(form).forEach(function (value, name) {
+      var field = form.elements[name];
+      var fallback = field && field.dataset ? field.dataset.default : undefined;
+      if (name !== "lang" && value !== "" && value !== fallback) params[name] = value;
+    });
+    return params;
+  };
+
+  Atlas.prototype.watchForms = function () {
+    var atlas = this;
+    document.querySelectorAll("form[data-atlas-switch]").forEach(function (form) {
+      var submit = form.querySelector("button[type=submit]");
+      if (submit) submit.hidden = true;  // each change redraws at once
+      form.addEventListener("change", function () { atlas.switchTo(atlas.paramsOf(form), "switch"); });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        atlas.switchTo(atlas.paramsOf(form), "switch");
+      });
+    });
+    window.addEventListener("popstate", function () {
+      var params = {};
+      new URLSearchParams(window.location.search).forEach(function (value, name) {
+        if (name !== "lang") params[name] = value;
+      });
+      atlas.switchTo(params, "history");
+    });
+  };
+
+  // --- the table tied to the map: sort, filter by province and text, highlight ---------------
+
+  function Table(atlas, table) {
+    this.atlas = atlas;
+    this.el = table;
+    this.sorted = null;
+    this.direction = 1;
+    var tools = document.querySelector("[data-atlas-table-tools]");
+    this.group = tools && tools.querySelector("select[data-atlas-group]");
+    this.text = tools && tools.querySelector("input[data-atlas-text]");
+    this.count = tools && tools.querySelector("[data-atlas-count]");
+    if (tools) tools.hidden = false;
+    var self = this;
+    table.querySelectorAll("thead th").forEach(function (th, i) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        self.sortBy(i, self.sorted === i ? -self.direction : 1);
+      });
+    });
+    if (this.group) this.group.addEventListener("change", function () { self.filter(); });
+    if (this.text) this.text.addEventListener("input", function () { self.filter(); });
+    table.addEventListener("mouseover", function (e) { self.hover(e, true); });
+    table.addEventListener("mouseout", function (e) { self.hover(e, false); });
+    table.addEventListener("focusin", function (e) { self.hover(e, true); });
+    table.addEventListener("focusout", function (e) { self.hover(e, false); });
+  }
+
+  Table.prototype.hover = function (e, on) {
+    var tr = e.target.closest && e.target.closest("tr[data-code]");
+    if (tr) this.atlas.highlight(this.atlas.mainLayer, tr.dataset.code, on);
+  };
+
+  Table.prototype.sortBy = function (index, direction, quiet) {
+    if (index === null || index === undefined) return;
+    var body = this.el.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var key = function (tr) {
+      var cell = tr.cells[index];
+      if (!cell) return [1, ""];
+      if (cell.dataset.sort !== undefined) return [0, Number(cell.dataset.sort)];
+      return [0, fold(cell.textContent.trim())];
+    };
+    rows.sort(function (a, b) {
+      var x = key(a), y = key(b);
+      if (x[0] !== y[0]) return x[0] - y[0];
+      if (typeof x[1] !== typeof y[1]) return typeof x[1] === "number" ? -1 : 1;  // numbers before notes
+      return (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) * direction;
+    });
+    rows.forEach(function (tr) { body.appendChild(tr); });
+    this.sorted = index;
+    this.direction = direction;
+    this.el.querySelectorAll("thead th").forEach(function (th, i) {
+      th.setAttribute("aria-sort", i === index ? (direction > 0 ? "ascending" : "descending") : "none");
+    });
+    if (!quiet) this.el.dataset.sortedBy = String(index);
+  };
+
+  Table.prototype.filter = function () {
+    var group = this.group ? this.group.value : "", text = this.text ? fold(this.text.value.trim()) : "";
+    var hidden = {}, shown = 0, total = 0, any = Boolean(group || text);
+    Array.prototype.forEach.call(this.el.tBodies[0].rows, function (tr) {
+      var keep = (!group || tr.dataset.group === group) && (!text || fold(tr.textContent).indexOf(text) >= 0);
+      tr.hidden = !keep;
+      total += 1;
+      if (keep) shown += 1; else hidden[tr.dataset.code] = true;
+    });
+    this.atlas.hidden = any ? hidden : null;
+    this.atlas.restyle();
+    if (this.count) {
+      this.count.textContent = this.count.dataset.model.replace("{shown}", shown).replace("{total}", total);
+    }
+  };
+
+  function whenParsed(callback) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", callback);
+    else callback();
+  }
+
+  // The page's own view: what it carries beside its table (#atlas-view) and the rows of the table
+  function pageView() {
+    var view = JSON.parse(document.getElementById("atlas-view").textContent);
+    var table = document.querySelector("table[data-atlas-table]");
+    var rows = {}, order = [];
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (tr) {
+      var cells = [], numbers = [];
+      Array.prototype.forEach.call(tr.cells, function (cell) {
+        cells.push(cell.textContent);
+        numbers.push(cell.dataset.sort === undefined ? null : Number(cell.dataset.sort));
+      });
+      order.push(tr.dataset.code);
+      rows[tr.dataset.code] = {cells: cells, numbers: numbers, fill: tr.dataset.fill || null,
+                               line: tr.dataset.line || null, group: tr.dataset.group || null};
+    });
+    view.layers[0].rows = rows;
+    view.layers[0].order = order;
+    return view;
+  }
+
+  function start(map, config, parts) {
+    var atlas = new Atlas(map, config, parts);
+    atlasMap.maps.push(atlas);
+    mark("atlas:start");
+    atlas.container.dataset.atlasState = "loading";
+    var view = config.data ? Promise.resolve(config.data) : new Promise(function (resolve) {
+      whenParsed(function () { resolve(pageView()); });
+    });
+    if (config.sitesUrl) atlas.sitesDoc = getJSON(config.sitesUrl);
+    Promise.all([topology(config.topology), view]).then(function (loaded) {
+      mark("atlas:loaded");
+      atlas.topo = loaded[0];
+      atlas.build(loaded[0], loaded[1]);
+      mark("atlas:built");
+      var done = atlas.apply(loaded[1], "initial");
+      whenParsed(function () {  // the map script runs before the table below it is parsed
+        var table = document.querySelector("table[data-atlas-table]");
+        if (table) atlas.table = new Table(atlas, table);
+        atlas.watchForms();
+      });
+      return done;
+    }).then(function () {
+      mark("atlas:drawn");
+      atlas.container.dataset.atlasState = "drawn";
+      atlas.container.dataset.atlasDrawnMs = String(Math.round(performance.now()));
+    }, function (error) {
+      atlas.container.dataset.atlasState = "failed";
+      var note = document.createElement("p");
+      note.className = "map-failed notice";
+      note.textContent = config.texts.failed;
+      atlas.container.parentNode.insertBefore(note, atlas.container);
+      if (window.console) window.console.warn(error);
+    });
+    return atlas;
+  }
+
+  window.atlasMap = {start: start, maps: [], esc: esc};
+})();
