@@ -49,13 +49,16 @@ def test_commune_page_explains_each_status_and_what_is_known(live_server, lang):
         knows = page.locator(".knows")
         assert KNOWS[lang] in knows.locator("h2").inner_text()
         assert knows.locator("tbody tr").count() >= 3  # Le Forem, the CRIs, the CPAS, ...
-        cells = page.eval_on_selector_all("td[data-status]", "els => els.map(e => [e.dataset.status, e.innerText])")
-        statuses = {status for status, _ in cells if status}
-        assert {"unknown", "served"} <= statuses  # no gap: no integration or employment list is complete there
+        items = page.eval_on_selector_all(
+            ".status-item",
+            "els => els.map(e => [e.dataset.status, e.querySelector('.badge').innerText,"
+            " e.querySelector('.reason').innerText])",
+        )
+        # no gap: no integration or employment list is complete there
+        assert {"unknown", "served"} <= {status for status, _, _ in items}
         words = STATUS[lang]
-        for status, text in cells:
-            if status:
-                assert words[("served", "gap", "unknown").index(status)] in text.lower()
-                assert "(" in text  # the explanation follows the status
+        for status, badge, reason in items:
+            assert words[("served", "gap", "unknown").index(status)] in badge.lower()
+            assert len(reason) > 20  # the explanation follows the status
         screenshot(page, f"commune_daverdisse_{lang}")
         assert not errors, errors

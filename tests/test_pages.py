@@ -9,6 +9,7 @@ import re
 import threading
 from contextlib import contextmanager
 
+import pandas as pd
 import pytest
 
 EVIL = "<script>alert('pwned')</script>Tea & talk"
@@ -50,7 +51,11 @@ def evil_catalogue(app):
         initiatives = catalogue.initiatives.copy()
         initiatives.loc[target, "name"] = EVIL
         sites = catalogue.sites.copy()
-        sites.loc[sites["initiative_id"] == target, "name"] = EVIL
+        mask = sites["initiative_id"] == target
+        sites.loc[mask, "name"] = EVIL
+        sites.loc[mask, "names"] = pd.Series(
+            [dict.fromkeys(("fr", "nl", "en", "de"), EVIL)] * mask.sum(), index=sites.index[mask]
+        )
         return dataclasses.replace(catalogue, initiatives=initiatives, sites=sites)
 
     with edited_catalogue(app, edit, "evil"):
