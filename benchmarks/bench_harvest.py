@@ -112,16 +112,10 @@ def generate(path: Path) -> None:
                 if row
             ),
         )
-        columns = (
-            "EntityNumber",
-            "TypeOfAddress",
-            "CountryNL",
-            "CountryFR",
-            "Zipcode",
-            "MunicipalityNL",
-            "MunicipalityFR",
-        )
-        columns += ("StreetNL", "StreetFR", "HouseNumber", "Box", "ExtraAddressInfo", "DateStrikingOff")
+        from geo_service.harvest.kbo import COLUMNS
+
+        # the published file's columns: those the reader uses, then two it skips
+        columns = (*COLUMNS["address.csv"], "ExtraAddressInfo", "DateStrikingOff")
         _member(
             zf,
             "address.csv",

@@ -84,6 +84,28 @@ def approved_rows(batch: CatalogueImport, origin: str, datas: list[dict], actor:
     ]
 
 
+def add_batch(
+    s, batch: CatalogueImport, origin: str, datas: list[dict], action: str, details: dict
+) -> list[Nomination]:
+    """Add ``batch``, its approved rows and the audit event that publishes them to session ``s``
+    (one transaction: imported lists and harvests alike). ``details`` gains the batch id and the
+    row count."""
+    s.add(batch)
+    s.flush()
+    rows = approved_rows(batch, origin, datas, batch.actor, batch.at)
+    s.add_all(rows)
+    s.flush()
+    s.add(
+        AuditEvent(
+            actor=batch.actor,
+            action=action,
+            publishes=True,
+            details={"batch": batch.id, **details, "rows": len(rows), "ids": [row.id for row in rows]},
+        )
+    )
+    return rows
+
+
 def client_key(address: str | None, secret: str | bytes) -> str:
     """Rate-limit and log key of a client: an HMAC of the address keyed by this deployment's
     secret, so the address is not stored and cannot be found again by hashing every IPv4
@@ -364,24 +386,13 @@ class CatalogueStore:
                 records=len(records),
                 sites=sum(len(r.get("places") or []) for r in records),
             )
-            s.add(batch)
-            s.flush()
-            created = approved_rows(batch, "import", [{"record": record} for record in records], actor, now)
-            s.add_all(created)
-            s.flush()
-            s.add(
-                AuditEvent(
-                    actor=actor[:80],
-                    action="imported",
-                    publishes=True,
-                    details={
-                        "import": batch.id,
-                        "via": via,
-                        "file": filename[:200],
-                        "rows": len(records),
-                        "ids": [n.id for n in created],
-                    },
-                )
+            add_batch(
+                s,
+                batch,
+                "import",
+                [{"record": record} for record in records],
+                "imported",
+                {"import": batch.id, "via": via, "file": filename[:200]},
             )
         return batch
 

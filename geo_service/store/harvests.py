@@ -19,7 +19,7 @@ import re
 from sqlalchemy import select
 
 from ..errors import InvalidParameter, NotFound
-from .changes import CatalogueStore, _lock, approved_rows
+from .changes import CatalogueStore, _lock, add_batch
 from .errors import Conflict
 from .models import AuditEvent, CatalogueImport, Nomination, utcnow
 
@@ -64,23 +64,13 @@ def store_harvest(
             snapshot=snapshot,
             details=details,
         )
-        s.add(batch)
-        s.flush()
-        rows = approved_rows(batch, HARVEST_ORIGIN, [{"change": change} for change in changes], actor, now)
-        s.add_all(rows)
-        s.add(
-            AuditEvent(
-                actor=actor[:80],
-                action="harvested",
-                publishes=True,
-                details={
-                    "batch": batch.id,
-                    "network": network,
-                    "source": source,
-                    "snapshot": snapshot,
-                    "rows": len(rows),
-                },
-            )
+        add_batch(
+            s,
+            batch,
+            HARVEST_ORIGIN,
+            [{"change": change} for change in changes],
+            "harvested",
+            {"network": network, "source": source, "snapshot": snapshot},
         )
     return batch
 
