@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from geo_service import formatting
 from geo_service.catalogue import CATALOGUE_DIR, dates, load_catalogue, read_records, read_yaml
 from geo_service.catalogue.register import read_register
 from geo_service.indicators import compute_indicators
@@ -131,7 +132,7 @@ def test_stale_statuses_carry_their_date_or_say_they_have_none(real):
         stale = c[c[f"status_stale_{kind}"]]
         assert stale[f"status_{kind}"].isin(["served", "gap"]).all(), kind
         for reason, as_of in zip(stale[f"status_reason_{kind}"], stale[f"status_as_of_{kind}"]):
-            expected = f"a source of {as_of}" if isinstance(as_of, str) else "no source dates"
+            expected = f"a source of {formatting.date(as_of, 'en')}" if isinstance(as_of, str) else "no source dates"
             assert expected in reason and reason.endswith("to be confirmed"), (kind, reason)
 
 

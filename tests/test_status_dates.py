@@ -117,12 +117,12 @@ def test_a_served_status_is_as_current_as_its_freshest_site_within_reach(synthet
     assert (c.at[NAMUR, f"status_{kind}"], c.at[NAMUR, f"status_as_of_{kind}"]) == ("served", "2018-05")
     assert c.at[NAMUR, f"status_stale_{kind}"]
     assert c.at[NAMUR, f"status_reason_{kind}"].endswith(
-        "; this rests on a source of 2018-05, older than the network's freshness window: to be confirmed"
+        "; this rests on a source of May 2018, older than the network's freshness window: to be confirmed"
     )
     # Brussels reaches an undated one: stale with no date
     assert pd.isna(c.at[BRUSSELS, f"status_as_of_{kind}"]) and c.at[BRUSSELS, f"status_stale_{kind}"]
     assert c.at[BRUSSELS, f"status_reason_{kind}"].endswith("; no source dates what this rests on: to be confirmed")
-    assert c.at[LIEGE, f"status_reason_{kind}"].endswith("; as of 2026-06")
+    assert c.at[LIEGE, f"status_reason_{kind}"].endswith("; as of June 2026")
     # an unknown status rests on no date
     unknown = c[c[f"status_{kind}"] == "unknown"]
     assert len(unknown) and unknown[f"status_as_of_{kind}"].isna().all() and not unknown[f"status_stale_{kind}"].any()
@@ -161,7 +161,9 @@ def test_a_gap_rests_on_the_oldest_date_of_its_complete_network(base, settings, 
     # the network (1 of 1 sites) was stated in 2025-06, its site confirmed in 2025-01
     assert c.at[DAVERDISSE, f"status_{kind}"] == "gap" and c.at[DAVERDISSE, f"status_as_of_{kind}"] == "2025-01"
     assert not c.at[DAVERDISSE, f"status_stale_{kind}"]
-    assert "the network's list is complete (1 of 1 sites); as of 2025-01" in c.at[DAVERDISSE, f"status_reason_{kind}"]
+    assert (
+        "the network's list is complete (1 of 1 sites); as of January 2025" in c.at[DAVERDISSE, f"status_reason_{kind}"]
+    )
     old = indicators(base, settings, cri_as_of="2019-04").communes
     assert old.at[DAVERDISSE, f"status_{kind}"] == "gap" and old.at[DAVERDISSE, f"status_as_of_{kind}"] == "2019-04"
     assert old.at[DAVERDISSE, f"status_stale_{kind}"]
@@ -220,8 +222,13 @@ def translations(tmp_path_factory):
 @pytest.mark.parametrize(
     "lang,dated,stale,not_assessed",
     [
-        ("fr", "; situation au 2026-06", "; ceci repose sur une source de 2018-05", "Les centres d'accueil sont"),
-        ("nl", "; stand van 2026-06", "; dit steunt op een bron van 2018-05", "Opvangcentra zijn plaatsen"),
+        (
+            "fr",
+            "\u00a0; date des données\u00a0: juin 2026",
+            "ceci repose sur une source (mai 2018)",
+            "Les centres d'accueil sont",
+        ),
+        ("nl", "; stand van juni 2026", "; dit steunt op een bron van mei 2018", "Opvangcentra zijn plaatsen"),
     ],
 )
 def test_the_reasons_name_the_date_in_each_language(synthetic, translations, lang, dated, stale, not_assessed):
@@ -230,10 +237,11 @@ def test_the_reasons_name_the_date_in_each_language(synthetic, translations, lan
     records = synthetic.communes.to_dict("index")
 
     def reason(nis, kind):
-        return status.explain(status.facts_of(records[nis], kind, lookup, 15.0), t)
+        return status.explain(status.facts_of(records[nis], kind, lookup, 15.0), t, lang=lang)
 
     assert reason(LIEGE, "ngo_service").endswith(dated)
     assert stale in reason(NAMUR, "ngo_service")
+    assert ("0,0" if lang in ("fr", "nl") else "0.0") in reason(LIEGE, "ngo_service")  # the page's decimal sign
     assert reason(NAMUR, "reception_centre").startswith(not_assessed)
     for text in set(status.NOT_ASSESSED_REASONS.values()):  # the legend's sentences are translated too
         assert t(text) != text, (lang, text)

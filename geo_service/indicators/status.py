@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import formatting
+
 STATUSES = ("served", "gap", "unknown")
 NOT_ASSESSED = "not_assessed"
 MANDATE_KINDS = ("public_employment_service", "civic_integration_office", "social_welfare", "reception_centre")
@@ -302,34 +304,37 @@ def network_facts(ids, lookup: dict) -> tuple[str, int | None, int | None, bool]
     )
 
 
-def explain(f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | None = None) -> str:
-    """One sentence, in the language of ``t`` (a gettext), saying why the commune has its status
-    and, for a served commune or a gap, as of when (:func:`currency`)."""
+def explain(
+    f: Facts, t: Callable[[str], str] = lambda s: s, kind_label: str | None = None, lang: str | None = None
+) -> str:
+    """One sentence, in the language of ``t`` (a gettext) with numbers and dates written as
+    ``lang`` writes them, saying why the commune has its status and, for a served commune or a
+    gap, as of when (:func:`currency`)."""
     if f.status == NOT_ASSESSED:
         return t(NOT_ASSESSED_REASONS.get(f.kind, "This kind of service is not assessed for communes."))
-    reason = _reason(f, t, kind_label)
-    return reason + currency(f, t) if f.status in ("served", "gap") else reason
+    reason = _reason(f, t, kind_label, lang)
+    return reason + currency(f, t, lang) if f.status in ("served", "gap") else reason
 
 
-def currency(f: Facts, t: Callable[[str], str] = lambda s: s) -> str:
+def currency(f: Facts, t: Callable[[str], str] = lambda s: s, lang: str | None = None) -> str:
     """How current a served or gap status is, as a clause that ends its explanation: the date it
     rests on, or why it is to be confirmed; nothing when the law decides it (the CPAS/OCMW)."""
     if f.stale and f.as_of:
         return t("; this rests on a source of %(date)s, older than the network's freshness window: to be confirmed") % {
-            "date": f.as_of
+            "date": formatting.date(f.as_of, lang)
         }
     if f.stale:
         return t("; no source dates what this rests on: to be confirmed")
-    return t("; as of %(date)s") % {"date": f.as_of} if f.as_of else ""
+    return t("; as of %(date)s") % {"date": formatting.date(f.as_of, lang)} if f.as_of else ""
 
 
-def _reason(f: Facts, t: Callable[[str], str], kind_label: str | None) -> str:
+def _reason(f: Facts, t: Callable[[str], str], kind_label: str | None, lang: str | None = None) -> str:
     noun = kind_label or t(KIND_NOUNS.get(f.kind, f.kind.replace("_", " ")))
     values = {
         "kind": noun,
-        "km": "" if f.nearest_km is None else f"{f.nearest_km:.1f}",
+        "km": "" if f.nearest_km is None else formatting.number(f.nearest_km, lang, 1),
         "site": f.nearest_label or "",
-        "reach": f"{f.reach_km:g}",
+        "reach": formatting.number(f.reach_km, lang, 0 if float(f.reach_km).is_integer() else 1),
         "network": f.networks,
         "known": f.known,
         "expected": f.expected,

@@ -127,7 +127,8 @@ def gaps_map(
     state = {nis: records.get(nis, {}).get(f"status_{kind}") or "unknown" for nis in index}
     lookup = rules.network_lookup(networks, lang) if networks is not None else {}
     reason = {
-        nis: rules.explain(rules.facts_of(records.get(nis, {}), kind, lookup, reach_km), t, kind_noun) for nis in index
+        nis: rules.explain(rules.facts_of(records.get(nis, {}), kind, lookup, reach_km), t, kind_noun, lang)
+        for nis in index
     }
     status_labels = status_labels or {s: t(s) for s in rules.STATUSES}
     level = {1: t("low"), 2: t("medium"), 3: t("high")}

@@ -288,7 +288,9 @@ def _explained(props: dict) -> dict:
     out = dict(props)
     for key in reasons:
         kind = key[len("status_reason_") :]
-        out[key] = rules.explain(rules.facts_of(props, kind, lookup, reach), gettext, nouns.get(kind))
+        out[key] = rules.explain(
+            rules.facts_of(props, kind, lookup, reach), gettext, nouns.get(kind), current_language()
+        )
     return out
 
 

@@ -638,7 +638,7 @@ def employment_source(source: str | None):
 @bp.app_template_global()
 def explain_status(facts) -> str:
     """Why a commune has its status for one kind, in the page's language (commune page, gaps map)."""
-    return status_rules.explain(facts, _, labels()["kind_nouns"].get(facts.kind))
+    return status_rules.explain(facts, _, labels()["kind_nouns"].get(facts.kind), current_language())
 
 
 def map_links() -> list[tuple[str, str]]:
