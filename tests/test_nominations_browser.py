@@ -65,7 +65,7 @@ def test_nominate_moderate_publish_in_chromium(server):
         assert not errors, errors
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [320, 1280])
 def test_an_empty_form_focuses_the_summary_whose_links_lead_to_the_fields(server, width):
     live, _app = server
     with offline_page() as (page, errors, _blocked):
