@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=None,  # static/ is served by web/vendor.py: content-hashed URLs, gzip, immutable
         instance_path=str(settings.instance_dir) if settings.instance_dir else None,
     )
     app.config.update(

@@ -62,6 +62,29 @@ def test_key_indicators_say_their_unit_year_and_source(client):
     assert props["need_index"]["source"].startswith("foreign_share, employment_gap_pp")
 
 
+@pytest.mark.parametrize("cid", ["communes", "arrondissements", "provinces", "regions"])
+def test_population_figures_say_their_year(client, cid):
+    """Issue 24: the layers' descriptions still said "population (1 January 2020)" once the layers
+    used the 2025 population. Each layer says which year its population is (2025; by sex, 2020);
+    each population column and each rate over a population has that population's year, and any
+    year its description names is that year (2020 only where the figure is of 2020)."""
+    described = _json(client.get(f"/collections/{cid}"))["description"]
+    assert "(1 January 2025; by sex, 1 January 2020)" in described, described
+    page = client.get(f"/collections/{cid}?f=html&lang=fr").get_data(as_text=True)
+    assert "(1er janvier 2025 ; par sexe, 1er janvier 2020)" in page
+    props = _json(client.get(f"/collections/{cid}/schema"))["properties"]
+    population = [name for name in props if name.startswith("pop_") or name.startswith("initiatives_per_")]
+    assert {"pop_2025_total", "pop_2020_total", "pop_2020_men", "pop_2020_women"} <= set(population)
+    for name in population:
+        p = props[name]
+        assert p["year"] == (2020 if name.startswith("pop_2020_") else 2015 if name.endswith("_foreign") else 2025), (
+            cid,
+            name,
+            p,
+        )
+        assert set(re.findall(r"\b(?:19|20)\d\d\b", p["description"])) <= {str(p["year"])}, (cid, name, p)
+
+
 @pytest.mark.parametrize("cid", COLLECTIONS)
 def test_queryables_are_documented_without_int64_limits(client, cid):
     doc = _json(client.get(f"/collections/{cid}/queryables"))

@@ -41,7 +41,7 @@ def test_home_serves_every_asset_locally(client):
     response = client.get("/?lang=en", headers=BROWSER)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    urls = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    urls = re.findall(r'(?:src|href)="([^"]+\.(?:js|css)(?:\?v=[0-9a-f]+)?)"', html)
     assert urls, "the page loads scripts and styles"
     for url in urls:
         assert url.startswith("/"), f"{url} is not served by the app"
@@ -62,9 +62,60 @@ def test_unknown_page_is_404_without_traceback(client):
     assert b"Traceback" not in response.data
 
 
+def test_static_files_are_gzipped_content_hashed_and_cached_for_good(client):
+    import gzip
+    import hashlib
+
+    from geo_service.settings import PROJECT_ROOT
+
+    html = client.get("/search?q=Na&lang=fr").get_data(as_text=True)
+    own = dict(re.findall(r'(?:href|src)="/static/([^"?]+)\?v=([0-9a-f]+)"', html))
+    assert {"site.css", "clusters.js", "icon.svg", "pages.css"} <= set(own), own
+    assert "/static/" not in re.sub(r'"/static/[^"?]+\?v=[0-9a-f]{16}"', "", html), "every link names its hash"
+    for name, digest in own.items():
+        data = (PROJECT_ROOT / "static" / name).read_bytes()
+        assert digest == hashlib.sha256(data).hexdigest()[:16], name
+    data = (PROJECT_ROOT / "static" / "site.css").read_bytes()
+    url = f"/static/site.css?v={own['site.css']}"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(first.data) == data and len(first.data) < len(data) / 3
+    assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert first.headers["Content-Type"] == "text/css; charset=utf-8" and "Accept-Encoding" in first.headers["Vary"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    plain = client.get(url)
+    assert plain.data == data and "Content-Encoding" not in plain.headers
+    for other in ("/static/site.css", "/static/site.css?v=0123456789abcdef"):  # not its own hash: revalidated
+        response = client.get(other)
+        assert response.headers["Cache-Control"] == "no-cache" and response.data == data
+    assert client.get("/static/no-such-file.css").status_code == 404
+
+
+def test_a_changed_static_file_gets_a_new_url(app, tmp_path, monkeypatch):
+    from flask import url_for
+
+    from geo_service.web import vendor
+
+    monkeypatch.setattr(vendor, "STATIC", str(tmp_path))
+    style = tmp_path / "style.css"
+    style.write_text("body { color: black; }")
+    with app.test_request_context():
+        before = url_for("static", filename="style.css")
+        style.write_text("body { color: #1d2a36; }")
+        after = url_for("static", filename="style.css")
+    assert before != after and after.startswith("/static/style.css?v=")
+    client = app.test_client()
+    fresh = client.get(after)
+    assert fresh.data == b"body { color: #1d2a36; }" and fresh.headers["Cache-Control"].endswith("immutable")
+    stale = client.get(before)  # an old page's link: the file as it is now, revalidated
+    assert stale.data == b"body { color: #1d2a36; }" and stale.headers["Cache-Control"] == "no-cache"
+
+
 def test_vendor_path_traversal_is_refused(client):
     assert client.get("/vendor/leaflet/../../../../etc/passwd").status_code == 404
     assert client.get("/vendor/nope/leaflet.js").status_code == 404
+    assert client.get("/vendor/atlas/atlas-map.js").status_code == 404, "our own files are under /static/ only"
 
 
 def test_warm_start_reuses_the_cache(settings):

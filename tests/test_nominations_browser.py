@@ -1,5 +1,7 @@
-"""In headless Chromium: a visitor fills in the form, sees the reference; a moderator logs in and
-approves; the initiative is then in /collections/initiatives/items and on /map/coverage."""
+"""In headless Chromium: a visitor sends the form empty and lands on the error summary (focused,
+each message a link that moves the focus to its field, the fields marked invalid); a visitor fills
+in the form, sees the reference; a moderator logs in and approves; the initiative is then in
+/collections/initiatives/items and on /map/coverage."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 from browser import offline_page, screenshot
 from conftest import LiveServer
 from nominations_support import fresh_database_url, make_app
+from test_a11y import axe_source, run_axe, summary
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +63,51 @@ def test_nominate_moderate_publish_in_chromium(server):
         page.wait_for_selector(".leaflet-marker-icon, .marker-cluster")
         screenshot(page, "nominate_coverage_map")
         assert not errors, errors
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_an_empty_form_focuses_the_summary_whose_links_lead_to_the_fields(server, width):
+    live, _app = server
+    with offline_page() as (page, errors, _blocked):
+        page.set_viewport_size({"width": width, "height": 844 if width < 500 else 900})
+        page.goto(f"{live.url}/nominate?lang=fr")
+        assert page.locator("#required-note").inner_text() == "Les champs marqués d'un * sont obligatoires."
+        with page.expect_navigation():
+            page.click("#send")
+        page.wait_for_selector("#error-summary")
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert page.locator("[role=alert]").count() == 1
+        assert page.locator("#error-summary h2").inner_text() == "Le formulaire comporte 7 problèmes"
+        links = page.locator("#error-summary a")
+        targets = [links.nth(i).get_attribute("href")[1:] for i in range(links.count())]
+        assert targets == [
+            "name",
+            "description",
+            "place-0",
+            "themes-language",
+            "scope-local",
+            "contact_email",
+            "consent",
+        ]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scrolling"
+        screenshot(page, f"nominate_errors_fr_{width}")
+        for i, target in enumerate(targets):
+            links.nth(i).click()
+            assert page.evaluate("document.activeElement.id") == target
+            # the field itself, or the group of boxes it opens, is marked invalid and described
+            marked = page.evaluate(
+                """(id) => {
+                    const field = document.getElementById(id);
+                    const at = field.getAttribute("aria-invalid") ? field : field.closest("[aria-invalid]");
+                    const message = document.getElementById(at.getAttribute("aria-describedby").split(" ").pop());
+                    return [at.getAttribute("aria-invalid"), message.className, message.innerText];
+                }""",
+                target,
+            )
+            assert marked[0] == "true" and marked[1] == "field-error" and marked[2], (target, marked)
+            page.locator("#error-summary").focus()
+        assert page.get_attribute("#website", "aria-invalid") is None
+        violations = run_axe(page, axe_source())
+        assert not violations, summary(violations)
+        # Chromium reports the refused form's own 422 as a console error; nothing else may be there
+        assert [e for e in errors if "status of 422" not in e] == [], errors

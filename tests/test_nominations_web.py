@@ -4,12 +4,15 @@ database), CSRF, access control, import, and the contact never leaving the moder
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from nominations_support import CONTACT_EMAIL, CONTACT_PHONE, backend_app_fixture, hidden, login, submit_form
 from sqlalchemy import func, select
 
+from geo_service.catalogue.vocab import SCOPES, THEMES
 from geo_service.store.changes import RateLimit
 from geo_service.store.models import AuditEvent, Nomination
 
@@ -292,3 +295,94 @@ def test_contact_never_leaves_the_moderation_contact_page(app, client, store):
         assert CONTACT_EMAIL not in body and CONTACT_PHONE not in body and "Private Person" not in body, path
     assert checked >= 8
     assert CONTACT_EMAIL not in repr(store.records())
+
+
+class _Elements(HTMLParser):
+    """Every element with an id, by id (attributes as a dict), the elements described by another
+    (``described``), and how many carry role="alert"."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.by_id: dict[str, dict] = {}
+        self.described: list[dict] = []
+        self.alerts = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        if "id" in attributes:
+            assert attributes["id"] not in self.by_id, f"duplicate id {attributes['id']}"
+            self.by_id[attributes["id"]] = {"tag": tag, **attributes}
+        if "aria-describedby" in attributes:
+            self.described.append({"tag": tag, **attributes})
+        self.alerts += attributes.get("role") == "alert"
+
+
+def test_refused_form_has_one_summary_linked_to_fields_marked_invalid(client, store):
+    response = submit_form(
+        client,
+        lang="fr",
+        name="",
+        description="",
+        place=["", "Namur", ""],
+        postcode=["", "12", ""],
+        themes=[],
+        scope="",
+        website="example",
+        contact_email="",
+        consent="",
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    page = _Elements(text)
+    assert page.alerts == 1, "one alert: the summary, not one per field"
+    summary = text[text.index('id="error-summary"') : text.index("</div>", text.index('id="error-summary"'))]
+    assert page.by_id["error-summary"]["tabindex"] == "-1"
+    assert "Le formulaire comporte 8 problèmes" in summary
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert [anchor for anchor, _text in links] == [
+        "name",
+        "description",
+        "postcode-1",
+        "themes-" + THEMES[0],
+        "scope-" + SCOPES[0],
+        "website",
+        "contact_email",
+        "consent",
+    ]
+    texts = dict(links)
+    assert texts["name"] == "Nom : Ce champ est obligatoire."
+    assert texts["postcode-1"].startswith("Code postal 2 : ")
+    assert texts["contact_email"].startswith("Votre adresse e-mail : ")
+    # every link leads to an element of the page; a field at fault says so and names its message
+    own_message = {
+        "name": "name",
+        "description": "description",
+        "postcode-1": "postcode[1]",
+        "website": "website",
+        "contact_email": "contact_email",
+        "consent": "consent",
+    }
+    for anchor, field in own_message.items():
+        element = page.by_id[anchor]
+        assert element["aria-invalid"] == "true", anchor
+        assert element["aria-describedby"] == f"error-{field}", anchor
+        assert f"error-{field}" in page.by_id
+    for group in ("themes", "scope"):  # a group of boxes: the group is marked, its first box linked
+        marked = [e for e in page.described if e["aria-describedby"] == f"error-{group}"]
+        assert len(marked) == 1 and marked[0]["aria-invalid"] == "true"
+        assert page.by_id[f"{group}-{(THEMES if group == 'themes' else SCOPES)[0]}"]["tag"] == "input"
+    assert "aria-invalid" not in page.by_id["address-1"] and "aria-invalid" not in page.by_id["contact_phone"]
+    assert text.count("Les champs marqués d'un * sont obligatoires.") == 1
+    assert text.index('id="required-note"') < text.index('<form method="post"')
+    nonce = re.search(r'<script nonce="([^"]+)">document.getElementById\("error-summary"\).focus', text).group(1)
+    assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_first_commune_row_carries_the_missing_commune_message(client, store):
+    text = submit_form(client, lang="nl", place=["", "", ""]).get_data(as_text=True)
+    page = _Elements(text)
+    assert re.findall(r'<a href="#([^"]+)">', text) == ["place-0"]
+    assert page.by_id["place-0"]["aria-invalid"] == "true"
+    assert page.by_id["place-0"]["aria-describedby"] == "error-place"
+    assert "Het formulier bevat 1 probleem" in text

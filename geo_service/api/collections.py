@@ -30,15 +30,24 @@ LEVEL_COLLECTIONS = {
     "communes": (
         "commune",
         "Communes (2025)",
-        "The 565 Belgian communes of 2025 with their population and indicators.",
+        "The 565 Belgian communes of 2025 with their population (1 January 2025; by sex, 1 January 2020) and indicators.",
     ),
-    "arrondissements": ("arrondissement", "Arrondissements", "The 43 administrative arrondissements with population."),
+    "arrondissements": (
+        "arrondissement",
+        "Arrondissements",
+        "The 43 administrative arrondissements with their population (1 January 2025; by sex, 1 January 2020).",
+    ),
     "provinces": (
         "province",
         "Provinces",
-        "The 10 provinces and the Brussels-Capital Region (NUTS 2) with population and employment figures.",
+        "The 10 provinces and the Brussels-Capital Region (NUTS 2) with population (1 January 2025; by sex, "
+        "1 January 2020) and employment figures.",
     ),
-    "regions": ("region", "Regions", "The 3 regions (NUTS 1) with population and employment figures."),
+    "regions": (
+        "region",
+        "Regions",
+        "The 3 regions (NUTS 1) with population (1 January 2025; by sex, 1 January 2020) and employment figures.",
+    ),
 }
 INDICATOR_TABLES = {"commune": "communes", "province": "provinces", "region": "regions"}
 # The facts behind each status of a commune, in words and ids: why that status, the name of the

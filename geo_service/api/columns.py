@@ -117,18 +117,20 @@ RULES: list[tuple] = [
     (r"initiatives_present", "Initiatives with a site in the {area}", "count", None, CATALOGUE),
     (r"sites_present", "Sites in the {area}", "count", None, CATALOGUE),
     (r"initiatives_mandated", "Initiatives whose service area covers (part of) the {area}", "count", None, CATALOGUE),
+    # a rate's year is its denominator's, as for the communes (indicators.metadata)
     (
         r"initiatives_per_10k",
-        "Initiatives with a site in the {area} per 10,000 residents",
+        "Initiatives with a site in the {area} per 10,000 residents (pop_total, of the year pop_year)",
         "per 10,000 residents",
-        None,
+        "population_year",
         CATALOGUE,
     ),
     (
         r"initiatives_per_1k_foreign",
-        "Initiatives with a site in the {area} per 1,000 non-Belgian residents",
+        "Initiatives with a site in the {area} per 1,000 non-Belgian residents (foreign_residents, of the "
+        "year nationality_year)",
         "per 1,000 non-Belgian residents",
-        None,
+        "nationality_year",
         CATALOGUE,
     ),
     (rf"sites_present_(?P<kind>{KINDS})", "Sites of the kind {kind} in the {area}", "count", None, CATALOGUE),

@@ -2,7 +2,8 @@
 
 "Present" counts distinct initiatives with at least one (not closed) site in the commune; "mandated"
 counts distinct initiatives whose service area includes the commune (docs/catalogue.md).
-Rates use the 2020 population and the foreign residents of TF_SOC_POP_STRUCT.
+Rates (indicators/tables.py) divide by ``pop_total``, the population of 1 January 2025 (``pop_year``), and by
+the foreign residents of TF_SOC_POP_STRUCT (``nationality_year``).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def asset_urls() -> dict[str, str]:
         "markercluster_css": versioned("markercluster", "MarkerCluster.css"),
         "markercluster_default_css": versioned("markercluster", "MarkerCluster.Default.css"),
         "topojson_js": versioned("topojson", "topojson-client.min.js"),
-        "atlas_js": versioned("atlas", "atlas-map.js"),
+        "atlas_js": url_for("static", filename="atlas-map.js"),
     }
 
 
@@ -79,7 +79,7 @@ def catalogue_text(texts, fallback=None):
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers that do not read the pages' <link rel=icon> ask here: the same drawn icon."""
-    return redirect(url_for("static", filename="icon.svg"), code=301)
+    return redirect(url_for("static", filename="icon.svg", v=None), code=301)  # permanent: to the unversioned URL
 
 
 @bp.get("/")
