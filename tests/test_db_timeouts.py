@@ -205,6 +205,7 @@ def test_cli_command_names_a_damaged_database(settings, tmp_path):
 
 def test_cli_command_names_a_locked_database_after_a_short_wait(settings, tmp_path):
     from geo_service.store.changes import CatalogueStore
+    from geo_service.store.db import WRITE_WAIT_MS
 
     path = tmp_path / "nominations.sqlite3"
     CatalogueStore(f"sqlite:///{path}").engine.dispose()
@@ -218,7 +219,17 @@ def test_cli_command_names_a_locked_database_after_a_short_wait(settings, tmp_pa
         outside.execute("ROLLBACK")
         outside.close()
     _assert_one_clear_line(result, path, "is locked by another process")
-    assert elapsed < 20, f"waited {elapsed:.1f} s for the lock"
+    # the same command on a free database, in the same run, is the baseline: Python's start-up and
+    # the imports take seconds on a busy machine; the lock adds only its bounded wait
+    free = tmp_path / "free"
+    free.mkdir()
+    started = time.perf_counter()
+    baseline = _start(["-m", "geo_service.cli", "nominations", "migrate"], free, settings)
+    unlocked = time.perf_counter() - started
+    assert baseline.returncode == 0, baseline.stderr
+    assert elapsed - unlocked < 3 * WRITE_WAIT_MS / 1000, (
+        f"waited {elapsed:.1f} s for the lock, {unlocked:.1f} s without"
+    )
 
 
 def test_run_names_a_damaged_database(settings, tmp_path):
