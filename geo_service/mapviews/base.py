@@ -57,7 +57,7 @@ def classify(
     scheme: str = "YlGnBu",
     zero_class: bool = True,
     t: Translate = identity,
-    fmt: str = "{:.1f}",
+    fmt: str | Callable[[float], str] = "{:.1f}",
     method: str = "maximum_breaks",
     missing_label: str | None = None,
     palette: tuple[str, ...] | None = None,
@@ -66,8 +66,10 @@ def classify(
     gaps, for a few areas) or ``quantiles`` (classes of equal size, so a skewed count still spreads
     the communes; tied values stay together, so a class can only exceed its share when one value
     does). Zeros get their own class so "none at all" never hides in the lowest band. Legend labels
-    give each class's real range. ``palette``: the colours to spread the classes over (ordered
+    give each class's real range, written by ``fmt`` (a format string, or a function such as a
+    number in the page's language). ``palette``: the colours to spread the classes over (ordered
     light to dark, ``palette.SEQUENTIAL``) instead of the ColorBrewer ``scheme``."""
+    show = fmt if callable(fmt) else fmt.format
     values = pd.to_numeric(values, errors="coerce").astype(float)
     codes = pd.Series(-1, index=values.index, dtype="int64")
     legend: list[dict] = []
@@ -93,7 +95,7 @@ def classify(
         for position, code in enumerate(used):
             members = known.values[yb == code]
             codes[known.index[yb == code]] = position + offset
-            low, high = fmt.format(members.min()), fmt.format(members.max())
+            low, high = show(members.min()), show(members.max())
             legend.append(
                 {
                     "colour": colours_used[position],

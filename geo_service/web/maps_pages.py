@@ -292,6 +292,7 @@ class CoverageMap(MapPage):
             parsed,
             _,
             reach,
+            lang,
         )
         title = cov.describe(parsed, _, reach)
         return {
@@ -310,6 +311,8 @@ class CoverageMap(MapPage):
             ),
             "title": title,
             "reach_km": reach,
+            "foreign_year": snap.indicators.params.get("nationality_year"),
+            "population_year": snap.indicators.params.get("population_year"),
             "provinces": provinces_menu(),
             "shell": self.shell(),
         }
