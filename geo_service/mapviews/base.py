@@ -186,6 +186,18 @@ def text(value) -> str:
     return str(escape(str(value)))
 
 
+def as_of_text(date, stale, t: Translate = identity, lang: str = "en") -> str:
+    """How current a fact is, as a cell of a table or popup: its date in the page's language
+    ("juin 2024"), followed by "to be confirmed" when it is stale ("2017 – to be confirmed",
+    "undated – to be confirmed"); "" when undated and not stale (a network that exists by law)."""
+    from .. import formatting
+
+    stale = isinstance(stale, (bool, np.bool_)) and bool(stale)  # a missing value (NaN) is not stale
+    dated = isinstance(date, str) and bool(date.strip())
+    text = formatting.date(date, lang) if dated else (t("undated") if stale else "")
+    return t("%(date)s – to be confirmed") % {"date": text} if stale else text
+
+
 def link(href: str, label) -> Markup:
     return Markup('<a href="{}">{}</a>').format(href, label)
 
