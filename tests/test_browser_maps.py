@@ -328,3 +328,21 @@ def test_an_isolated_centre_is_marked_and_its_popup_says_why(app, live_server):
         page.evaluate(f"{MAIN}.shapes.communes['21004'].fire('click', {{latlng: L.latLng(50.85, 4.35)}}, true)")
         page.wait_for_selector(".leaflet-popup-content a[href^='/correct?commune=21004']")
         assert not errors, errors
+
+
+def test_home_map_speaks_of_pointing_to_a_mouse_and_of_tapping_to_a_touch_screen(live_server):
+    from browser import _browser
+
+    with offline_page() as (page, errors, _):
+        page.goto(f"{live_server.url}/?lang=fr")
+        assert page.locator(".intro .on-hover").is_visible() and not page.locator(".intro .on-touch").is_visible()
+        assert "Pointez" in page.locator(".intro").inner_text()
+        assert not errors, errors
+    phone = _browser().new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        page.goto(f"{live_server.url}/?lang=fr")
+        intro = page.locator(".intro").inner_text()
+        assert "Touchez une commune" in intro and "Pointez" not in intro
+    finally:
+        phone.close()

@@ -839,3 +839,15 @@ def test_coverage_page_dates_its_denominator_and_links_sites_to_corrections(clie
     assert '"correctSiteLink": "/correct?site={id}\\u0026lang=en"' in html
     knows = html[html.index('class="knows"') :]
     assert "(news)" not in knows and "(official portal)" not in knows
+
+
+def test_site_sources_are_cited_by_publisher_and_year_never_by_file_name():
+    from geo_service.catalogue import documents
+
+    for seed, doc in documents.registry().items():
+        label = cov.source_label({"seed": seed, "quote": "..."})
+        assert seed not in label and label.startswith(doc.publisher[:3])
+        assert label.endswith(f"({doc.year})") if doc.year else "(" not in label
+    assert cov.source_label({"url": "https://example.org", "publisher": "RTBF (news)"}) == "RTBF"
+    assert cov.source_label({"url": "https://example.org"}) == "https://example.org"
+    assert cov.source_label({"seed": "no-such-file.txt"}) == ""

@@ -182,6 +182,21 @@ def unit(query: CoverageQuery, t: Callable[[str], str]) -> dict[str, str]:
     return {form: f"{word} {per_what}".strip() for form, word in noun.items()}
 
 
+def source_label(source: Mapping) -> str:
+    """A site's source as a reader in any language cites it: the publisher's name (without the
+    register's English comment on it), a seed document's publisher and year, never a file name."""
+    from ..catalogue import documents
+    from .knowledge import publisher_name
+
+    if source.get("seed") and not source.get("publisher"):
+        doc = documents.document(source["seed"])
+        if doc is None:
+            return ""
+        name = publisher_name(doc.publisher)
+        return f"{name} ({doc.year})" if doc.year else name
+    return publisher_name(source.get("publisher")) or str(source.get("url") or "")
+
+
 def site_records(sites) -> dict:
     """Every site of the catalogue, for every language and view: ``sites`` rows are [lat, lon,
     kind, name, initiative id, NIS, precision, themes, target groups, source, site id], in the catalogue's
@@ -202,11 +217,7 @@ def site_records(sites) -> dict:
     rows = []
     for site_id, site in wgs.iterrows():
         sources = site.get("sources") or []
-        source = "; ".join(
-            dict.fromkeys(
-                s.get("publisher") or s.get("url") or s.get("seed") or "" for s in sources if isinstance(s, Mapping)
-            )
-        )
+        source = "; ".join(dict.fromkeys(source_label(s) for s in sources if isinstance(s, Mapping)))
         rows.append(
             [
                 round(site.geometry.y, 5),
