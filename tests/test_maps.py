@@ -267,16 +267,16 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
         index=regions.index,
     )
     names = {"10000": "P1", "04000": "Bruxelles"}
-    view = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures)
+    view = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures, lang="fr")
     by_key = {(r["series"], r["code"]): r for r in view.table}
     assert by_key[("employment", "04000")]["gap"] is None
     assert by_key[("gap_native_non_eu_born", "04000")]["gap"] == 20.0
-    assert by_key[("gap_native_non_eu_born", "04000")]["rate_b_text"] == "60.0 %"
+    assert by_key[("gap_native_non_eu_born", "04000")]["rate_b_text"] == "60,0\u00a0%"  # as French writes it
     assert [r["missing_reason"] for r in view.summary["missing"]] == [
         "figure suppressed (low reliability)",
         "no employment figures loaded",
     ]
-    assert by_key[("employment", "10000")]["gap_text"] == "+11.6 pp"
+    assert by_key[("employment", "10000")]["gap_text"] == "+11,6\u00a0pp"
     layers = {layer.id: layer for layer in view.layers}
     assert [(layer.object, layer.show) for layer in view.layers] == [
         ("provinces", True),
@@ -284,9 +284,14 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
         ("regions", False),
     ]
     p1 = layers["employment"].rows["10000"]
-    assert p1.cells[3:6] == ["78.8 %", "67.2 %", "country of birth"] and p1.numbers[1] == 11.6
+    assert p1.cells[3:6] == ["78,8\u00a0%", "67,2\u00a0%", "country of birth"] and p1.numbers[1] == 11.6
     assert layers["employment"].rows["04000"].fill is None  # missing: hatched on the map
-    assert layers["gap_native_non_eu_born"].rows["04000"].cells[1] == "+20.0 pp"
+    assert layers["gap_native_non_eu_born"].rows["04000"].cells[1] == "+20,0\u00a0pp"
+    assert all("." not in row["label"] for row in view.legend if not row.get("missing"))  # legend too
+    chart = view.summary["charts"][0]["svg"]
+    assert ">78,8<" in chart and "+11,6\u00a0pp" in chart and ">78.8<" not in chart
+    english = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures)
+    assert english.layers[0].rows["10000"].cells[3] == "78.8%"
 
 
 def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():

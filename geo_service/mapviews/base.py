@@ -131,13 +131,15 @@ def classify_diverging(
     k: int = 3,
     scheme: str = "RdBu",
     t: Translate = identity,
-    fmt: str = "{:+.1f}",
+    fmt: str | Callable[[float], str] = "{:+.1f}",
     missing_label: str | None = None,
 ) -> Classes:
     """Classes centred on 0 for signed values such as gaps: negative and positive values are
     classed apart (quantiles on each side, at most ``k`` classes a side) and coloured from the two
     arms of a diverging ColorBrewer scheme (``RdBu``: positive red, negative blue), so a sign is
-    never hidden in a class that straddles 0. Legend rows ascend from the most negative class."""
+    never hidden in a class that straddles 0. Legend rows ascend from the most negative class;
+    ``fmt`` writes their bounds (a format string, or a function)."""
+    show = fmt if callable(fmt) else fmt.format
     values = pd.to_numeric(values, errors="coerce").astype(float)
     codes = pd.Series(-1, index=values.index, dtype="int64")
     known = values.dropna()
@@ -162,7 +164,7 @@ def classify_diverging(
     for members, colour in zip(sides[0] + sides[1], negative + positive):
         codes[members.index] = len(colours)
         colours.append(colour)
-        low, high = fmt.format(members.min()), fmt.format(members.max())
+        low, high = show(members.min()), show(members.max())
         legend.append(
             {"colour": colour, "label": low if low == high else f"{low} – {high}", "count": int(len(members))}
         )

@@ -414,6 +414,7 @@ class EmploymentMap(MapPage):
             snap.indicators.provinces,
             snap.indicators.regions,
             _,
+            lang,
         )
         return {"view": view, "shell": self.shell(view)}
 
