@@ -427,6 +427,19 @@ def test_gaps_map_hatches_statuses_resting_on_a_stale_date_and_says_as_of_when()
     assert view.columns[as_of].tooltip  # shown when pointed at, as in the popup
     english = stale_view(lang="en")
     assert english.layers[0].rows["10001"].cells[as_of] == "December 2017 – to be confirmed"
+    # statuses the date rules never judged (a scenario's): no "as of" column, nothing hatched
+    communes = communes_frame()
+    undated = gaps.gaps_map(
+        stale_indicators(communes.index).drop(columns=["status_as_of_ngo_service", "status_stale_ngo_service"]),
+        {nis: nis for nis in communes.index},
+        "ngo_service",
+        pd.DataFrame(columns=["nis", "gain"]),
+        {},
+        str,
+        "NGO service",
+    )
+    assert "as_of" not in [c.key for c in undated.columns] and undated.summary["stale"] == 0
+    assert all(len(r.cells) == len(undated.columns) == len(r.numbers) for r in undated.layers[0].rows.values())
 
 
 def centre_inputs():

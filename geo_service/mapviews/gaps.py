@@ -167,32 +167,30 @@ def gaps_map(
             return STATUS_FILLS[state[nis]]
         return BIVARIATE.get(klass[nis]) if isinstance(klass[nis], str) else None
 
+    # statuses without dates (a scenario's, which the date rules never judged): no "as of" column
+    dated = communes is not None and f"status_stale_{kind}" in communes
     columns = [
         Column("name", t("Commune"), link=True),
         Column("province", t("Province"), tooltip=False),
         Column("status", t("Status: %(kind)s") % {"kind": kind_label}),
-        Column("as_of", t("As of")),
+        *([Column("as_of", t("As of"))] if dated else []),
         Column("explanation", t("Explanation")),
         Column("need_support", t("Need and support"), tooltip=fill == "need"),
     ]
-    rows = {
-        nis: Row(
-            cells=[
-                names[nis],
-                province_names.get(provinces.get(nis, ""), ""),
-                status_labels[state[nis]],
-                as_of_text(facts[nis].as_of, stale[nis], t, lang),
-                reason[nis],
-                describe(nis),
-            ],
+
+    def row(nis) -> Row:
+        when = [as_of_text(facts[nis].as_of, stale[nis], t, lang)] if dated else []
+        return Row(
+            cells=[names[nis], province_names.get(provinces.get(nis, ""), ""), status_labels[state[nis]], *when]
+            + [reason[nis], describe(nis)],
             fill=colour(nis),
             line=state[nis] if fill == "need" and state[nis] in OUTLINES else None,
             group=provinces.get(nis) or None,
-            numbers=[None, None, None, sortable_date(facts[nis].as_of), None, None],
+            numbers=[None, None, None, *([sortable_date(facts[nis].as_of)] if dated else []), None, None],
             flags=(STALE,) if stale[nis] else (),
         )
-        for nis in sorted(index, key=lambda n: ({"gap": 0, "unknown": 1}.get(state[n], 2), names[n]))
-    }
+
+    rows = {nis: row(nis) for nis in sorted(index, key=lambda n: ({"gap": 0, "unknown": 1}.get(state[n], 2), names[n]))}
     suggestions, markers = [], []
     for _, row in suggested.iterrows():
         lat, lon = points_wgs84[row["nis"]]

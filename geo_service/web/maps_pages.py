@@ -471,9 +471,10 @@ def _points_wgs84():
 
 
 def gaps_view(communes, kind: str, fill: str = "need"):
-    """The gaps map of ``kind`` for ``communes`` (their statuses: the published ones, or a
-    scenario's) in the page's language, with the snapshot's suggestions. A view built for
-    another page (the scenario page) carries its shell with its values inline."""
+    """The gaps map of ``kind`` for ``communes`` (a scenario's statuses) in the page's language,
+    with the snapshot's suggestions; its shell carries the values inline. A scenario's statuses
+    are hypothetical: the dates of the published ones (hatching, "as of") are left out."""
+    communes = communes.drop(columns=[f"status_as_of_{kind}", f"status_stale_{kind}"], errors="ignore")
     vocab = labels()
     indicators = snapshot().indicators
     lang = current_language()
