@@ -91,6 +91,13 @@
     return text + " " + (unit[form] || unit.other);
   };
 
+  // At most 320 px wide, and narrower than the map on a phone, kept clear of the map's edges
+  Atlas.prototype.popupOptions = function () {
+    var width = Math.max(180, Math.min(320, this.container.clientWidth - 100));
+    return {maxWidth: width, minWidth: Math.min(200, width), autoPanPaddingTopLeft: [40, 40],
+            autoPanPaddingBottomRight: [40, 40]};
+  };
+
   Atlas.prototype.rowHtml = function (layerId, code, popup) {
     var row = this.rowOf(layerId, code);
     var layerData = this.layerData(layerId);
@@ -143,7 +150,7 @@
         });
       } else {
         group.bindPopup(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, true); },
-                        {maxWidth: 320, autoPanPaddingTopLeft: [40, 40], autoPanPaddingBottomRight: [40, 40]});
+                        atlas.popupOptions());
       }
       group.on("mouseover", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, true); });
       group.on("mouseout", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, false); });
@@ -262,7 +269,7 @@
         var flags = (row.flags || []).map(function (f) { return " flag-" + f; }).join("");
         var icon = L.divIcon({className: "point-marker layer-" + layerData.id + flags, iconSize: [16, 16]});
         markers[code] = L.marker(row.at, {icon: icon, title: row.cells[0], alt: row.cells[0], keyboard: false})
-          .bindPopup(function () { return atlas.rowHtml(layerData.id, code, true); }, {maxWidth: 340})
+          .bindPopup(function () { return atlas.rowHtml(layerData.id, code, true); }, atlas.popupOptions())
           .addTo(group);
       });
     });
@@ -275,12 +282,12 @@
   };
 
   Atlas.prototype.drawMarkers = function () {
-    var group = this.parts.markers;
+    var group = this.parts.markers, options = this.popupOptions();
     if (!group) return;
     group.clearLayers();
     (this.view.markers || []).forEach(function (m) {
       var icon = L.divIcon({className: m[2], iconSize: [18, 18]});
-      L.marker([m[0], m[1]], {icon: icon, title: m[4], alt: m[4], keyboard: true}).bindPopup(m[3], {maxWidth: 320})
+      L.marker([m[0], m[1]], {icon: icon, title: m[4], alt: m[4], keyboard: true}).bindPopup(m[3], options)
         .addTo(group);
     });
   };
@@ -321,7 +328,7 @@
           var title = site[3] + " (" + (atlas.config.vocab.kinds[site[2]] || site[2]) + ")";
           var icon = L.divIcon({className: "site-marker kind-" + site[2], iconSize: [14, 14]});
           markers[i] = L.marker([site[0], site[1]], {icon: icon, title: title, alt: title, keyboard: true});
-          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, {maxWidth: 320});
+          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, atlas.popupOptions());
         }
         return markers[i];
       }));

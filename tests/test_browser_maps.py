@@ -100,6 +100,9 @@ def test_gaps_popup_and_tooltip_fit_the_map(live_server, width):
         assert "undefined" not in text and "null" not in text
         assert popup.locator("th", has_text="Explication").count() == 1
         assert popup.locator("a[href*='/commune/']").count() == 1
+        assert popup.locator("a[href*='/correct?commune=']").inner_text() == "Signaler une correction"
+        assert "À la date du" in text or "desservie" not in text  # a served status says as of when
+        assert page.locator(".leaflet-popup").bounding_box()["width"] <= box["width"] - 40  # narrower than the map
         screenshot(page, f"gaps_popup_{width}")
         assert not errors, errors
 
