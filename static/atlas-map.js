@@ -91,11 +91,14 @@
     return text + " " + (unit[form] || unit.other);
   };
 
-  // At most 320 px wide, and narrower than the map on a phone, kept clear of the map's edges
+  // At most 320 px wide, narrower than the map on a phone, no taller than the map (its content
+  // scrolls), and opened clear of the layer control, which Leaflet draws above popups
   Atlas.prototype.popupOptions = function () {
     var width = Math.max(180, Math.min(320, this.container.clientWidth - 100));
-    return {maxWidth: width, minWidth: Math.min(200, width), autoPanPaddingTopLeft: [40, 40],
-            autoPanPaddingBottomRight: [40, 40]};
+    var control = this.container.querySelector(".leaflet-top.leaflet-right");
+    var top = Math.max(40, control ? control.offsetHeight + 16 : 0);
+    return {maxWidth: width, minWidth: Math.min(200, width), maxHeight: Math.max(160, this.container.clientHeight - top - 70),
+            autoPanPaddingTopLeft: [30, top], autoPanPaddingBottomRight: [30, 30]};
   };
 
   Atlas.prototype.rowHtml = function (layerId, code, popup) {
