@@ -4,6 +4,9 @@
 // the view (another measure, kind or class scheme) fetches only the new values and updates the
 // map, legend, side panel, table and address in place; the page without JavaScript keeps its
 // server-rendered table. Every text from the data is escaped here (esc) or set as textContent.
+// A view's layers are areas (joined to a TopoJSON object by code) or points (reception centres:
+// markers at each row's position); a row's flags are drawn over it (stale: hatched; isolated:
+// a marked centre).
 (function () {
   "use strict";
   var topologies = {};
@@ -45,6 +48,9 @@
     this.parts = parts;
     this.view = null;
     this.shapes = {};      // layer id -> code -> Leaflet path
+    this.features = {};    // layer id -> GeoJSON features (for the hatching of flagged rows)
+    this.markers = {};     // layer of points id -> code -> Leaflet marker
+    this.hatches = null;   // the hatching drawn for the current view
     this.geometries = {};  // TopoJSON object name -> geometries (for meshes)
     this.outlines = [];    // outline lines drawn for the current view
     this.hidden = null;    // codes the table filter hides (null: none)
@@ -77,23 +83,49 @@
     };
   };
 
+  // "6 initiatives", "2,31 initiatives per 10,000 inhabitants": a number with its unit, in the
+  // plural form of the page's language (the table's header gives the unit instead)
+  Atlas.prototype.withUnit = function (text, number, unit) {
+    if (!unit || number === null || number === undefined) return text;
+    var form = window.Intl && Intl.PluralRules ? new Intl.PluralRules(this.config.lang).select(number) : "other";
+    return text + " " + (unit[form] || unit.other);
+  };
+
+  // At most 320 px wide, narrower than the map on a phone, no taller than the map (its content
+  // scrolls), and opened clear of the layer control, which Leaflet draws above popups
+  Atlas.prototype.popupOptions = function () {
+    var width = Math.max(180, Math.min(320, this.container.clientWidth - 100));
+    var control = this.container.querySelector(".leaflet-top.leaflet-right");
+    var top = Math.max(40, control ? control.offsetHeight + 16 : 0);
+    return {maxWidth: width, minWidth: Math.min(200, width), maxHeight: Math.max(160, this.container.clientHeight - top - 70),
+            autoPanPaddingTopLeft: [30, top], autoPanPaddingBottomRight: [30, 30]};
+  };
+
   Atlas.prototype.rowHtml = function (layerId, code, popup) {
     var row = this.rowOf(layerId, code);
-    var columns = this.view.columns;
+    var layerData = this.layerData(layerId);
+    var columns = (layerData && layerData.columns) || this.view.columns;
     if (!row) return "<strong>" + esc(code) + "</strong>";
     var out = "<strong>" + esc(row.cells[0]) + "</strong><table class=\"popup\">";
     for (var i = 1; i < columns.length; i++) {
       if ((popup || columns[i].tooltip) && row.cells[i] !== "" && row.cells[i] !== null) {
         var url = popup && row.links ? row.links[i] : null;
-        var value = url ? "<a href=\"" + esc(url) + "\" rel=\"noopener\">" + esc(row.cells[i]) + "</a>" : esc(row.cells[i]);
+        var text = this.withUnit(row.cells[i], row.numbers ? row.numbers[i] : null, columns[i].unit);
+        var value = url ? "<a href=\"" + esc(url) + "\" rel=\"noopener\">" + esc(text) + "</a>" : esc(text);
         out += "<tr><th>" + esc(columns[i].label) + "</th><td>" + value + "</td></tr>";
       }
     }
     out += "</table>";
-    if (popup && this.config.link && layerId === this.mainLayer) {
-      out += "<div><a href=\"" + esc(this.config.link.replace("{code}", encodeURIComponent(code))) + "\">" +
-        esc(this.config.texts.page) + "</a></div>";
+    if (!popup) return out;
+    var links = (row.actions || []).slice();
+    if (layerId === this.mainLayer) {
+      var texts = this.config.texts;
+      if (this.config.link) links.push([texts.page, this.config.link.replace("{code}", encodeURIComponent(code))]);
+      if (this.config.correctLink) {
+        links.push([texts.correct, this.config.correctLink.replace("{code}", encodeURIComponent(code))]);
+      }
     }
+    links.forEach(function (a) { out += "<div><a href=\"" + esc(a[1]) + "\">" + esc(a[0]) + "</a></div>"; });
     return out;
   };
 
@@ -103,11 +135,11 @@
     this.mainLayer = view.layers.length ? view.layers[0].id : null;
     view.layers.forEach(function (layerData) {
       var group = atlas.parts.layers[layerData.id];
-      if (!group) return;
+      if (!group || !layerData.object) return;  // a layer of points is drawn by drawPoints
       var object = topo.objects[layerData.object];
       atlas.geometries[layerData.object] = object;
       group.options.style = function (feature) { return atlas.style(layerData.id, feature.id); };
-      var features = topojson.feature(topo, object).features;
+      var features = atlas.features[layerData.id] = topojson.feature(topo, object).features;
       mark("atlas:features");
       group.addData(features);
       mark("atlas:added");
@@ -121,7 +153,7 @@
         });
       } else {
         group.bindPopup(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, true); },
-                        {maxWidth: 320, autoPanPaddingTopLeft: [40, 40], autoPanPaddingBottomRight: [40, 40]});
+                        atlas.popupOptions());
       }
       group.on("mouseover", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, true); });
       group.on("mouseout", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, false); });
@@ -205,19 +237,66 @@
     });
   };
 
+  // Rows flagged "stale" are hatched over their fill (the SVG pattern #atlas-stale, light and
+  // dark lines, seen on any fill and in print), between the fills and the status outlines
+  Atlas.prototype.drawHatches = function () {
+    if (this.hatches) this.hatches.remove();
+    this.hatches = null;
+    var layerData = this.layerData(this.mainLayer);
+    var group = layerData && this.parts.layers[layerData.id];
+    var features = layerData && this.features[layerData.id];
+    if (!group || !features) return;
+    var flagged = features.filter(function (f) {
+      var row = layerData.rows[f.id];
+      return row && row.flags && row.flags.indexOf("stale") >= 0;
+    });
+    if (!flagged.length) return;
+    this.hatches = L.geoJSON(flagged, {interactive: false, style: function () {
+      return {stroke: false, fill: true, fillColor: "url(#atlas-stale)", fillOpacity: 1, interactive: false};
+    }});
+    group.addLayer(this.hatches);
+  };
+
+  // Layers of points (the reception centres): a marker per row, its popup built from the row
+  // like a commune's; not Tab stops (the table of the layer is the keyboard's way to them)
+  Atlas.prototype.drawPoints = function () {
+    var atlas = this;
+    (this.view.layers || []).forEach(function (layerData) {
+      var group = atlas.parts.layers[layerData.id];
+      if (layerData.object || !group) return;
+      group.clearLayers();
+      var markers = atlas.markers[layerData.id] = {};
+      (layerData.order || Object.keys(layerData.rows)).forEach(function (code) {
+        var row = layerData.rows[code];
+        if (!row.at) return;
+        var flags = (row.flags || []).map(function (f) { return " flag-" + f; }).join("");
+        var icon = L.divIcon({className: "point-marker layer-" + layerData.id + flags, iconSize: [16, 16]});
+        markers[code] = L.marker(row.at, {icon: icon, title: row.cells[0], alt: row.cells[0], keyboard: false})
+          .bindPopup(function () { return atlas.rowHtml(layerData.id, code, true); }, atlas.popupOptions())
+          .addTo(group);
+      });
+    });
+  };
+
+  Atlas.prototype.markPoint = function (layerId, code, on) {
+    var marker = this.markers[layerId] && this.markers[layerId][code];
+    var icon = marker && marker.getElement && marker.getElement();
+    if (icon) icon.classList.toggle("is-highlighted", on);
+  };
+
   Atlas.prototype.drawMarkers = function () {
-    var group = this.parts.markers;
+    var group = this.parts.markers, options = this.popupOptions();
     if (!group) return;
     group.clearLayers();
     (this.view.markers || []).forEach(function (m) {
       var icon = L.divIcon({className: m[2], iconSize: [18, 18]});
-      L.marker([m[0], m[1]], {icon: icon, title: m[4], alt: m[4], keyboard: true}).bindPopup(m[3], {maxWidth: 320})
+      L.marker([m[0], m[1]], {icon: icon, title: m[4], alt: m[4], keyboard: true}).bindPopup(m[3], options)
         .addTo(group);
     });
   };
 
-  // site: [lat, lon, kind, name, initiative, NIS, precision, themes, groups, source] (the last
-  // three are positions in the document's shared lists)
+  // site: [lat, lon, kind, name, initiative, NIS, precision, themes, groups, source, site id]
+  // (themes, groups and source are positions in the document's shared lists)
   Atlas.prototype.sitePopup = function (site, lists) {
     var v = this.config.vocab, t = this.config.texts, commune = this.rowOf(this.mainLayer, site[5]);
     var rows = [
@@ -230,8 +309,13 @@
     ];
     var out = "<strong>" + esc(site[3]) + "</strong><table class=\"popup\">";
     rows.forEach(function (r) { if (r[1]) out += "<tr><th>" + esc(r[0]) + "</th><td>" + esc(r[1]) + "</td></tr>"; });
-    return out + "</table><div><a href=\"" + esc(this.config.initiativeLink.replace("{id}", encodeURIComponent(site[4]))) +
+    out += "</table><div><a href=\"" + esc(this.config.initiativeLink.replace("{id}", encodeURIComponent(site[4]))) +
       "\">" + esc(t.initiative) + "</a></div>";
+    if (this.config.correctSiteLink && site[10]) {
+      out += "<div><a href=\"" + esc(this.config.correctSiteLink.replace("{id}", encodeURIComponent(site[10]))) + "\">" +
+        esc(t.correct) + "</a></div>";
+    }
+    return out;
   };
 
   Atlas.prototype.drawSites = function () {
@@ -247,7 +331,7 @@
           var title = site[3] + " (" + (atlas.config.vocab.kinds[site[2]] || site[2]) + ")";
           var icon = L.divIcon({className: "site-marker kind-" + site[2], iconSize: [14, 14]});
           markers[i] = L.marker([site[0], site[1]], {icon: icon, title: title, alt: title, keyboard: true});
-          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, {maxWidth: 320});
+          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, atlas.popupOptions());
         }
         return markers[i];
       }));
@@ -279,6 +363,7 @@
       if (row.group) tr.dataset.group = row.group;
       if (row.fill) tr.dataset.fill = row.fill;
       if (row.line) tr.dataset.line = row.line;
+      if (row.flags && row.flags.length) tr.dataset.flags = row.flags.join(" ");
       columns.forEach(function (column, i) {
         var cell = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) cell.scope = "row";
@@ -308,7 +393,9 @@
   Atlas.prototype.apply = function (view, how) {
     this.view = view;
     this.restyle();
+    this.drawHatches();
     this.drawOutlines();
+    this.drawPoints();
     this.drawMarkers();
     var done = this.drawSites();
     if (how !== "initial") {
@@ -478,13 +565,26 @@
     }
   };
 
+  // A table of points: pointing at a row, or focusing its link, highlights its marker
+  function pointsTable(atlas, table) {
+    var layerId = table.dataset.atlasPoints;
+    var mark = function (e, on) {
+      var tr = e.target.closest && e.target.closest("tr[data-code]");
+      if (tr) atlas.markPoint(layerId, tr.dataset.code, on);
+    };
+    table.addEventListener("mouseover", function (e) { mark(e, true); });
+    table.addEventListener("mouseout", function (e) { mark(e, false); });
+    table.addEventListener("focusin", function (e) { mark(e, true); });
+    table.addEventListener("focusout", function (e) { mark(e, false); });
+  }
+
   function whenParsed(callback) {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", callback);
     else callback();
   }
 
   // The page's own view: what it carries beside its table (#atlas-view) and the rows of the table
-  function pageView() {
+  function pageView(texts) {
     var view = JSON.parse(document.getElementById("atlas-view").textContent);
     var table = document.querySelector("table[data-atlas-table]");
     var rows = {}, order = [];
@@ -496,11 +596,38 @@
       });
       order.push(tr.dataset.code);
       rows[tr.dataset.code] = {cells: cells, numbers: numbers, fill: tr.dataset.fill || null,
-                               line: tr.dataset.line || null, group: tr.dataset.group || null};
+                               line: tr.dataset.line || null, group: tr.dataset.group || null,
+                               flags: tr.dataset.flags ? tr.dataset.flags.split(" ") : []};
     });
     view.layers[0].rows = rows;
     view.layers[0].order = order;
+    view.layers.slice(1).forEach(function (layer) {
+      var points = document.querySelector("table[data-atlas-points=\"" + layer.id + "\"]");
+      if (!layer.object && points) pointRows(layer, points, texts);
+    });
     return view;
+  }
+
+  // A layer of points from its table: each row's cells (the columns'), flags, position, and the
+  // links of its popup (its page, from the first cell; the others from the last cell)
+  function pointRows(layer, table, texts) {
+    layer.rows = {};
+    layer.order = [];
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (tr) {
+      var cells = [], actions = [];
+      Array.prototype.slice.call(tr.cells, 0, layer.columns.length).forEach(function (cell) {
+        cells.push(cell.textContent);
+      });
+      var page = tr.cells[0].querySelector("a");
+      if (page) actions.push([texts.initiative, page.getAttribute("href")]);
+      tr.cells[tr.cells.length - 1].querySelectorAll("a").forEach(function (a) {
+        actions.push([a.textContent, a.getAttribute("href")]);
+      });
+      var at = tr.dataset.at ? tr.dataset.at.split(",").map(Number) : null;
+      layer.rows[tr.dataset.code] = {cells: cells, at: at, actions: actions, group: tr.dataset.group || null,
+                                     flags: tr.dataset.flags ? tr.dataset.flags.split(" ") : []};
+      layer.order.push(tr.dataset.code);
+    });
   }
 
   function start(map, config, parts) {
@@ -509,7 +636,7 @@
     mark("atlas:start");
     atlas.container.dataset.atlasState = "loading";
     var view = config.data ? Promise.resolve(config.data) : new Promise(function (resolve) {
-      whenParsed(function () { resolve(pageView()); });
+      whenParsed(function () { resolve(pageView(config.texts)); });
     });
     if (config.sitesUrl) atlas.sitesDoc = getJSON(config.sitesUrl);
     Promise.all([topology(config.topology), view]).then(function (loaded) {
@@ -521,6 +648,7 @@
       whenParsed(function () {  // the map script runs before the table below it is parsed
         var table = document.querySelector("table[data-atlas-table]");
         if (table) atlas.table = new Table(atlas, table);
+        document.querySelectorAll("table[data-atlas-points]").forEach(function (points) { pointsTable(atlas, points); });
         atlas.watchForms();
       });
       return done;

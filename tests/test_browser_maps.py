@@ -4,6 +4,8 @@ to the map, and a commune page's small map."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from browser import offline_page, screenshot
 from browser_support import MARKERS, SHAPES, open_map, wait_until
@@ -98,6 +100,9 @@ def test_gaps_popup_and_tooltip_fit_the_map(live_server, width):
         assert "undefined" not in text and "null" not in text
         assert popup.locator("th", has_text="Explication").count() == 1
         assert popup.locator("a[href*='/commune/']").count() == 1
+        assert popup.locator("a[href*='/correct?commune=']").inner_text() == "Signaler une correction"
+        assert "À la date du" in text or "desservie" not in text  # a served status says as of when
+        assert page.locator(".leaflet-popup").bounding_box()["width"] <= box["width"] - 40  # narrower than the map
         screenshot(page, f"gaps_popup_{width}")
         assert not errors, errors
 
@@ -211,3 +216,136 @@ def test_hostile_name_shows_as_text_in_popups(app, live_server):
         assert html is not None and "<script" not in html and "&lt;script&gt;" in html
         screenshot(page, "hostile_name_popup")
         assert not dialogs and not errors, (dialogs, errors)
+
+
+STALE_PATHS = "document.querySelectorAll('.leaflet-overlay-pane path[fill=\"url(#atlas-stale)\"]').length"
+
+
+def legend_count(page, key: str) -> int:
+    import re
+
+    text = page.locator(f".map-legend .count[data-status={key}]").inner_text()
+    return int(re.search(r"\d+", text).group())
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_stale_statuses_are_hatched_and_the_legend_says_so_with_the_map(live_server, width):
+    with offline_page() as (page, errors, _):
+        page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
+        open_map(page, f"{live_server.url}/map/gaps?kind=public_employment_service&lang=fr")
+        wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+        stale = legend_count(page, "stale")
+        assert stale > 0
+        # one hatched shape per commune the legend counts, the same the table flags
+        assert page.evaluate(STALE_PATHS) == stale
+        assert page.locator("table[data-atlas-table] tbody tr[data-flags~=stale]").count() == stale
+        row = page.locator(".map-legend .stale-row")
+        assert row.is_visible() and "à confirmer" in row.inner_text()
+        assert "décembre" in page.locator(".map-legend .stale-note").inner_text()  # the day, in French
+        # the legend is with the map, not in the side panel's scroll area: over it at 1280 px,
+        # right under it at 390 px
+        legend = page.locator(".map-legend").bounding_box()
+        box = page.locator(".leaflet-container").bounding_box()
+        assert page.evaluate("!document.querySelector('.map-legend').closest('.map-side')")
+        if width > 500:
+            assert box["y"] <= legend["y"] and legend["y"] + legend["height"] <= box["y"] + box["height"] + 1
+        else:
+            assert 0 <= legend["y"] - (box["y"] + box["height"]) < 40
+        # a hatched commune's tooltip says as of when and that it is to be confirmed
+        point = page.evaluate(
+            f"""() => {{ const a = {MAIN}, rows = a.view.layers[0].rows;
+                const code = Object.keys(rows).find(c => (rows[c].flags || []).includes('stale')
+                    && a.map.getBounds().contains(a.shapes.communes[c].getCenter()));
+                const p = a.map.latLngToContainerPoint(a.shapes.communes[code].getCenter());
+                const r = a.container.getBoundingClientRect(); return [r.x + p.x, r.y + p.y]; }}"""
+        )
+        page.mouse.move(point[0], point[1])
+        page.mouse.move(point[0] + 1, point[1] + 1)
+        page.wait_for_selector(".leaflet-tooltip.atlas-tip")
+        tip = page.locator(".leaflet-tooltip.atlas-tip").inner_text()
+        assert "À la date du" in tip and "à confirmer" in tip, tip
+        if width > 500:
+            screenshot(page, "gaps_stale_fr")
+            # another kind, in place: the hatching follows its own stale statuses
+            page.select_option("form[data-atlas-switch] select[name=kind]", "ngo_service")
+            wait_until(page, f"{DRAWN} && {MAIN}.view.query.kind === 'ngo_service'")
+            assert page.evaluate(STALE_PATHS) == legend_count(page, "stale") != stale
+        assert not errors, errors
+
+
+@contextmanager
+def isolated_centre(app):
+    """Serve, for the duration, a snapshot in which one reception centre has no support within
+    reach (the data of this release has none: every centre has its commune's CPAS/OCMW)."""
+    import dataclasses
+    import threading
+
+    holder = app.extensions["geo_service"]
+    original = holder._snapshot
+    centres = original.indicators.centres.copy()
+    target = centres.index[0]
+    for i, kind in enumerate(original.indicators.params["isolation_kinds"]):
+        centres.loc[target, f"support_{kind}"] = 0
+        centres.loc[target, f"support_km_{kind}"] = 20.0 + i
+    centres.loc[target, ["support_kinds", "support_count", "isolated"]] = ["", 0, True]
+    holder._snapshot = dataclasses.replace(
+        original,
+        indicators=dataclasses.replace(original.indicators, centres=centres),
+        version=f"{original.version}-isolated",
+        _memo={},
+        _lock=threading.Lock(),
+    )
+    try:
+        yield target
+    finally:
+        holder._snapshot = original
+
+
+def test_an_isolated_centre_is_marked_and_its_popup_says_why(app, live_server):
+    with isolated_centre(app) as target, offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/map/gaps?lang=en")
+        wait_until(page, f"{DRAWN} && {MAIN}.markers.centres !== undefined")
+        marker = page.locator(".leaflet-marker-icon.flag-isolated")
+        assert marker.count() == 1
+        assert "(1)" in page.locator(".map-legend [data-centres=isolated]").inner_text()
+        centres = page.evaluate(f"Object.keys({MAIN}.markers.centres).length")
+        assert centres == page.locator("table[data-atlas-points=centres] tbody tr").count() > 1
+        # not a Tab stop: the table of centres is the keyboard's way to it, and highlights it
+        assert marker.get_attribute("tabindex") in (None, "-1")
+        page.locator(".points-table details summary").click()
+        row = page.locator(f"table[data-atlas-points=centres] tr[data-code='{target}']")
+        assert row.get_attribute("data-flags") == "isolated" and "isolated" in row.inner_text()
+        row.locator("th a").focus()
+        assert "is-highlighted" in marker.get_attribute("class")
+        marker.dispatch_event("click")  # wherever it is on the map, even under the legend
+        page.wait_for_selector(".leaflet-popup-content table.popup")
+        popup = page.locator(".leaflet-popup-content")
+        text = popup.inner_text()
+        assert "none of the 5 kinds: isolated" in text and "none within 15 km; nearest 20.0" in text, text
+        assert "undefined" not in text and "null" not in text
+        assert popup.locator(f"a[href='/correct?site={target}&lang=en']").inner_text() == "Report a correction"
+        assert popup.locator("a[href^='/initiative/']").count() == 1
+        screenshot(page, "gaps_isolated_centre_en")
+        # a commune's popup links to its correction form too
+        page.keyboard.press("Escape")
+        page.evaluate(f"{MAIN}.shapes.communes['21004'].fire('click', {{latlng: L.latLng(50.85, 4.35)}}, true)")
+        page.wait_for_selector(".leaflet-popup-content a[href^='/correct?commune=21004']")
+        assert not errors, errors
+
+
+def test_home_map_speaks_of_pointing_to_a_mouse_and_of_tapping_to_a_touch_screen(live_server):
+    from browser import _browser
+
+    with offline_page() as (page, errors, _):
+        page.goto(f"{live_server.url}/?lang=fr")
+        assert page.locator(".intro .on-hover").is_visible() and not page.locator(".intro .on-touch").is_visible()
+        assert "Pointez" in page.locator(".intro").inner_text()
+        assert not errors, errors
+    phone = _browser().new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        page.goto(f"{live_server.url}/?lang=fr")
+        intro = page.locator(".intro").inner_text()
+        assert "Touchez une commune" in intro and "Pointez" not in intro
+    finally:
+        phone.close()

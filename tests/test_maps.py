@@ -267,16 +267,16 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
         index=regions.index,
     )
     names = {"10000": "P1", "04000": "Bruxelles"}
-    view = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures)
+    view = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures, lang="fr")
     by_key = {(r["series"], r["code"]): r for r in view.table}
     assert by_key[("employment", "04000")]["gap"] is None
     assert by_key[("gap_native_non_eu_born", "04000")]["gap"] == 20.0
-    assert by_key[("gap_native_non_eu_born", "04000")]["rate_b_text"] == "60.0 %"
+    assert by_key[("gap_native_non_eu_born", "04000")]["rate_b_text"] == "60,0\u00a0%"  # as French writes it
     assert [r["missing_reason"] for r in view.summary["missing"]] == [
         "figure suppressed (low reliability)",
         "no employment figures loaded",
     ]
-    assert by_key[("employment", "10000")]["gap_text"] == "+11.6 pp"
+    assert by_key[("employment", "10000")]["gap_text"] == "+11,6\u00a0pp"
     layers = {layer.id: layer for layer in view.layers}
     assert [(layer.object, layer.show) for layer in view.layers] == [
         ("provinces", True),
@@ -284,9 +284,14 @@ def test_employment_map_lists_missing_cells_and_keeps_brussels_levels_apart():
         ("regions", False),
     ]
     p1 = layers["employment"].rows["10000"]
-    assert p1.cells[3:6] == ["78.8 %", "67.2 %", "country of birth"] and p1.numbers[1] == 11.6
+    assert p1.cells[3:6] == ["78,8\u00a0%", "67,2\u00a0%", "country of birth"] and p1.numbers[1] == 11.6
     assert layers["employment"].rows["04000"].fill is None  # missing: hatched on the map
-    assert layers["gap_native_non_eu_born"].rows["04000"].cells[1] == "+20.0 pp"
+    assert layers["gap_native_non_eu_born"].rows["04000"].cells[1] == "+20,0\u00a0pp"
+    assert all("." not in row["label"] for row in view.legend if not row.get("missing"))  # legend too
+    chart = view.summary["charts"][0]["svg"]
+    assert ">78,8<" in chart and "+11,6\u00a0pp" in chart and ">78.8<" not in chart
+    english = emp.employment_map(provinces, regions, names, {"04000": "Bruxelles"}, figures, region_figures)
+    assert english.layers[0].rows["10000"].cells[3] == "78.8%"
 
 
 def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
@@ -341,7 +346,8 @@ def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
     assert [s["nis"] for s in view.summary["suggestions"]] == ["10002"]
     rows = view.layers[0].rows
     assert list(rows) == ["10001", "10003", "10002"]  # gaps first, then unknown, then served
-    reasons = {nis: row.cells[3] for nis, row in rows.items()}
+    explanation = [c.key for c in view.columns].index("explanation")
+    reasons = {nis: row.cells[explanation] for nis, row in rows.items()}
     assert "beyond 15 km" in reasons["10001"] and "(2 of 2 sites)" in reasons["10001"]
     assert reasons["10003"].startswith("no network of")
     # fill=need: the need-support class as fill, the status of the kind as outline
@@ -362,6 +368,228 @@ def test_gaps_map_outlines_statuses_and_counts_bivariate_classes():
     assert gaps.parse_fill(None) == "status"
     with pytest.raises(InvalidParameter):
         gaps.parse_fill("rainbow")
+
+
+def stale_indicators(index) -> pd.DataFrame:
+    """A kind's statuses with the dates that decide them (indicators.status): a served commune
+    resting on a stale date, a fresh one, and an unknown one (never dated, never stale)."""
+    return pd.DataFrame(
+        {
+            "bivariate_class": ["1-1", "2-2", "3-3"],
+            "status_ngo_service": ["served", "served", "unknown"],
+            "nearest_km_ngo_service": [2.0, 3.0, None],
+            "nearest_name_ngo_service": ["Old desk", "New desk", None],
+            "networks_ngo_service": ["net", "net", "net"],
+            "status_as_of_ngo_service": ["2017-12", "2026-08", None],
+            "status_stale_ngo_service": [True, False, False],
+        },
+        index=index,
+    )
+
+
+def stale_view(centres=None, lang="fr"):
+    communes = communes_frame()
+    names = {nis: local_name(row) for nis, row in communes.drop(columns="geometry").iterrows()}
+    return gaps.gaps_map(
+        stale_indicators(communes.index),
+        names,
+        "ngo_service",
+        pd.DataFrame(columns=["nis", "gain"]),
+        {},
+        lambda nis: f"/commune/{nis}",
+        "NGO service",
+        lang=lang,
+        provinces=dict(zip(communes.index, communes["province"])),
+        province_names=PROVINCES,
+        centres=centres,
+        as_of="2026-12-07",
+    )
+
+
+def test_gaps_map_hatches_statuses_resting_on_a_stale_date_and_says_as_of_when():
+    view = stale_view()
+    rows = view.layers[0].rows
+    keys = [c.key for c in view.columns]
+    as_of, explanation = keys.index("as_of"), keys.index("explanation")
+    # only the served commune whose nearest site rests on a 2017 source is flagged (hatched)
+    assert {nis: row.flags for nis, row in rows.items()} == {"10001": ("stale",), "10002": (), "10003": ()}
+    assert rows["10001"].json()["flags"] == ["stale"] and "flags" not in rows["10002"].json()
+    # the date in the page's language, "to be confirmed" when stale; nothing for an undated unknown
+    assert rows["10001"].cells[as_of] == "décembre 2017 – to be confirmed"
+    assert rows["10002"].cells[as_of] == "août 2026" and rows["10003"].cells[as_of] == ""
+    assert "décembre 2017" in rows["10001"].cells[explanation] and "2017-12" not in rows["10001"].cells[explanation]
+    assert "to be confirmed" in rows["10001"].cells[explanation]
+    assert "as of août 2026" in rows["10002"].cells[explanation]
+    # the table sorts the column by date, not by the month's name
+    assert rows["10001"].numbers[as_of] < rows["10002"].numbers[as_of] and rows["10003"].numbers[as_of] is None
+    # the legend counts the hatched communes and names the data's day in the page's language
+    assert view.summary["stale"] == 1 and view.summary["as_of"] == "7 décembre 2026"
+    assert view.columns[as_of].tooltip  # shown when pointed at, as in the popup
+    english = stale_view(lang="en")
+    assert english.layers[0].rows["10001"].cells[as_of] == "December 2017 – to be confirmed"
+    # statuses the date rules never judged (a scenario's): no "as of" column, nothing hatched
+    communes = communes_frame()
+    undated = gaps.gaps_map(
+        stale_indicators(communes.index).drop(columns=["status_as_of_ngo_service", "status_stale_ngo_service"]),
+        {nis: nis for nis in communes.index},
+        "ngo_service",
+        pd.DataFrame(columns=["nis", "gain"]),
+        {},
+        str,
+        "NGO service",
+    )
+    assert "as_of" not in [c.key for c in undated.columns] and undated.summary["stale"] == 0
+    assert all(len(r.cells) == len(undated.columns) == len(r.numbers) for r in undated.layers[0].rows.values())
+
+
+def centre_inputs():
+    centres = pd.DataFrame(
+        {
+            "support_km_ngo_service": [3.2, 40.0, 0.5],
+            "support_ngo_service": [2, 0, 1],
+            "support_km_social_welfare": [0.0, np.nan, 1.0],
+            "support_social_welfare": [1, 0, 1],
+            "support_kinds": ["ngo_service;social_welfare", "", "ngo_service;social_welfare"],
+            "support_count": [2, 0, 2],
+            "isolated": [False, True, False],
+            "support_reach_km": [15.0] * 3,
+        },
+        index=pd.Index(["c-near", "c-far", "c-other"], name="id"),
+    )
+    sites = gpd.GeoDataFrame(
+        {
+            "name": [EVIL, "Remote centre", "Other centre", "A desk"],
+            "names": [{}, {"fr": "Centre éloigné"}, {}, {}],
+            "nis": ["10001", "10003", "10002", "10002"],
+            "initiative_id": ["fedasil", "red-cross", "fedasil", "ngo"],
+            "last_confirmed": ["2026-08", None, "2022-06", "2026-01"],
+            "stale": [False, True, True, False],
+        },
+        geometry=[Point(4.05, 50.05), Point(4.25, 50.05), Point(4.15, 50.05), Point(4.16, 50.06)],
+        index=pd.Index(["c-near", "c-far", "c-other", "desk"], name="id"),
+        crs=4326,
+    )
+    return centres, sites
+
+
+def centre_layer(lang="fr"):
+    from geo_service.mapviews import centres as cp
+
+    centres, sites = centre_inputs()
+    communes = communes_frame()
+    return cp.centre_layer(
+        centres,
+        sites,
+        ["ngo_service", "social_welfare", "citizen_initiative"],  # a kind without columns is left out
+        {"ngo_service": "NGO service", "social_welfare": "CPAS"},
+        {nis: local_name(row) for nis, row in communes.drop(columns="geometry").iterrows()},
+        dict(zip(communes.index, communes["province"])),
+        lambda i: f"/initiative/{i}",
+        lambda s: f"/correct?site={s}",
+        lang=lang,
+    )
+
+
+def test_reception_centres_show_the_support_within_reach_and_isolated_ones_apart():
+    layer = centre_layer()
+    assert layer.object is None and list(layer.rows) == ["c-far", "c-near", "c-other"]  # isolated first
+    keys = [c.key for c in layer.columns]
+    assert keys == ["name", "commune", "support", "support_ngo_service", "support_social_welfare", "as_of"]
+    far, near = layer.rows["c-far"], layer.rows["c-near"]
+    assert far.flags == ("isolated",) and near.flags == ()
+    cells = dict(zip(keys, far.cells))
+    assert cells["name"] == "Centre éloigné" and cells["commune"] == "C"  # named in the page's language
+    assert cells["support"] == "none of the 2 kinds: isolated"
+    assert cells["support_ngo_service"] == "none within 15 km; nearest 40,0\u00a0km"
+    assert cells["support_social_welfare"] == "none known"
+    assert cells["as_of"] == "undated – to be confirmed"
+    near_cells = dict(zip(keys, near.cells))
+    assert near_cells["support"] == "2 of 2 kinds" and near_cells["name"] == EVIL  # escaped where shown
+    assert near_cells["support_ngo_service"] == "2 within 15 km; nearest 3,2\u00a0km"
+    assert near_cells["as_of"] == "août 2026"
+    assert far.at == (50.05, 4.25) and far.group == "30000" and far.links == {0: "/initiative/red-cross"}
+    assert far.actions == [
+        ("Page of the initiative", "/initiative/red-cross"),
+        ("Report a correction", "/correct?site=c-far"),
+    ]
+    from geo_service.mapviews import centres as cp
+
+    assert cp.counts(layer) == {"centres": 3, "isolated": 1} and cp.counts(None) == {"centres": 0, "isolated": 0}
+    assert cp.centre_layer(None, centre_inputs()[1], [], {}, {}, {}, str, str) is None
+
+
+def test_the_gaps_view_carries_the_centres_as_points_in_its_data_and_downloads():
+    from geo_service.mapviews import downloads
+
+    view = stale_view(centres=centre_layer())
+    assert view.summary["centres"] == 3 and view.summary["isolated"] == 1
+    data = view.data()
+    points = data["layers"][1]
+    assert points["object"] is None and points["order"][0] == "c-far"
+    assert [c["key"] for c in points["columns"]][:3] == ["name", "commune", "support"]
+    assert points["rows"]["c-far"]["flags"] == ["isolated"] and points["rows"]["c-far"]["at"] == [50.05, 4.25]
+    assert points["rows"]["c-near"]["actions"][1] == ["Report a correction", "/correct?site=c-near"]
+    # a page carries the rows of every layer in its tables: none in the JSON beside them
+    assert all("rows" not in layer for layer in view.data(rows=False)["layers"])
+    geo = orjson.loads(downloads.to_geojson(view, {"communes": communes_frame()}))
+    centres = [f for f in geo["features"] if f["properties"]["layer"] == "centres"]
+    assert [f["id"] for f in centres] == ["centres:c-far", "centres:c-near", "centres:c-other"]
+    assert centres[0]["geometry"] == {"type": "Point", "coordinates": [4.25, 50.05]}
+    assert centres[0]["properties"]["support"] == "none of the 2 kinds: isolated"
+    csv_text = downloads.to_csv(view).decode()
+    header = csv_text.splitlines()[0].split(",")
+    assert header[:2] == ["layer", "code"] and {"lat", "lon", "support", "as_of", "status"} <= set(header)
+
+
+def test_what_the_map_knows_writes_dates_and_publishers_in_the_page_language():
+    from geo_service.mapviews import knowledge
+
+    networks = pd.DataFrame(
+        {
+            "name": ["Offices", "Desks"],
+            "names": [{"fr": "Bureaux"}, {}],
+            "kind": ["ngo_service"] * 2,
+            "status": ["partial", "unknown"],
+            "known_sites": [2, 1],
+            "expected_sites": [5.0, np.nan],
+            "lower_bound": [False, False],
+            "as_of": ["2021-03", "undated (pre-2015 municipal page)"],
+            "sources": [
+                [{"url": "https://example.org/a", "publisher": "RTBF (news)"}],
+                [{"url": "https://example.org/b", "publisher": "Union des Villes et Communes de Wallonie (UVCW)"}],
+            ],
+            "commune_count": [3, 3],
+            "confirmed": ["2015-05", None],
+            "stale": [True, True],
+        },
+        index=["offices", "desks"],
+    )
+    offices, desks = knowledge.network_rows(networks, lang="fr")
+    assert offices["name"] == "Bureaux" and offices["as_of"] == "mars 2021" and not offices["undated"]
+    assert offices["source"]["publisher"] == "RTBF"  # the register's English comment left out
+    assert offices["stale"] and offices["confirmed"] == "mai 2015"
+    assert desks["as_of"] is None and desks["undated"] and desks["confirmed"] is None
+    assert desks["source"]["publisher"] == "Union des Villes et Communes de Wallonie (UVCW)"  # its own abbreviation
+    assert knowledge.publisher_name("Gemeente Machelen (about the Onthaalbureau inburgering)") == "Gemeente Machelen"
+    assert knowledge.publisher_name("CAI asbl (Namur)") == "CAI asbl (Namur)"
+    assert knowledge.network_rows(networks, lang="nl")[0]["as_of"] == "maart 2021"
+
+
+def test_coverage_values_are_written_in_the_page_language_with_their_unit():
+    communes = communes_frame()
+    names = {nis: display_name(row, "fr") for nis, row in communes.drop(columns="geometry").iterrows()}
+    query = cov.CoverageQuery(measure="present", rate="per_10k")
+    view = cov.coverage_map(communes, names, PROVINCES, FakeCatalogue(), None, query, lang="fr")
+    value = view.layers[0].rows["10001"]
+    assert value.cells[-1] == "1,00" and value.numbers[-1] == pytest.approx(1.0)
+    assert all("." not in row["label"] for row in view.legend if not row.get("missing"))
+    assert view.columns[-1].unit == {
+        "one": "initiative per 10,000 inhabitants",
+        "other": "initiatives per 10,000 inhabitants",
+    }
+    assert view.data()["columns"][-1]["unit"]["other"] == "initiatives per 10,000 inhabitants"
+    assert cov.unit(cov.CoverageQuery(measure="sites"), str) == {"one": "site", "other": "sites"}
+    assert cov.unit(cov.CoverageQuery(rate="per_1k_foreign"), str)["other"] == "initiatives per 1,000 foreign residents"
 
 
 def test_gaps_kind_is_validated():
@@ -565,10 +793,15 @@ def test_download_this_view_as_csv_and_geojson(client):
     assert brussels["name"] == "Bruxelles" and float(brussels["value"]) >= 0
     assert "coverage?kind=civic_integration_office" in rows[0]["about"]
     geo = client.get("/map/gaps.geojson?kind=social_welfare&lang=nl").get_json()
-    assert len(geo["features"]) == 565
-    feature = next(f for f in geo["features"] if f["id"] == "21004")
+    communes = [f for f in geo["features"] if f["properties"]["layer"] == "communes"]
+    assert len(communes) == 565
+    feature = next(f for f in communes if f["id"] == "communes:21004")
     assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert feature["properties"]["status"] and feature["properties"]["explanation"]
+    # the reception centres of the view, as points with the support within their reach
+    centres = [f for f in geo["features"] if f["properties"]["layer"] == "centres"]
+    assert centres and all(f["geometry"]["type"] == "Point" for f in centres)
+    assert {"support", "support_social_welfare", "as_of", "lat", "lon"} <= set(centres[0]["properties"])
     employment = client.get("/map/employment.csv?lang=en").get_data(as_text=True)
     assert "layer" in employment.splitlines()[0] and "gap_pp" in employment.splitlines()[0]
 
@@ -585,3 +818,54 @@ def test_sites_document_serves_every_coverage_view(client):
         from geo_service.web.context import current_snapshot
 
         assert len(doc["sites"]) == len(current_snapshot().catalogue.sites)
+
+
+def test_gaps_page_legend_explains_hatching_centres_and_unjudged_kinds_once(client):
+    import re
+
+    from geo_service import formatting
+
+    with client.application.app_context():
+        from geo_service.web.context import current_snapshot
+
+        snap = current_snapshot()
+        day, centres = snap.catalogue.as_of, snap.indicators.centres
+    html = page_text(client, "/map/gaps?kind=public_employment_service&lang=fr")
+    legend = html[html.index("data-atlas-legend") : html.index('id="atlas-view"')]
+    stale = re.search(r'data-status="stale">\((\d+) communes\)', legend)
+    assert stale and int(stale.group(1)) > 0 and "hachuré : à confirmer" in legend
+    assert formatting.date(day.isoformat(), "fr") in legend  # the day the dates were judged, in French
+    assert legend.count('fill="url(#atlas-stale)"') == 1 and 'id="atlas-stale"' in html
+    # the centres: counted in the legend, one row each in their table, with a correction link
+    assert f'data-centres="all">({len(centres)})' in legend
+    assert f'data-centres="isolated">({int(centres["isolated"].sum())})' in legend
+    table = html[html.index('data-atlas-points="centres"') :]
+    assert table.count("<tr data-code=") == len(centres) and table.count("/correct?site=") == len(centres)
+    # not assessed: each reason said once, in the legend, never per commune
+    assert html.count("Les centres d&#39;accueil sont les lieux où") == 1
+    # commune popups link to the correction form in the page's language
+    assert '"correctLink": "/correct?commune={code}\\u0026lang=fr"' in html
+    need = page_text(client, "/map/gaps?fill=need&lang=nl")
+    assert "De nood telt de buitenlandse inwoners van 2015" in need
+
+
+def test_coverage_page_dates_its_denominator_and_links_sites_to_corrections(client):
+    html = page_text(client, "/map/coverage?rate=per_1k_foreign&lang=en")
+    legend = html[html.index("data-atlas-legend") : html.index('id="atlas-view"')]
+    assert "Foreign residents of 2015, the latest figures by commune the atlas holds, on the communes of 2025" in legend
+    assert "Foreign residents of 2015" not in page_text(client, "/map/coverage?lang=en").split('id="atlas-view"')[0]
+    assert '"correctSiteLink": "/correct?site={id}\\u0026lang=en"' in html
+    knows = html[html.index('class="knows"') :]
+    assert "(news)" not in knows and "(official portal)" not in knows
+
+
+def test_site_sources_are_cited_by_publisher_and_year_never_by_file_name():
+    from geo_service.catalogue import documents
+
+    for seed, doc in documents.registry().items():
+        label = cov.source_label({"seed": seed, "quote": "..."})
+        assert seed not in label and label.startswith(doc.publisher[:3])
+        assert label.endswith(f"({doc.year})") if doc.year else "(" not in label
+    assert cov.source_label({"url": "https://example.org", "publisher": "RTBF (news)"}) == "RTBF"
+    assert cov.source_label({"url": "https://example.org"}) == "https://example.org"
+    assert cov.source_label({"seed": "no-such-file.txt"}) == ""

@@ -57,7 +57,7 @@ def classify(
     scheme: str = "YlGnBu",
     zero_class: bool = True,
     t: Translate = identity,
-    fmt: str = "{:.1f}",
+    fmt: str | Callable[[float], str] = "{:.1f}",
     method: str = "maximum_breaks",
     missing_label: str | None = None,
     palette: tuple[str, ...] | None = None,
@@ -66,8 +66,10 @@ def classify(
     gaps, for a few areas) or ``quantiles`` (classes of equal size, so a skewed count still spreads
     the communes; tied values stay together, so a class can only exceed its share when one value
     does). Zeros get their own class so "none at all" never hides in the lowest band. Legend labels
-    give each class's real range. ``palette``: the colours to spread the classes over (ordered
+    give each class's real range, written by ``fmt`` (a format string, or a function such as a
+    number in the page's language). ``palette``: the colours to spread the classes over (ordered
     light to dark, ``palette.SEQUENTIAL``) instead of the ColorBrewer ``scheme``."""
+    show = fmt if callable(fmt) else fmt.format
     values = pd.to_numeric(values, errors="coerce").astype(float)
     codes = pd.Series(-1, index=values.index, dtype="int64")
     legend: list[dict] = []
@@ -93,7 +95,7 @@ def classify(
         for position, code in enumerate(used):
             members = known.values[yb == code]
             codes[known.index[yb == code]] = position + offset
-            low, high = fmt.format(members.min()), fmt.format(members.max())
+            low, high = show(members.min()), show(members.max())
             legend.append(
                 {
                     "colour": colours_used[position],
@@ -129,13 +131,15 @@ def classify_diverging(
     k: int = 3,
     scheme: str = "RdBu",
     t: Translate = identity,
-    fmt: str = "{:+.1f}",
+    fmt: str | Callable[[float], str] = "{:+.1f}",
     missing_label: str | None = None,
 ) -> Classes:
     """Classes centred on 0 for signed values such as gaps: negative and positive values are
     classed apart (quantiles on each side, at most ``k`` classes a side) and coloured from the two
     arms of a diverging ColorBrewer scheme (``RdBu``: positive red, negative blue), so a sign is
-    never hidden in a class that straddles 0. Legend rows ascend from the most negative class."""
+    never hidden in a class that straddles 0. Legend rows ascend from the most negative class;
+    ``fmt`` writes their bounds (a format string, or a function)."""
+    show = fmt if callable(fmt) else fmt.format
     values = pd.to_numeric(values, errors="coerce").astype(float)
     codes = pd.Series(-1, index=values.index, dtype="int64")
     known = values.dropna()
@@ -160,7 +164,7 @@ def classify_diverging(
     for members, colour in zip(sides[0] + sides[1], negative + positive):
         codes[members.index] = len(colours)
         colours.append(colour)
-        low, high = fmt.format(members.min()), fmt.format(members.max())
+        low, high = show(members.min()), show(members.max())
         legend.append(
             {"colour": colour, "label": low if low == high else f"{low} – {high}", "count": int(len(members))}
         )
@@ -182,6 +186,18 @@ def text(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
     return str(escape(str(value)))
+
+
+def as_of_text(date, stale, t: Translate = identity, lang: str = "en") -> str:
+    """How current a fact is, as a cell of a table or popup: its date in the page's language
+    ("juin 2024"), followed by "to be confirmed" when it is stale ("2017 – to be confirmed",
+    "undated – to be confirmed"); "" when undated and not stale (a network that exists by law)."""
+    from .. import formatting
+
+    stale = isinstance(stale, (bool, np.bool_)) and bool(stale)  # a missing value (NaN) is not stale
+    dated = isinstance(date, str) and bool(date.strip())
+    text = formatting.date(date, lang) if dated else (t("undated") if stale else "")
+    return t("%(date)s – to be confirmed") % {"date": text} if stale else text
 
 
 def link(href: str, label) -> Markup:

@@ -7,7 +7,7 @@ All text is escaped; the caller passes translated labels."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -35,8 +35,10 @@ def bar_chart(
     step: int = 20,
     missing: str = "no data",
     width: int = 640,
+    number: Callable[[float], str] = "{:.1f}".format,
 ) -> Markup:
-    """Horizontal grouped bars, one group per category; values on a 0..``scale_max`` axis."""
+    """Horizontal grouped bars, one group per category; values on a 0..``scale_max`` axis,
+    written by ``number`` (the page's language: "53,9")."""
     label_w, note_w, bar_h, gap = 215, 100, 13, 10
     plot_w = width - label_w - note_w
     legend_h = 22
@@ -99,7 +101,7 @@ def bar_chart(
                     tx=round(label_w + w + 3, 1),
                     ty=y + bar_h - 3,
                     ink=INK,
-                    v=f"{float(value):.1f}",
+                    v=number(float(value)),
                 )
             )
         if bar.note:
@@ -117,12 +119,12 @@ def _short(label: str, limit: int = 32) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe(bars: Sequence[Bar], series: Sequence[str]) -> str:
+def describe(bars: Sequence[Bar], series: Sequence[str], number: Callable[[float], str] = "{:.1f}".format) -> str:
     """A plain-text reading of the chart (for ``<desc>``): every category with its values."""
     parts = []
     for bar in bars:
         values = ", ".join(
-            f"{name} {'' if v is None else f'{float(v):.1f}'}".strip() for name, v in zip(series, bar.values)
+            f"{name} {'' if v is None else number(float(v))}".strip() for name, v in zip(series, bar.values)
         )
         parts.append(f"{bar.label}: {values}" + (f" ({bar.note})" if bar.note else ""))
     return "; ".join(parts)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import orjson
 import pandas as pd
 
+from .. import formatting
 from ..errors import InvalidParameter
 from ..indicators.coverage import commune_coverage, per, smoothed_rate
 from .base import Classes, classify, colour_of, identity
@@ -166,9 +167,39 @@ def describe(query: CoverageQuery, t: Callable[[str], str], reach_km: float = 15
     return f"{measure} {rate}".strip()
 
 
+def unit(query: CoverageQuery, t: Callable[[str], str]) -> dict[str, str]:
+    """What a value of ``query`` counts, by plural category, written after the number in
+    tooltips and popups: "6 initiatives", "2,31 initiatives per 10,000 inhabitants"."""
+    if query.measure == "sites":
+        noun = {"one": t("site"), "other": t("sites")}
+    else:
+        noun = {"one": t("initiative"), "other": t("initiatives")}
+    per_what = {
+        "count": "",
+        "per_10k": t("per 10,000 inhabitants"),
+        "per_1k_foreign": t("per 1,000 foreign residents"),
+    }[query.rate]
+    return {form: f"{word} {per_what}".strip() for form, word in noun.items()}
+
+
+def source_label(source: Mapping) -> str:
+    """A site's source as a reader in any language cites it: the publisher's name (without the
+    register's English comment on it), a seed document's publisher and year, never a file name."""
+    from ..catalogue import documents
+    from .knowledge import publisher_name
+
+    if source.get("seed") and not source.get("publisher"):
+        doc = documents.document(source["seed"])
+        if doc is None:
+            return ""
+        name = publisher_name(doc.publisher)
+        return f"{name} ({doc.year})" if doc.year else name
+    return publisher_name(source.get("publisher")) or str(source.get("url") or "")
+
+
 def site_records(sites) -> dict:
     """Every site of the catalogue, for every language and view: ``sites`` rows are [lat, lon,
-    kind, name, initiative id, NIS, precision, themes, target groups, source], in the catalogue's
+    kind, name, initiative id, NIS, precision, themes, target groups, source, site id], in the catalogue's
     order (a view lists the positions of the sites it shows); themes, target groups and source
     are positions in ``lists`` (shared by many sites: the document stays small).
     ``static/atlas-map.js`` labels them in the page's language."""
@@ -184,13 +215,9 @@ def site_records(sites) -> dict:
         return {"lists": [], "sites": []}
     wgs = sites.to_crs(4326) if sites.crs is not None and sites.crs.to_epsg() != 4326 else sites
     rows = []
-    for _, site in wgs.iterrows():
+    for site_id, site in wgs.iterrows():
         sources = site.get("sources") or []
-        source = "; ".join(
-            dict.fromkeys(
-                s.get("publisher") or s.get("url") or s.get("seed") or "" for s in sources if isinstance(s, Mapping)
-            )
-        )
+        source = "; ".join(dict.fromkeys(source_label(s) for s in sources if isinstance(s, Mapping)))
         rows.append(
             [
                 round(site.geometry.y, 5),
@@ -203,6 +230,7 @@ def site_records(sites) -> dict:
                 shared(list(site.get("themes") or [])),
                 shared(list(site.get("target_groups") or [])),
                 shared(source),
+                str(site_id),  # the correction form's subject
             ]
         )
     return {"lists": [value for _, value in sorted(lists.values(), key=lambda item: item[0])], "sites": rows}
@@ -217,12 +245,18 @@ def coverage_map(
     query: CoverageQuery,
     t: Callable[[str], str] = identity,
     reach_km: float = 15.0,
+    lang: str = "en",
 ) -> MapView:
     """The values of the coverage map for ``query``: one row per commune (name, NIS code,
     province, value) with its class colour, and the positions of the sites shown (see
-    :func:`site_records`); ``names`` are the commune names in the page's language."""
+    :func:`site_records`); ``names`` are the commune names, and numbers are written, in the
+    page's language ``lang``."""
     values, small = coverage_values(communes, catalogue, foreign_residents, query, reach_km)
-    fmt = "{:.0f}" if query.rate == "count" else "{:.2f}"
+    digits = 0 if query.rate == "count" else 2
+
+    def fmt(value) -> str:
+        return formatting.number(value, lang, digits)
+
     missing = t("no data, or too few residents for a stable rate") if query.rate != "count" else t("no data")
     classes: Classes = classify(
         values, k=len(SEQUENTIAL), t=t, fmt=fmt, method="quantiles", missing_label=missing, palette=SEQUENTIAL
@@ -232,7 +266,7 @@ def coverage_map(
     def shown(nis) -> str:
         if small[nis]:
             return t("too few residents for a stable rate")
-        return t("no data") if pd.isna(values[nis]) else fmt.format(values[nis])
+        return t("no data") if pd.isna(values[nis]) else fmt(values[nis])
 
     provinces = communes["province"] if "province" in communes else pd.Series("", index=communes.index)
     order = sorted(
@@ -250,7 +284,7 @@ def coverage_map(
     columns = [
         Column("name", t("Commune"), link=True),
         Column("province", t("Province"), tooltip=False),
-        Column("value", title, numeric=True),
+        Column("value", title, numeric=True, unit=unit(query, t)),
     ]
     sites, _, _ = filtered(catalogue, query, len(communes))
     positions = catalogue.sites.index.get_indexer(sites.index)

@@ -15,7 +15,7 @@ from .view import MapView
 
 
 def _records(view: MapView) -> list[tuple[str, dict]]:
-    """(layer object, record) of every area of every layer; a ``layer`` field when there are several."""
+    """(layer object, record) of every area (or point) of every layer; a ``layer`` field when there are several."""
     out = []
     for layer in view.layers:
         for record in view.records(layer):
@@ -53,6 +53,8 @@ def to_geojson(view: MapView, display: dict[str, gpd.GeoDataFrame], about: dict 
     for obj, record in _records(view):
         frame = display.get(obj)
         geometry = frame.geometry.get(record["code"]) if frame is not None else None
+        if geometry is None and "lat" in record:  # a layer of points (reception centres)
+            geometry = shapely.Point(record["lon"], record["lat"])
         feature_id = f"{record['layer']}:{record['code']}" if "layer" in record else record["code"]
         features.append(
             {

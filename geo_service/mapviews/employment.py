@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 from markupsafe import Markup
 
+from .. import formatting
 from . import charts
 from .base import classify_diverging, colour_of, identity, link
 from .view import Column, Layer, MapView, Row
@@ -66,12 +67,15 @@ def _get(row: Mapping, *names, default=None):
     return default
 
 
-def _pp(value) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):+.1f} pp"
+def _pp(value, lang: str = "en") -> str:
+    """A gap in percentage points as the page's language writes it: "+16,1 pp" (fr, nl), "+16.1 pp"."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{formatting.number(float(value), lang, 1, sign=True)}\u00a0pp"
 
 
-def _pct(value) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):.1f} %"
+def _pct(value, lang: str = "en") -> str:
+    return "" if value is None or pd.isna(value) else formatting.percent(float(value), lang, 1)
 
 
 # (column prefix, rate columns compared, groups compared) of each series drawn; "employment" is
@@ -138,7 +142,10 @@ def employment_map(
     provinces: pd.DataFrame | None,
     regions: pd.DataFrame | None,
     t: Callable[[str], str] = identity,
+    lang: str = "en",
 ) -> MapView:
+    """Provinces and the regions' two series coloured by the employment gap; numbers written
+    as ``lang`` writes them."""
     layers = [
         (
             "province",
@@ -167,7 +174,7 @@ def employment_map(
     values = pd.Series(
         {f"{series}:{code}": r["gap"] for _, series, rows, *_ in layers for code, r in rows.items()}, dtype=float
     )
-    classes = classify_diverging(values, k=4, scheme="RdBu", t=t, fmt="{:+.1f} pp")
+    classes = classify_diverging(values, k=4, scheme="RdBu", t=t, fmt=lambda v: _pp(v, lang))
     legend = _legend_by_layer(classes, layers)
     columns = [
         Column("name", t("Area")),
@@ -189,10 +196,10 @@ def employment_map(
             view_rows[code] = Row(
                 cells=[
                     r["name"],
-                    _pp(r["gap"]) or t("no data"),
+                    _pp(r["gap"], lang) or t("no data"),
                     r["groups"],
-                    _pct(r["rate_a"]),
-                    _pct(r["rate_b"]),
+                    _pct(r["rate_a"], lang),
+                    _pct(r["rate_b"], lang),
                     r["concept"],
                     str(r["year"] or ""),
                     str(r["age_band"] or ""),
@@ -211,9 +218,9 @@ def employment_map(
             level=level,
             series=series,
             layer=label,
-            gap_text=_pp(r["gap"]),
-            rate_a_text=_pct(r["rate_a"]),
-            rate_b_text=_pct(r["rate_b"]),
+            gap_text=_pp(r["gap"], lang),
+            rate_a_text=_pct(r["rate_a"], lang),
+            rate_b_text=_pct(r["rate_b"], lang),
             source_text=source_text(r["source"], t),
         )
         for level, series, rows, _, label, _ in layers
@@ -224,7 +231,7 @@ def employment_map(
     return MapView(
         legend,
         table,
-        {"missing": missing, "areas": shown, "charts": employment_charts(layers, t)},
+        {"missing": missing, "areas": shown, "charts": employment_charts(layers, t, lang)},
         columns=columns,
         layers=view_layers,
     )
@@ -247,7 +254,7 @@ def _legend_by_layer(classes, layers) -> list[dict]:
     return legend
 
 
-def employment_charts(layers, t: Callable[[str], str]) -> list[dict]:
+def employment_charts(layers, t: Callable[[str], str], lang: str = "en") -> list[dict]:
     """One chart per series with figures, in the manner of the seed paper's Figures 2-5: the rates
     of the two groups per area, bars sorted by the gap, the gap written beside each pair; a series
     published only as gaps (no rates) is drawn as one bar per area."""
@@ -263,7 +270,7 @@ def employment_charts(layers, t: Callable[[str], str]) -> list[dict]:
         facts = {"a": names[0], "b": names[1], "year": first["year"], "age": first["age_band"]}
         if with_rates:
             labels = names
-            bars = [charts.Bar(r["name"], [_num(r["rate_a"]), _num(r["rate_b"])], _pp(r["gap"])) for r in known]
+            bars = [charts.Bar(r["name"], [_num(r["rate_a"]), _num(r["rate_b"])], _pp(r["gap"], lang)) for r in known]
             title = t("Employment rates of %(a)s and %(b)s (%(year)s, ages %(age)s)") % facts
             scale, step, unit = 100.0, 20, " %"
         else:
@@ -272,7 +279,8 @@ def employment_charts(layers, t: Callable[[str], str]) -> list[dict]:
             title = t("Employment gap between %(a)s and %(b)s (%(year)s, ages %(age)s), percentage points") % facts
             scale, step, unit = 50.0, 10, ""
         chart_id = f"chart-{series}"
-        desc = charts.describe(bars, labels)
+        number = lambda v: formatting.number(v, lang, 1)  # noqa: E731
+        desc = charts.describe(bars, labels, number)
         out.append(
             {
                 "id": chart_id,
@@ -280,7 +288,16 @@ def employment_charts(layers, t: Callable[[str], str]) -> list[dict]:
                 "title": title,
                 "level": level,
                 "svg": charts.bar_chart(
-                    chart_id, title, desc, labels, bars, unit=unit, scale_max=scale, step=step, missing=t("no data")
+                    chart_id,
+                    title,
+                    desc,
+                    labels,
+                    bars,
+                    unit=unit,
+                    scale_max=scale,
+                    step=step,
+                    missing=t("no data"),
+                    number=number,
                 ),
                 "source": source_text(first["source"], t),
                 "rows": known,

@@ -4,8 +4,10 @@ outline over the bivariate need-versus-support class (``fill=need``, the same fi
 and suggested communes for new support of that kind (only inside complete networks:
 ``Indicators.suggest``).
 
-The view is built as layers and legend rows so that more can be added beside them (a hatched
-layer for stale records, reception centres as markers, the register's date in the legend)."""
+A status that rests on a stale date (``status_stale_<kind>``, issue 22) is hatched over its fill
+and says "as of <date>, to be confirmed" in its tooltip, popup and table row; the reception
+centres, which judge no commune, are a layer of points with the support within their reach
+(``mapviews.centres``)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from .. import formatting
 from ..errors import InvalidParameter
-from .base import identity, link, popup_html
+from . import centres as centre_points
+from .base import as_of_text, identity, link, popup_html
 from .labels import KIND_LABELS
 from .palette import OUTLINES, STATUS_FILLS
 from .view import Column, Layer, MapView, Row
@@ -33,6 +37,7 @@ BIVARIATE = {
 }
 DEFAULT_KIND = "civic_integration_office"
 FILLS = ("status", "need")  # what the fill shows: the chosen kind's status, or need against support
+STALE = "stale"  # the flag of a row whose status rests on a stale date: hatched on the map
 
 
 def label_points(communes) -> dict[str, tuple[float, float]]:
@@ -80,6 +85,14 @@ def bivariate_legend(counts: Mapping[str, int], t: Callable[[str], str]) -> list
     ]
 
 
+def sortable_date(value) -> float | None:
+    """A date (ISO, month or year) as a number that sorts like it (its first day's ordinal)."""
+    from ..catalogue.dates import first_day
+
+    day = first_day(value) if isinstance(value, str) and value else None
+    return float(day.toordinal()) if day is not None else None
+
+
 def province_counts(
     state: Mapping[str, str], provinces: Mapping[str, str], province_names: Mapping[str, str]
 ) -> list[dict]:
@@ -113,10 +126,14 @@ def gaps_map(
     provinces: Mapping[str, str] | None = None,
     province_names: Mapping[str, str] | None = None,
     fill: str = "status",
+    centres: Layer | None = None,
+    as_of: str | None = None,
 ) -> MapView:
     """``communes`` is ``indicators.communes`` (None before the indicators exist: all unknown);
     ``networks`` the completeness register, for the explanations (in the language of ``t``, the
-    networks named in ``lang``); ``provinces`` the province code of each commune."""
+    networks named in ``lang``); ``provinces`` the province code of each commune; ``centres``
+    the layer of reception centres (``centres.centre_layer``); ``as_of`` the day the date rules
+    were applied (ISO), which the legend of the hatching names."""
     from ..indicators import status as rules
 
     index = list(names)
@@ -126,10 +143,9 @@ def gaps_map(
     klass = {nis: records.get(nis, {}).get("bivariate_class") for nis in index}
     state = {nis: records.get(nis, {}).get(f"status_{kind}") or "unknown" for nis in index}
     lookup = rules.network_lookup(networks, lang) if networks is not None else {}
-    reason = {
-        nis: rules.explain(rules.facts_of(records.get(nis, {}), kind, lookup, reach_km), t, kind_noun, lang)
-        for nis in index
-    }
+    facts = {nis: rules.facts_of(records.get(nis, {}), kind, lookup, reach_km) for nis in index}
+    reason = {nis: rules.explain(f, t, kind_noun, lang) for nis, f in facts.items()}
+    stale = {nis: f.stale and f.status in ("served", "gap") for nis, f in facts.items()}
     status_labels = status_labels or {s: t(s) for s in rules.STATUSES}
     level = {1: t("low"), 2: t("medium"), 3: t("high")}
 
@@ -145,28 +161,30 @@ def gaps_map(
             return STATUS_FILLS[state[nis]]
         return BIVARIATE.get(klass[nis]) if isinstance(klass[nis], str) else None
 
+    # statuses without dates (a scenario's, which the date rules never judged): no "as of" column
+    dated = communes is not None and f"status_stale_{kind}" in communes
     columns = [
         Column("name", t("Commune"), link=True),
         Column("province", t("Province"), tooltip=False),
         Column("status", t("Status: %(kind)s") % {"kind": kind_label}),
+        *([Column("as_of", t("As of"))] if dated else []),
         Column("explanation", t("Explanation")),
         Column("need_support", t("Need and support"), tooltip=fill == "need"),
     ]
-    rows = {
-        nis: Row(
-            cells=[
-                names[nis],
-                province_names.get(provinces.get(nis, ""), ""),
-                status_labels[state[nis]],
-                reason[nis],
-                describe(nis),
-            ],
+
+    def row(nis) -> Row:
+        when = [as_of_text(facts[nis].as_of, stale[nis], t, lang)] if dated else []
+        return Row(
+            cells=[names[nis], province_names.get(provinces.get(nis, ""), ""), status_labels[state[nis]], *when]
+            + [reason[nis], describe(nis)],
             fill=colour(nis),
             line=state[nis] if fill == "need" and state[nis] in OUTLINES else None,
             group=provinces.get(nis) or None,
+            numbers=[None, None, None, *([sortable_date(facts[nis].as_of)] if dated else []), None, None],
+            flags=(STALE,) if stale[nis] else (),
         )
-        for nis in sorted(index, key=lambda n: ({"gap": 0, "unknown": 1}.get(state[n], 2), names[n]))
-    }
+
+    rows = {nis: row(nis) for nis in sorted(index, key=lambda n: ({"gap": 0, "unknown": 1}.get(state[n], 2), names[n]))}
     suggestions, markers = [], []
     for _, row in suggested.iterrows():
         lat, lon = points_wgs84[row["nis"]]
@@ -200,13 +218,19 @@ def gaps_map(
         "high_need_low_support": int(counts.get("3-1", 0)),
         "provinces": province_counts(state, provinces, province_names) if provinces else [],
         "fill": fill,
+        "stale": sum(stale.values()),
+        "as_of": formatting.date(as_of, lang) if as_of else None,
+        **centre_points.counts(centres),
     }
+    layers = [Layer("communes", t("Communes"), "communes", rows)]
+    if centres is not None:
+        layers.append(centres)
     return MapView(
         [],
         table,
         summary,
         columns=columns,
-        layers=[Layer("communes", t("Communes"), "communes", rows)],
+        layers=layers,
         markers=markers,
         outlines=dict(OUTLINES) if fill == "need" else {},
     )

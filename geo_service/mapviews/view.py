@@ -18,21 +18,29 @@ from .folium_map import MapFragments
 @dataclass(frozen=True)
 class Column:
     """``key``: the machine name (download headers); ``label``: in the page's language;
-    ``numeric``: sorted by number; ``tooltip``: shown on hover; ``link``: the cell links to the
-    area's page."""
+    ``numeric``: sorted by number; ``tooltip``: shown when pointed at; ``link``: the cell links to
+    the area's page; ``unit``: what a number counts, in the page's language, by CLDR plural
+    category (``{"one": "initiative", "other": "initiatives"}``), written after the number in
+    tooltips and popups ("6 initiatives"), where the table has the column's label instead."""
 
     key: str
     label: str
     numeric: bool = False
     tooltip: bool = True
     link: bool = False
+    unit: dict[str, str] | None = None
+
+    def json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 @dataclass
 class Row:
-    """One area of a layer: fill colour, outline style (a key of the view's ``outlines``), the
-    text of each column, the number to sort and download each numeric column by, and the group
-    (province) the table filters by."""
+    """One area (or point) of a layer: fill colour, outline style (a key of the view's
+    ``outlines``), the text of each column, the number to sort each column by (and to download
+    a numeric column by), the group (province) the table filters by, ``flags`` drawn over the
+    fill or on the marker (``stale``: hatched; ``isolated``: a marked centre), and for a point
+    its position ``at`` (lat, lon) and ``actions``, links (label, URL) under its popup."""
 
     cells: list[str]
     fill: str | None = None
@@ -40,6 +48,9 @@ class Row:
     numbers: list[float | None] = field(default_factory=list)
     group: str | None = None
     links: dict[int, str] = field(default_factory=dict)  # column position -> URL the cell links to
+    flags: tuple[str, ...] = ()
+    at: tuple[float, float] | None = None
+    actions: list[tuple[str, str]] = field(default_factory=list)
 
     def json(self) -> dict:
         out: dict = {"cells": self.cells}
@@ -55,18 +66,27 @@ class Row:
             out["group"] = self.group
         if self.links:
             out["links"] = {str(i): url for i, url in self.links.items()}
+        if self.flags:
+            out["flags"] = list(self.flags)
+        if self.at:
+            out["at"] = [round(self.at[0], 5), round(self.at[1], 5)]
+        if self.actions:
+            out["actions"] = [list(a) for a in self.actions]
         return out
 
 
 @dataclass
 class Layer:
-    """The values of one map layer: ``object`` names the TopoJSON object it is drawn from."""
+    """The values of one map layer: ``object`` names the TopoJSON object it is drawn from; a
+    layer of points (``object`` None) is drawn as markers at its rows' ``at``, described by its
+    own ``columns`` (the view's columns describe its areas)."""
 
     id: str
     name: str
-    object: str
+    object: str | None
     rows: dict[str, Row]
     show: bool = True
+    columns: list[Column] | None = None
 
 
 @dataclass
@@ -87,23 +107,25 @@ class MapView:
 
     def data(self, rows: bool = True) -> dict:
         """The view as JSON-ready data (``static/atlas-map.js`` reads it). Without ``rows`` the
-        first layer's rows are left out: a page carries them in its table (``data_table``)."""
+        layers' rows are left out: a page carries them in its tables (``data_table``,
+        ``points_table``)."""
         out = {
-            "columns": [c.__dict__ for c in self.columns],
+            "columns": [c.json() for c in self.columns],
             "layers": [
                 {
                     "id": layer.id,
                     "name": layer.name,
                     "object": layer.object,
                     "show": layer.show,
+                    **({"columns": [c.json() for c in layer.columns]} if layer.columns is not None else {}),
                     # rows keyed by code, and their order (JavaScript orders numeric keys itself)
                     **(
                         {"rows": {code: row.json() for code, row in layer.rows.items()}, "order": list(layer.rows)}
-                        if rows or i
+                        if rows
                         else {}
                     ),
                 }
-                for i, layer in enumerate(self.layers)
+                for layer in self.layers
             ],
             "markers": self.markers,
             "outlines": self.outlines,
@@ -113,16 +135,18 @@ class MapView:
         return out
 
     def records(self, layer: Layer | None = None) -> list[dict]:
-        """One record per area of ``layer`` (the first by default): code, every column (numbers
-        where a column is numeric), for the downloads."""
+        """One record per area (or point) of ``layer`` (the first by default): code, every column
+        (numbers where a column is numeric), a point's lat and lon, for the downloads."""
         layer = layer or self.layers[0]
         out = []
         for code, row in layer.rows.items():
             record = {"code": code}
             numbers = row.numbers or [None] * len(row.cells)
-            for column, cell, number in zip(self.columns, row.cells, numbers):
+            for column, cell, number in zip(layer.columns or self.columns, row.cells, numbers):
                 record[column.key] = number if column.numeric else cell
                 if column.numeric and number is None and cell:
                     record[column.key + "_note"] = cell
+            if row.at:
+                record["lat"], record["lon"] = row.at
             out.append(record)
         return out

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from ..cache import cache_key, cached
 from ..errors import InvalidParameter
 from ..indicators import status as status_rules
-from ..mapviews import client, downloads, gaps, knowledge, topology
+from ..mapviews import centres, client, downloads, gaps, knowledge, topology
 from ..mapviews import communes as communes_view
 from ..mapviews import coverage as cov
 from ..mapviews import employment as emp
@@ -117,7 +117,15 @@ def texts() -> dict[str, str]:
         "precision": _("Location precision"),
         "source": _("Source"),
         "initiative": _("Page of the initiative"),
+        "correct": _("Report a correction"),
     }
+
+
+def correction_link(**subject: str) -> str:
+    """The correction form about a site or a commune, in the page's language; ``{code}`` or
+    ``{id}`` as the subject gives a template the map's script fills in."""
+    url = url_for("corrections.form", **subject, lang=current_language())
+    return url.replace("%7Bcode%7D", "{code}").replace("%7Bid%7D", "{id}")
 
 
 class MapPage:
@@ -292,6 +300,7 @@ class CoverageMap(MapPage):
             parsed,
             _,
             reach,
+            lang,
         )
         title = cov.describe(parsed, _, reach)
         return {
@@ -310,6 +319,8 @@ class CoverageMap(MapPage):
             ),
             "title": title,
             "reach_km": reach,
+            "foreign_year": snap.indicators.params.get("nationality_year"),
+            "population_year": snap.indicators.params.get("population_year"),
             "provinces": provinces_menu(),
             "shell": self.shell(),
         }
@@ -326,6 +337,8 @@ class CoverageMap(MapPage):
                     {},
                     sitesUrl=sites_url(),
                     initiativeLink=initiative_url("{id}").replace("%7Bid%7D", "{id}"),
+                    correctLink=correction_link(commune="{code}"),
+                    correctSiteLink=correction_link(site="{id}"),
                     vocab={k: vocab[k] for k in ("kinds", "themes", "groups", "precisions")},
                 ),
                 _,
@@ -401,6 +414,7 @@ class EmploymentMap(MapPage):
             snap.indicators.provinces,
             snap.indicators.regions,
             _,
+            lang,
         )
         return {"view": view, "shell": self.shell(view)}
 
@@ -457,9 +471,10 @@ def _points_wgs84():
 
 
 def gaps_view(communes, kind: str, fill: str = "need"):
-    """The gaps map of ``kind`` for ``communes`` (their statuses: the published ones, or a
-    scenario's) in the page's language, with the snapshot's suggestions. A view built for
-    another page (the scenario page) carries its shell with its values inline."""
+    """The gaps map of ``kind`` for ``communes`` (a scenario's statuses) in the page's language,
+    with the snapshot's suggestions; its shell carries the values inline. A scenario's statuses
+    are hypothetical: the dates of the published ones (hatching, "as of") are left out."""
+    communes = communes.drop(columns=[f"status_as_of_{kind}", f"status_stale_{kind}"], errors="ignore")
     vocab = labels()
     indicators = snapshot().indicators
     lang = current_language()
@@ -486,6 +501,39 @@ def gaps_view(communes, kind: str, fill: str = "need"):
         asset_urls(), [client.LayerSpec("communes", _("Communes"))], config, _, markers=_("Suggested locations")
     )
     return view
+
+
+def centre_layer():
+    """The reception centres with the support within their reach, in the page's language, once
+    per snapshot and language (the same for every kind and fill of the gaps map)."""
+    snap, lang = snapshot(), current_language()
+    indicators = snap.indicators
+
+    def build():
+        return centres.centre_layer(
+            getattr(indicators, "centres", None),
+            snap.catalogue.sites,
+            indicators.params.get("isolation_kinds", ()),
+            labels()["kinds"],
+            area_names("commune", lang),
+            province_of(),
+            initiative_url,
+            lambda site: correction_link(site=site),
+            _,
+            lang,
+            _("Reception centres"),
+        )
+
+    return snap.derived(("maps.centres", lang), build)
+
+
+def not_assessed() -> list[tuple[str, str]]:
+    """(kinds, why) for the kinds no commune is judged for, each reason once (the gaps map's legend)."""
+    kinds = labels()["kinds"]
+    by_reason: dict[str, list[str]] = {}
+    for kind, reason in status_rules.NOT_ASSESSED_REASONS.items():
+        by_reason.setdefault(reason, []).append(kinds.get(kind, kind))
+    return [(", ".join(names), _(reason)) for reason, names in by_reason.items()]
 
 
 def desert_kinds() -> tuple[str, ...]:
@@ -524,9 +572,12 @@ class GapsMap(MapPage):
             provinces=province_of(),
             province_names=area_names("province", lang),
             fill=fill,
+            centres=centre_layer(),
+            as_of=snap.catalogue.as_of.isoformat() if snap.catalogue.as_of else None,
         )
         return {
             "view": view,
+            "not_assessed": not_assessed(),
             "kind": kind,
             "fill": fill,
             "fills": gaps.FILLS,
@@ -546,8 +597,8 @@ class GapsMap(MapPage):
             ("maps.shell", self.name, lang),
             lambda: client.shell(
                 asset_urls(),
-                [client.LayerSpec("communes", _("Communes"))],
-                self.shell_config({}),
+                [client.LayerSpec("communes", _("Communes")), client.LayerSpec("centres", _("Reception centres"))],
+                self.shell_config({}, correctLink=correction_link(commune="{code}")),
                 _,
                 markers=_("Suggested locations"),
             ),
