@@ -25,7 +25,11 @@ def test_gaps_map_states_completeness_and_status_counts(app, live_server, lang):
     from geo_service.web.context import current_snapshot
 
     with app.app_context():
-        expected = current_snapshot().indicators.status_counts()["public_employment_service"]
+        indicators = current_snapshot().indicators
+        expected = indicators.status_counts()["public_employment_service"]
+        communes = indicators.communes
+        judged = communes["status_public_employment_service"].isin(["served", "gap"])
+        stale = int((communes["status_stale_public_employment_service"].astype(bool) & judged).sum())
     with offline_page() as (page, errors, _):
         open_map(page, f"{live_server.url}/map/gaps?kind=public_employment_service&lang={lang}")
         wait_until(page, f"{SHAPES} >= 565")
@@ -33,7 +37,9 @@ def test_gaps_map_states_completeness_and_status_counts(app, live_server, lang):
         assert KNOWS[lang] in knows.locator("h2").inner_text()
         rows = knows.locator("tbody tr")
         assert rows.count() >= 3 and "VDAB" in knows.inner_text()  # VDAB, Le Forem, Actiris, ADG, ...
-        assert counts_in_page(page) == expected and sum(expected.values()) == 565
+        counts = counts_in_page(page)
+        assert counts.pop("stale") == stale > 0  # statuses resting on an out-of-date source, hatched
+        assert counts == expected and sum(expected.values()) == 565
         legend = page.locator(".status-counts").inner_text().lower()
         assert all(word in legend for word in STATUS[lang])
         assert page.locator(".no-suggestions").count() == 0 or page.locator(".no-suggestions").is_visible()
