@@ -3,13 +3,18 @@ xdist worker), a fresh app for tests that change state, a live server; markers a
 
 Markers (registered in pyproject.toml) are set here from what a test uses, so test modules need
 no marks of their own: ``browser`` (the module drives Chromium through ``browser.offline_page``),
-``postgres`` (parametrised with the ``postgresql`` backend), ``slow`` (set in the module or on
-the test). ``pytest -m "not browser and not postgres"`` runs what needs neither service."""
+``postgres`` (parametrised with the ``postgresql`` backend), ``subprocess`` (the test, a fixture
+it uses or a function of the tests they call refers to ``subprocess`` or ``multiprocessing``:
+servers, command lines, ogr2ogr, forked workers; a test whose process is started by the
+service's own code carries the mark itself), ``slow`` (set in the module or on the test).
+``scripts/test.sh --quick`` runs what needs none of them (docs/testing.md)."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -27,6 +32,15 @@ def unlimited_map_renders():
     from geo_service.web import throttle
 
     throttle.MAPS = throttle.RenderGuard(per_client=10**9)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """Moderator passwords hashed by the same scrypt code at a low cost (N=1024, the hash records
+    its parameters): at the default cost each account and login of the tests spends 0.1 s of CPU."""
+    from geo_service.nominations import store
+
+    store.PASSWORD_METHOD = "scrypt:1024:8:1"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -60,11 +74,48 @@ def data_dir() -> Path:
     return _data_dir()
 
 
+PROCESS_MODULES = {"subprocess", "multiprocessing"}
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def starts_processes(function, seen: set | None = None) -> bool:
+    """Whether ``function`` refers to ``subprocess`` or ``multiprocessing`` (the modules, or a
+    function imported from them), itself or through a function of the tests folder it names."""
+    seen = set() if seen is None else seen
+    code = getattr(function, "__code__", None)
+    if code is None or code in seen:
+        return False
+    seen.add(code)
+    names, codes = set(), [code]
+    while codes:  # the function and the functions and classes defined inside it
+        current = codes.pop()
+        names.update(current.co_names)
+        codes += [const for const in current.co_consts if isinstance(const, types.CodeType)]
+    if names & PROCESS_MODULES:
+        return True
+    for name in names:
+        target = getattr(function, "__globals__", {}).get(name)
+        if getattr(target, "__module__", None) in PROCESS_MODULES:
+            return True
+        in_tests = inspect.isfunction(target) and Path(target.__code__.co_filename).parent == TESTS_DIR
+        if in_tests and starts_processes(target, seen):
+            return True
+    return False
+
+
+def _uses_processes(item) -> bool:
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = [d for defs in (fixtures.name2fixturedefs.values() if fixtures else ()) for d in defs]
+    return any(starts_processes(f) for f in [getattr(item, "function", None), *(d.func for d in definitions)])
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         if module is not None and getattr(module, "offline_page", None) is not None:
             item.add_marker(pytest.mark.browser)
+        if _uses_processes(item):
+            item.add_marker(pytest.mark.subprocess)
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in [str(v) for v in callspec.params.values()] + callspec.id.split("-"):
             item.add_marker(pytest.mark.postgres)
@@ -87,7 +138,11 @@ def shared_cache_dir(tmp_path_factory) -> Path:
 def settings(data_dir, tmp_path_factory) -> Settings:
     cache = shared_cache_dir(tmp_path_factory)
     instance = tmp_path_factory.mktemp("instance")
-    return Settings(data_dir=data_dir, cache_dir=cache, offline=True, instance_dir=instance, secret_key="test-secret")
+    # warm_up=False: a test that publishes prepares the new snapshot on its own thread, at once,
+    # not through the warm-up's helper process (tests/test_publish_stall.py runs the real thing)
+    return Settings(
+        data_dir=data_dir, cache_dir=cache, offline=True, instance_dir=instance, secret_key="test-secret", warm_up=False
+    )
 
 
 @pytest.fixture(scope="session")
