@@ -398,6 +398,7 @@ def test_the_helper_ends_when_its_server_is_gone(settings):
 
 
 # --- the whole app: a publication does not slow the reads down ----------------------------------------
+@pytest.mark.slow
 def test_reads_stay_fast_and_consistent_while_new_data_are_prepared(fresh_app):
     """A slow preparation (standing in for the build and the warm-up) runs in the background:
     meanwhile every read answers quickly with the old ETag; then all switch to the new one."""
