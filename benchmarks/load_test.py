@@ -277,6 +277,28 @@ SERVERS = {
 }
 
 
+def start_server(kind: str, port: int, instance: Path, log: Path, **extra: str) -> subprocess.Popen:
+    """The service (``SERVERS[kind]``) on loopback with a throw-away instance folder, 2 workers
+    under gunicorn, warnings only in ``log``; ``extra``: more GEO_SERVICE_* settings."""
+    env = dict(
+        os.environ,
+        GEO_SERVICE_BIND=f"127.0.0.1:{port}",
+        GEO_SERVICE_WORKERS="2",
+        GEO_SERVICE_INSTANCE_DIR=str(instance),
+        GEO_SERVICE_LOG_LEVEL="WARNING",
+        GEO_SERVICE_SECRET_KEY="benchmark",
+        **extra,
+    )
+    env.setdefault("GEO_SERVICE_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    return subprocess.Popen(
+        SERVERS[kind](port),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),  # noqa: SIM115 (open while the server runs)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=30)
@@ -289,23 +311,7 @@ def main() -> None:
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="geo_load_"))
     instance = work / "instance"
-    env = dict(
-        os.environ,
-        GEO_SERVICE_BIND=f"127.0.0.1:{port}",
-        GEO_SERVICE_WORKERS="2",
-        GEO_SERVICE_INSTANCE_DIR=str(instance),
-        GEO_SERVICE_JSON_LOGS="1",
-        GEO_SERVICE_LOG_LEVEL="WARNING",
-        GEO_SERVICE_SECRET_KEY="load-test",
-    )
-    env.setdefault("GEO_SERVICE_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-    server = subprocess.Popen(
-        SERVERS[args.server](port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "server.log", "w"),  # noqa: SIM115
-    )
+    server = start_server(args.server, port, instance, work / "server.log", GEO_SERVICE_JSON_LOGS="1")
     base = f"http://127.0.0.1:{port}"
     cases, approvals, quiet, cpu = {}, [], None, {}
     try:
