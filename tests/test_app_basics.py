@@ -138,7 +138,7 @@ def test_after_the_warm_up_no_page_compiles_a_template(fresh_app, monkeypatch):
     commune or initiative page a new worker serves does not spend a quarter of a second on it."""
     from geo_service.web.warmup import warm_up, warm_urls
 
-    urls = warm_urls(fresh_app, pages=(), languages=("nl",), downloads=False)
+    urls = warm_urls(fresh_app, pages=(), languages=("nl",), collections=False)
     assert [u.split("/")[1] for u in urls] == ["commune", "initiative"]
     warm_up(fresh_app, urls)
     compiled = []

@@ -358,6 +358,31 @@ def test_the_helper_hands_over_what_pickles_but_the_api(app, client):
     assert labels == snap.derived(("labels", "nl"), _must_not_build)
 
 
+@pytest.mark.slow
+def test_after_the_warm_up_no_read_of_the_api_encodes_a_feature(fresh_app, monkeypatch):
+    """The warm-up reads one items page of each collection, which encodes every feature of it, so
+    a new gunicorn worker's first read of any items or item URL (another page, limit or
+    collection) finds them encoded in the master's memory (it took 0.2-0.4 s on a busy machine)."""
+    import shapely
+
+    from geo_service.web.warmup import warm_up, warm_urls
+
+    items = [url for url in warm_urls(fresh_app, pages=(), profiles=False) if "/items" in url]
+    assert {"/collections/communes/items?limit=1&f=json", "/collections/sites/items?limit=1&f=json"} <= set(items)
+    warm_up(fresh_app, items)
+    encoded, to_geojson = [], shapely.to_geojson
+    monkeypatch.setattr(shapely, "to_geojson", lambda *a, **k: encoded.append(a) or to_geojson(*a, **k))
+    client = fresh_app.test_client()
+    for url in (
+        "/collections/communes/items?limit=1",
+        "/collections/communes/items?limit=5&offset=100",
+        "/collections/communes/items/21004",
+        "/collections/provinces/items",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert encoded == []
+
+
 @pytest.mark.subprocess  # started by the service's own code (web/warmup.py)
 def test_a_helper_process_renders_the_pages_the_server_then_serves(fresh_app, settings, monkeypatch):
     """The real helper process on this app's settings and database: the new snapshot adopts its
