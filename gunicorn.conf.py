@@ -56,11 +56,13 @@ def when_ready(server):
         return
     app = server.app.wsgi()
     holder = app.extensions["geo_service"]
+    # the master serves no request: it builds and renders each new snapshot itself (create_app
+    # registered the warm-up as the holder's listener), no helper process needed
+    holder.preparer = None
     if _settings.warm_up:
-        from geo_service.web.warmup import rewarm_on_new_data, warm_up
+        from geo_service.web.warmup import warm_up
 
         warm_up(app)
-        rewarm_on_new_data(app)  # in the master, for each new snapshot before it is swapped in
     master = os.getpid()
 
     def replace_workers(snapshot) -> None:

@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         configure_json_logging(settings.log_level)
     init_request_log(app)
     init_security_headers(app, hsts=settings.secure_cookies)
+    if settings.warm_up:  # new data are prepared before they are served (gunicorn.conf.py: by the master)
+        from .web.warmup import prepare_new_snapshots
+
+        prepare_new_snapshots(app)
     if settings.proxy_hops:
         # Behind N trusted proxies: client address (rate limits), scheme and host (API links)
         # come from their X-Forwarded-* headers; without the setting those headers are ignored.

@@ -17,7 +17,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -143,6 +144,32 @@ class Snapshot:
                     self._memo[key] = build()
             return self._memo[key]
 
+    def derived_values(self) -> dict:
+        """What has been derived so far (a copy of the memo), e.g. to hand to another process."""
+        with self._lock:
+            return dict(self._memo)
+
+    def adopt(self, version: str, values: dict) -> int:
+        """Take derived values made elsewhere (another process) from a snapshot of ``version``;
+        values of another version are refused, keys already derived here are kept. Returns how
+        many were taken."""
+        if version != self.version:
+            return 0
+        taken = 0
+        with self._lock:
+            for key, value in values.items():
+                if key not in self._memo:
+                    self._memo[key] = value
+                    taken += 1
+        return taken
+
+
+class Preparer(Protocol):
+    """Builds the next snapshot of what the store publishes somewhere else (another process, whose builds fill
+    the disk cache) and returns ``(version, derived values)`` for it to :meth:`Snapshot.adopt`."""
+
+    def __call__(self, published: Published, revision: str) -> tuple[str, dict] | None: ...
+
 
 def _catalogue_key(inputs_key: str, settings: Settings, published: Published, today: date | None = None) -> str:
     """The catalogue depends on the project's files and code (in ``inputs_key``), on everything
@@ -201,9 +228,14 @@ class StateHolder:
     visitor pays for the build or for the first rendering of a page of the new data; readers
     keep the snapshot they hold until they finish; ``swapped`` callbacks are told afterwards. A
     database that is slow or down only delays the next snapshot (``last_error`` says why), it
-    never holds up a request. Under gunicorn the master does this for its workers
-    (gunicorn.conf.py): the work is CPU-bound and holds the GIL in long C calls (JSON of whole
-    layers), so it would stall the requests of a worker that did it itself.
+    never holds up a request.
+
+    That work is CPU-bound and holds the GIL (long C calls, and each of a request thread's many
+    GIL hand-overs waits for the busy thread's switch interval), so a process that serves
+    requests must not do it itself: with a ``preparer`` (``web/warmup.py``: a helper process)
+    the catalogue, indicators and responses are built elsewhere, and this process only reads
+    them (disk cache) and adopts the finished responses before its listeners run. Under
+    gunicorn the master, which serves nothing, prepares for its workers (gunicorn.conf.py).
     """
 
     def __init__(
@@ -219,6 +251,7 @@ class StateHolder:
         self.refresh_seconds = refresh_seconds
         self.listeners: list[Callable[[Snapshot], None]] = []  # prepare each new snapshot before it is served
         self.swapped: list[Callable[[Snapshot], None]] = []  # told once a new snapshot is served
+        self.preparer: Preparer | None = None  # builds the next snapshot elsewhere before this process does
         self.last_error: str | None = None
         # niceness given to the background thread (Linux: per thread); gunicorn's master sets it,
         # so that preparing new data yields the CPU to the workers that serve requests
@@ -310,17 +343,21 @@ class StateHolder:
             if not (force or revision != self._revision or new_day):  # a new day may expire or age sites
                 return self._snapshot
             started = time.perf_counter()
-            snapshot = build_snapshot(self.settings, self.base, self.published.published(), revision)
+            published = self.published.published()
+            elsewhere = self._prepare_elsewhere(published, revision)
+            snapshot = build_snapshot(self.settings, self.base, published, revision)
             if snapshot.version == self._snapshot.version:  # same data: same time stamps, same bytes, same ETags
                 snapshot.built_at = self._snapshot.built_at
+            adopted = snapshot.adopt(*elsewhere) if elsewhere else 0
             built = time.perf_counter()
             self._prepare(snapshot)
             self._snapshot, self._revision = snapshot, revision  # readers see the old or the new, whole
             log.info(
-                "snapshot %s (revision %s) built in %.1f s, prepared in %.1f s",
+                "snapshot %s (revision %s) built in %.1f s (%d values prepared elsewhere), prepared in %.1f s",
                 snapshot.version,
                 revision,
                 built - started,
+                adopted,
                 time.perf_counter() - built,
             )
         for callback in list(self.swapped):
@@ -330,15 +367,33 @@ class StateHolder:
                 log.exception("after swapping in snapshot %s", snapshot.version)
         return snapshot
 
+    def _prepare_elsewhere(self, published: Published, revision: str) -> tuple[str, dict] | None:
+        """The ``preparer``'s values for the next snapshot; when it fails this process builds
+        everything itself (logged: slower reads meanwhile, same data)."""
+        if self.preparer is None:
+            return None
+        try:
+            return self.preparer(published, revision)
+        except Exception:
+            log.exception("preparing revision %s in another process failed; preparing it here", revision)
+            return None
+
+    @contextmanager
+    def preparing(self, snapshot: Snapshot) -> Iterator[Snapshot]:
+        """On this thread (only), :meth:`snapshot` answers ``snapshot``: the app renders for it
+        while every other thread is still served the current one."""
+        self._preparing.snapshot = snapshot
+        try:
+            yield snapshot
+        finally:
+            self._preparing.snapshot = None
+
     def _prepare(self, snapshot: Snapshot) -> None:
         """Run the listeners on ``snapshot`` before it is served; a failing listener is logged
         (its work is then done on request), never fatal."""
-        self._preparing.snapshot = snapshot
-        try:
+        with self.preparing(snapshot):
             for listener in list(self.listeners):
                 try:
                     listener(snapshot)
                 except Exception:
                     log.exception("preparing snapshot %s failed", snapshot.version)
-        finally:
-            self._preparing.snapshot = None

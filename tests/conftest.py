@@ -3,13 +3,18 @@ xdist worker), a fresh app for tests that change state, a live server; markers a
 
 Markers (registered in pyproject.toml) are set here from what a test uses, so test modules need
 no marks of their own: ``browser`` (the module drives Chromium through ``browser.offline_page``),
-``postgres`` (parametrised with the ``postgresql`` backend), ``slow`` (set in the module or on
-the test). ``pytest -m "not browser and not postgres"`` runs what needs neither service."""
+``postgres`` (parametrised with the ``postgresql`` backend), ``subprocess`` (the test, a fixture
+it uses or a function of the tests they call refers to ``subprocess`` or ``multiprocessing``:
+servers, command lines, ogr2ogr, forked workers; a test whose process is started by the
+service's own code carries the mark itself), ``slow`` (set in the module or on the test).
+``scripts/test.sh --quick`` runs what needs none of them (docs/testing.md)."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -30,6 +35,15 @@ def unlimited_map_renders():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """Moderator passwords hashed by the same scrypt code at a low cost (N=1024, the hash records
+    its parameters): at the default cost each account and login of the tests spends 0.1 s of CPU."""
+    from geo_service.store import changes
+
+    changes.PASSWORD_METHOD = "scrypt:1024:8:1"
+
+
+@pytest.fixture(autouse=True, scope="session")
 def close_the_browser():
     """The Chromium that ``browser.offline_page`` launches once per test process ends with the session."""
     yield
@@ -45,8 +59,15 @@ def _data_dir() -> Path:
 
 
 def pytest_configure(config):
-    """Refuse to start without the shared data, in one sentence: checked here, in the main
-    process, because a worker of pytest-xdist that stops on it is only reported as "crashed"."""
+    """Hypothesis without its per-example deadline; refuse to start without the shared data, in
+    one sentence: checked here, in the main process, because a worker of pytest-xdist that stops
+    on it is only reported as "crashed"."""
+    # Hypothesis' default deadline (200 ms an example) measures the machine more than the code: on
+    # two cores shared with other work it failed test_the_url_round_trips_a_scenario at random
+    from hypothesis import settings as hypothesis_settings
+
+    hypothesis_settings.register_profile("geo_service", deadline=None)
+    hypothesis_settings.load_profile("geo_service")
     path = _data_dir()
     if not (path / "boundaries").is_dir():
         raise pytest.UsageError(
@@ -60,11 +81,48 @@ def data_dir() -> Path:
     return _data_dir()
 
 
+PROCESS_MODULES = {"subprocess", "multiprocessing"}
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def starts_processes(function, seen: set | None = None) -> bool:
+    """Whether ``function`` refers to ``subprocess`` or ``multiprocessing`` (the modules, or a
+    function imported from them), itself or through a function of the tests folder it names."""
+    seen = set() if seen is None else seen
+    code = getattr(function, "__code__", None)
+    if code is None or code in seen:
+        return False
+    seen.add(code)
+    names, codes = set(), [code]
+    while codes:  # the function and the functions and classes defined inside it
+        current = codes.pop()
+        names.update(current.co_names)
+        codes += [const for const in current.co_consts if isinstance(const, types.CodeType)]
+    if names & PROCESS_MODULES:
+        return True
+    for name in names:
+        target = getattr(function, "__globals__", {}).get(name)
+        if getattr(target, "__module__", None) in PROCESS_MODULES:
+            return True
+        in_tests = inspect.isfunction(target) and Path(target.__code__.co_filename).parent == TESTS_DIR
+        if in_tests and starts_processes(target, seen):
+            return True
+    return False
+
+
+def _uses_processes(item) -> bool:
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = [d for defs in (fixtures.name2fixturedefs.values() if fixtures else ()) for d in defs]
+    return any(starts_processes(f) for f in [getattr(item, "function", None), *(d.func for d in definitions)])
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         if module is not None and getattr(module, "offline_page", None) is not None:
             item.add_marker(pytest.mark.browser)
+        if _uses_processes(item):
+            item.add_marker(pytest.mark.subprocess)
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in [str(v) for v in callspec.params.values()] + callspec.id.split("-"):
             item.add_marker(pytest.mark.postgres)
@@ -73,8 +131,8 @@ def pytest_collection_modifyitems(config, items):
 def shared_cache_dir(tmp_path_factory) -> Path:
     """One derived-layer cache for every worker of a run (pytest-xdist workers' temporary folders
     share a parent); cache writes are atomic (``geo_service.cache``: temporary file, then rename)."""
-    if os.environ.get("GEO_SERVICE_CACHE_DIR"):
-        return Path(os.environ["GEO_SERVICE_CACHE_DIR"])
+    if os.environ.get("GEO_SERVICE_CACHE_DIR"):  # absolute, as Settings.from_env makes it: Flask-Babel
+        return Path(os.environ["GEO_SERVICE_CACHE_DIR"]).resolve()  # reads a relative folder from the package
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent
@@ -87,7 +145,11 @@ def shared_cache_dir(tmp_path_factory) -> Path:
 def settings(data_dir, tmp_path_factory) -> Settings:
     cache = shared_cache_dir(tmp_path_factory)
     instance = tmp_path_factory.mktemp("instance")
-    return Settings(data_dir=data_dir, cache_dir=cache, offline=True, instance_dir=instance, secret_key="test-secret")
+    # warm_up=False: a test that publishes prepares the new snapshot on its own thread, at once,
+    # not through the warm-up's helper process (tests/test_publish_stall.py runs the real thing)
+    return Settings(
+        data_dir=data_dir, cache_dir=cache, offline=True, instance_dir=instance, secret_key="test-secret", warm_up=False
+    )
 
 
 @pytest.fixture(scope="session")

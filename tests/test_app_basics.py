@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 # What a browser sends: "/" answers the map page only to clients that prefer HTML.
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -135,6 +137,7 @@ def test_interface_text_follows_the_language(client):
     assert "Le soutien aux personnes migrantes" in fr_browser
 
 
+@pytest.mark.slow
 def test_warm_up_fills_the_page_cache_for_every_way_of_asking(app, client):
     """After the warm-up a page is served from the cache, whether the language comes from the
     URL or from the browser: the cached bytes are the very same object."""
@@ -180,12 +183,13 @@ def test_every_page_the_warm_up_builds_stays_in_its_cache(app):
     assert {kind: built[kind] for kind in built if built[kind] > sizes[kind]} == {}
 
 
+@pytest.mark.slow
 def test_after_the_warm_up_no_page_compiles_a_template(fresh_app, monkeypatch):
     """The warm-up compiles every template (in the gunicorn master, before the fork), so the first
     commune or initiative page a new worker serves does not spend a quarter of a second on it."""
     from geo_service.web.warmup import warm_up, warm_urls
 
-    urls = warm_urls(fresh_app, pages=(), languages=("nl",), downloads=False)
+    urls = warm_urls(fresh_app, pages=(), languages=("nl",), collections=False)
     assert [u.split("/")[1] for u in urls] == ["commune", "initiative"]
     warm_up(fresh_app, urls)
     compiled = []
@@ -199,6 +203,7 @@ def test_after_the_warm_up_no_page_compiles_a_template(fresh_app, monkeypatch):
     assert compiled == []
 
 
+@pytest.mark.slow
 def test_new_data_are_warmed_in_the_background(fresh_app):
     """When published data change, the new snapshot's pages are rebuilt by a background thread,
     without any request asking for them."""

@@ -104,6 +104,7 @@ def test_population_2020_total_and_merged_parts(boundaries, data_dir):
     assert int(boundaries.regions["pop_2020_total"].sum()) == 11_492_641
 
 
+@pytest.mark.slow
 def test_display_geometry_shares_borders_and_is_small(base):
     display = base.display["commune"]
     assert len(display) == 565

@@ -15,6 +15,7 @@ def catalogue(boundaries, settings):
     return load_catalogue(boundaries, settings=settings)
 
 
+@pytest.mark.slow
 def test_catalogue_check_passes_with_seed_quotes(settings):
     summary, problems = run_check(settings)
     assert problems == []
@@ -156,6 +157,7 @@ def test_project_service_areas_all_resolve(catalogue):
     assert (catalogue.areas["commune_count"] > 0).all()
 
 
+@pytest.mark.slow
 def test_an_invalid_published_record_is_left_out_not_fatal(boundaries):
     good = {
         "id": "nomination-1",

@@ -35,6 +35,7 @@ def test_bad_rows_reject_the_whole_file(boundaries):
     assert by_row[6]["field"] == "lat/lon" and "not in the stated commune" in by_row[6]["reason"]
 
 
+@pytest.mark.slow
 def test_good_file_adds_its_rows(boundaries):
     csv_text = HEADER + (
         "Language café,Leuven,citizen_initiative,language;social_contact,refugees,,,Leuven city,https://example.org/a\n"
@@ -151,6 +152,7 @@ def test_import_command_is_all_or_nothing(tmp_path, settings, monkeypatch):
     assert not (tmp_path / "instance" / "imports").exists()  # no YAML in the instance folder any more
 
 
+@pytest.mark.slow
 def test_import_command_keeps_every_list_and_says_what_it_stored(tmp_path, settings, monkeypatch):
     """Issue 13 item 5: a/list.csv then b/list.csv used to keep only the second."""
     paths = []

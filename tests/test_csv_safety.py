@@ -72,6 +72,7 @@ def hostile_downloads(app_factory, tmp_path_factory):
         yield snapshot, {cid: client.get(f"/downloads/{cid}.csv") for cid in ("initiatives", "sites", "communes")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cid", ["initiatives", "sites"])
 def test_catalogue_payloads_are_inert_in_the_downloads(hostile_downloads, cid):
     snapshot, responses = hostile_downloads
@@ -87,6 +88,7 @@ def test_catalogue_payloads_are_inert_in_the_downloads(hostile_downloads, cid):
     assert {n for n in names if not n.startswith("'")} == {n for n in kept if not n.startswith(FORMULA_START)}
 
 
+@pytest.mark.slow
 def test_negative_numbers_stay_numbers_in_the_downloads(hostile_downloads):
     _, responses = hostile_downloads
     rows = list(csv.DictReader(io.StringIO(responses["communes"].data.decode("utf-8"))))

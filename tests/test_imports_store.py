@@ -44,6 +44,7 @@ def _upload(client, text: str, name: str):
     )
 
 
+@pytest.mark.slow
 def test_an_import_through_one_server_is_served_by_the_other(two_servers):
     first, second = two_servers
     reader = second.test_client()
@@ -78,6 +79,7 @@ def test_a_second_list_of_the_same_name_keeps_the_first(two_servers):
     assert {"First list café", "Second list café"} <= names
 
 
+@pytest.mark.slow
 def test_a_failing_import_stores_nothing(two_servers):
     first, _ = two_servers
     store = first.extensions[EXTENSION]

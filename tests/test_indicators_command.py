@@ -26,6 +26,7 @@ def env(settings):
     }
 
 
+@pytest.mark.slow
 def test_recompute_writes_tables_with_eurostat_citizenship(tmp_path, env):
     source = tmp_path / "estat_lfst_r_lfe2emprtn.tsv"
     source.write_text(TSV)

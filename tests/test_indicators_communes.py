@@ -109,6 +109,7 @@ def test_closed_sites_are_ignored_and_coverage_counts(synthetic):
     assert c.loc[NAMUR, "initiatives_per_1k_foreign"] == pytest.approx(1e3 / c.loc[NAMUR, "foreign_residents"])
 
 
+@pytest.mark.slow
 def test_statuses_follow_competence_and_completeness(base, settings, synthetic):
     c = synthetic.communes
     # Liège has the office; Namur (~50 km) is a gap of the complete network although it has a citizen
@@ -169,6 +170,7 @@ def test_access_scores_only_within_the_catchment(synthetic):
     assert np.allclose(c.loc[inside, "access_2sfca_civic_integration_office"], expected)
 
 
+@pytest.mark.slow
 def test_suggestions_beat_or_match_a_greedy_choice(base, synthetic):
     result = synthetic.suggest("civic_integration_office", 3)
     assert len(result) == 3 and result["nis"].is_unique
@@ -291,6 +293,7 @@ def test_parameters_change_the_result(base, settings, real):
     assert wider.communes["status_reason_civic_integration_office"].str.startswith("no network of").all()
 
 
+@pytest.mark.slow
 def test_cached_result_follows_the_catalogue(base, settings):
     from geo_service.indicators import catalogue_fingerprint
 

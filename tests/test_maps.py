@@ -630,6 +630,7 @@ def test_display_names_follow_the_language_with_german_where_it_exists():
     assert local_name(province) == "Province de Liège"
 
 
+@pytest.mark.slow
 def test_location_suggestions_are_kept_on_disk_for_the_next_start(client, settings):
     """The MCLP run of a gaps map takes seconds: its result is cached on disk under the data
     version, so a restart on the same data (or the warm-up of a new worker) does not redo it."""

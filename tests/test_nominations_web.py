@@ -26,6 +26,7 @@ def _rows(store) -> tuple[int, int]:
         )
 
 
+@pytest.mark.slow
 def test_round_trip_to_publication(app, client, store):
     response = submit_form(client, lang="nl", name="Taalcafé <Buren>")
     assert response.status_code == 303
@@ -265,6 +266,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, store):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+@pytest.mark.slow
 def test_contact_never_leaves_the_moderation_contact_page(app, client, store):
     response = submit_form(client)
     nomination = store.by_token(response.headers["Location"].rsplit("/", 1)[1])

@@ -109,6 +109,7 @@ def test_filtered_coverage_shows_only_that_kind(client):
     assert 'value="civic_integration_office" selected' in html
 
 
+@pytest.mark.slow
 def test_interface_text_follows_the_language(client):
     assert "Dekking: waar ondersteuning bestaat" in html_of(client.get("/map/coverage?lang=nl"))
     assert "Couverture : où le soutien existe" in html_of(client.get("/map/coverage?lang=fr"))
@@ -159,6 +160,7 @@ def test_initiative_page_lists_sites_and_sources(client):
     assert client.get("/initiative/no-such-thing").status_code == 404
 
 
+@pytest.mark.slow
 def test_hostile_names_are_escaped_on_every_page(app):
     client = app.test_client()
     with evil_catalogue(app) as target:

@@ -22,6 +22,8 @@ from geo_service.errors import AmbiguousName, DataSourceError, ValidationFailed
 from geo_service.indicators import eurostat
 from geo_service.population import read_pop_struct, read_population_2020
 
+pytestmark = pytest.mark.slow  # 60 generated inputs per test: 24 CPU-s in all
+
 BOUNDED = settings(
     max_examples=60,
     deadline=None,

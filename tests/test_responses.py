@@ -83,6 +83,7 @@ def test_every_kind_of_response_has_etag_304_and_gzip(client, url, headers):
     assert packed.headers["ETag"] == etag
 
 
+@pytest.mark.slow
 def test_etag_changes_when_the_content_changes_under_the_same_version(fresh_app):
     """What a restart after ``catalogue import`` does if the data version misses the import: the
     bytes differ, so the ETag does (stale 304s impossible)."""

@@ -191,6 +191,7 @@ def measured_sites(planner):
 
 @hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
+@pytest.mark.slow
 def test_incremental_equals_full_recompute(inputs, real, planner, measured_sites, data):
     scenario = data.draw(scenarios(list(real.communes.index), measured_sites))
     try:
@@ -204,6 +205,7 @@ def test_incremental_equals_full_recompute(inputs, real, planner, measured_sites
         pd.testing.assert_series_equal(full.communes[f"status_{kind}"], real.communes[f"status_{kind}"])
 
 
+@pytest.mark.slow
 def test_a_new_site_at_a_clicked_point_equals_the_full_recompute(inputs, real, planner):
     result = planner.apply(
         Scenario.parse(
@@ -320,6 +322,7 @@ PUBLISHED = (
 )
 
 
+@pytest.mark.slow
 def test_the_page_and_downloads_never_change_what_is_published(client):
     before = {url: client.get(url) for url in PUBLISHED}
     assert all(r.status_code == 200 for r in before.values()), {u: r.status_code for u, r in before.items()}
@@ -342,6 +345,7 @@ def test_the_page_and_downloads_never_change_what_is_published(client):
         ("en", ("Effect of the scenario", "with the changes")),
     ],
 )
+@pytest.mark.slow
 def test_the_page_shows_before_and_after_in_each_language(client, lang, words):
     page = client.get(f"/plan?change=add:civic_integration_office@84016&lang={lang}")
     html = page.data.decode()

@@ -204,6 +204,7 @@ def with_local_initiative(catalogue, communes, nis, kind):
 
 @hsettings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
+@pytest.mark.slow
 def test_a_local_initiative_never_changes_a_public_service_status(inputs, real, commune_codes, data):
     nis, kind = data.draw(new_initiative(commune_codes))
     changed = run(inputs, with_local_initiative(inputs.catalogue, inputs.base.boundaries.communes, nis, kind))
@@ -230,6 +231,7 @@ def test_tongeren_borgloon_integration_office_is_flemish_not_cripel(inputs, real
     assert row[f"status_{INTEGRATION}"] == "unknown"  # the agency's Flemish offices are not in the catalogue
 
 
+@pytest.mark.slow
 def test_daverdisse_keeps_its_statuses_when_a_cafe_opens(inputs, real, complete_cri):
     cafe = run(
         inputs, with_local_initiative(inputs.catalogue, inputs.base.boundaries.communes, "84016", "citizen_initiative")
@@ -242,6 +244,7 @@ def test_daverdisse_keeps_its_statuses_when_a_cafe_opens(inputs, real, complete_
     assert real.communes.loc["84016", f"status_{EMPLOYMENT}"] == "unknown"  # Le Forem: 18 of more than 230 sites
 
 
+@pytest.mark.slow
 def test_no_employment_office_suggested_beside_liege(real):
     suggested = real.suggest(EMPLOYMENT, 5)
     assert "62051" not in set(suggested["nis"])  # Herstal
@@ -258,6 +261,7 @@ def test_no_employment_office_suggested_beside_liege(real):
     assert (len(dutch["complete"]), len(dutch["incomplete"])) == (len(scope["complete"]), len(scope["incomplete"]))
 
 
+@pytest.mark.slow
 def test_integration_suggestions_only_inside_a_complete_cri_network(base, real, complete_cri):
     assert real.suggest(INTEGRATION, 5).empty and not real.suggestion_scope(INTEGRATION)["complete"]
     suggested = complete_cri.suggest(INTEGRATION, 5)

@@ -43,6 +43,7 @@ def test_renders_beyond_the_process_bound_wait_then_get_busy():
         pass
 
 
+@pytest.mark.slow
 def test_uncached_coverage_maps_are_limited_cached_ones_are_not(client, monkeypatch):
     monkeypatch.setattr(throttle, "MAPS", throttle.RenderGuard(per_client=2))
     urls = [f"/map/coverage?lang=en&theme={theme}&target=women" for theme in ("sport", "culture", "digital")]

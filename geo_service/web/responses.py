@@ -190,6 +190,13 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def __getstate__(self) -> dict:  # picklable (handed over by the warm-up's helper process), lock aside
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def get(self, key, build: Callable[[], Body]) -> Body:
         with self._lock:
             hit = self._items.get(key)
