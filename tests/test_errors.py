@@ -166,3 +166,14 @@ def test_a_404_page_shows_no_error_code_in_its_words(client, lang):
             assert "requested URL was not found" not in detail.group(1), path
     problem = orjson.loads(client.get("/no-such-page", headers={"Accept": "application/json"}).data)
     assert problem["code"] == "NotFound"  # programs keep the code
+
+
+def test_an_api_page_asked_for_as_html_errs_in_html_in_its_language(client):
+    """A person reading the API's HTML pages in Dutch who follows a wrong link gets a Dutch page,
+    not an English JSON problem; a client that names no format still gets JSON."""
+    page = client.get("/collections/nothing?f=html&lang=nl")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert 'lang="nl"' in text and "NotFound" not in text and "nothing" in text
+    problem = client.get("/collections/nothing")
+    assert problem.status_code == 404 and problem.get_json()["code"] == "NotFound"

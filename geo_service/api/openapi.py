@@ -9,14 +9,13 @@ from .crs import CRS84, SUPPORTED
 from .fields import DOWNLOAD_TITLES
 from .query import DATETIME_PATTERN, DEFAULT_LIMIT, MAX_LIMIT
 
-PROBLEM = {
-    "description": "Invalid request",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/problem"}}},
+# An error is a JSON problem; asked for with f=html, an HTML page in the reader's language.
+_ERROR_CONTENT = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/problem"}},
+    "text/html": {"schema": {"type": "string"}},
 }
-NOT_FOUND = {
-    "description": "Not found",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/problem"}}},
-}
+PROBLEM = {"description": "Invalid request", "content": _ERROR_CONTENT}
+NOT_FOUND = {"description": "Not found", "content": _ERROR_CONTENT}
 
 
 _SCHEMA_KEYS = ("type",)  # of a queryable, what a filter parameter's schema keeps

@@ -7,8 +7,9 @@ through a bounded :class:`ResponseCache` (kept by ``snapshot.derived``) for fami
 unbounded keys. The ETag is the data version plus the sha256 of the bytes sent, so it changes
 with the data and with anything else that changes the bytes (templates, code).
 
-JSON or HTML: the API's paths (:data:`API_PREFIXES`) always answer errors as JSON problems, as
-OGC API clients expect; ``/`` answers JSON to clients that do not prefer HTML (it is the API's
+JSON or HTML: ``f=json`` / ``f=html`` decide where given (an API page viewed as HTML errs in HTML,
+in the page's language); otherwise the API's paths (:data:`API_PREFIXES`) answer errors as JSON
+problems, as OGC API clients expect; ``/`` answers JSON to clients that do not prefer HTML (it is the API's
 landing page for them); elsewhere ``f=json`` or an ``Accept`` header preferring
 ``application/json`` over ``text/html`` asks for JSON, anything else gets the HTML error page.
 
@@ -61,10 +62,10 @@ def prefers_html() -> bool:
 def wants_json() -> bool:
     """The one JSON-or-HTML rule for errors (see the module's docstring)."""
     asked = request.args.get("f")
-    if is_api_path(request.path) or asked == "json":
+    if asked in ("json", "html"):  # asked for by name: an API page viewed as HTML errs in HTML too
+        return asked == "json"
+    if is_api_path(request.path):
         return True
-    if asked == "html":
-        return False
     if request.path == "/":
         return not prefers_html()
     return request.accept_mimetypes.best_match([HTML, JSON]) == JSON
