@@ -17,11 +17,12 @@ from geo_service import state
 from geo_service.state import Snapshot, StateHolder
 from geo_service.store.published import Published
 
-# The stall this guards against: a read waiting for the new snapshot's build in the serving process
-# (1.1-1.6 s per read on a quiet machine, more on a busy one). The 0.5 s target of issue 23 is
-# measured by benchmarks/bench_publish.py on a quiet machine; a CI machine running other suites
-# beside this one shows reads of 0.5-0.8 s without any stall, so the test's bound sits between.
-READ_BUDGET_S = 1.0
+# The stall this guards against: a read waiting for the whole build of the new snapshot in the
+# serving process (1.1-1.6 s on a quiet machine, several seconds on a busy one), besides the
+# mechanism's own assertions below (the helper prepared the snapshot; under gunicorn, new forks).
+# The 0.5 s target of issue 23 is measured by benchmarks/bench_publish.py, not here: a CI machine
+# running other suites beside this one shows single reads of 0.5-1.1 s without any stall.
+READ_BUDGET_S = 2.5
 
 
 def bare_snapshot(settings, version: str, base=None) -> Snapshot:
@@ -478,7 +479,7 @@ def _children(pid: int) -> set[int]:
 def test_reads_stay_fast_while_an_approval_is_published(server, settings, tmp_path):
     """Issue 23, item 3: the service started as the README starts it (warm-up on, the default),
     one read of /collections/communes/items?limit=1 every 50 ms from before an approval until
-    the new data are served everywhere: none takes more than 0.5 s (the first read after the swap
+    the new data are served everywhere: none waits for a build (the first read after the swap
     used to take 1.1-1.6 s under ``geo-service run``: it built the API of the new data). Under
     gunicorn the master prepares and the workers serving the new data are new forks."""
     from server_support import free_port, nominate, service_env, start_service, status_of, wait_for
@@ -525,6 +526,8 @@ def test_reads_stay_fast_while_an_approval_is_published(server, settings, tmp_pa
         print(errors[-5000:])  # shown by pytest when the test fails
     assert "Traceback" not in errors, errors[-3000:]
     assert all(status == 200 for _, _, status in reads)
+    if server == "run":  # the one-process server adopted a snapshot prepared by its helper process
+        assert "prepared by a helper process" in errors, errors[-3000:]
     slow = [f"{took:.2f} s at {at:.1f} s" for at, took, _ in reads if took > READ_BUDGET_S]
     slowest = max(took for _, took, _ in reads)
     print(f"{server}: {len(reads)} reads over {reads[-1][0]:.0f} s after the approval, slowest {slowest:.3f} s")
