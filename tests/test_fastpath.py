@@ -13,6 +13,7 @@ import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from geo_service.web.fastpath import FastPath
+from geo_service.web.responses import SPILL_MIN_BYTES
 
 WHOLE = "/collections/communes/items?limit=1000"  # spilled: sent from a file
 DOCUMENT = "/collections/regions?f=json"  # kept in memory
@@ -178,3 +179,19 @@ def test_the_records_are_bounded(app):
     for n in range(6):
         call(layer, f"/collections/communes/items?limit={n + 1}", host)
     assert len(layer) == 3
+
+
+def test_a_real_server_sends_the_replayed_file(layer, live_server):
+    """Through a WSGI server (file wrapper, sockets): the third answer, replayed, is the first."""
+    import http.client
+
+    answers = []
+    for _ in range(3):
+        conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=60)
+        conn.request("GET", WHOLE, headers={"Accept-Language": "x-fastpath-live", "Accept-Encoding": "gzip"})
+        response = conn.getresponse()
+        answers.append((response.status, comparable(response.getheaders()), response.read()))
+        conn.close()
+    assert layer.wsgi_app.calls == 2
+    assert answers[2] == answers[0] and answers[2][0] == 200
+    assert len(answers[2][2]) >= SPILL_MIN_BYTES and gzip.decompress(answers[2][2])  # sent from its spilled file
