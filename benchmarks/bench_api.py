@@ -13,7 +13,8 @@ All three run under gunicorn (same worker count) on 127.0.0.1 in the same run an
 Each server's workers start warm, as in production: pygeoapi and the static file have nothing to
 build; this service builds the measured responses in the gunicorn master before it forks
 (:data:`OURS_CONFIG`, what ``gunicorn.conf.py`` does with the whole warm-up), so no worker builds
-the collections during a measurement.
+the collections during a measurement, and its workers run no snapshot poller (as in production:
+the master prepares new data).
 
 Run: ``GEO_SERVICE_DATA_DIR=../shared/data .venv/bin/python benchmarks/bench_api.py [--seconds 4]``.
 Targets (issue 23): whole layer >= 30x pygeoapi's requests/s, and >= 0.9x the static file's.
@@ -40,7 +41,8 @@ BBOX = "4.30,50.80,4.40,50.90"
 WHOLE = "/collections/communes/items?limit=1000"
 TARGET_PYGEOAPI, TARGET_STATIC = 30.0, 0.9
 # gunicorn settings of this service in the benchmark: the plain ones of every server, plus building
-# the measured responses in the master before the fork and freezing the heap (gunicorn.conf.py)
+# the measured responses in the master before the fork, freezing the heap and no snapshot poller
+# in the workers (the master prepares new data), as gunicorn.conf.py does
 OURS_CONFIG = """
 import gc
 
@@ -55,6 +57,9 @@ def when_ready(server):
 def pre_fork(server, worker):
     gc.collect()
     gc.freeze()
+
+def post_fork(server, worker):
+    server.app.wsgi().extensions["geo_service"].stop()  # workers serve only: no snapshot poller
 """
 PYGEOAPI_VENV = Path(os.environ.get("PYGEOAPI_VENV", Path(tempfile.gettempdir()) / "pygeoapi-venv"))
 

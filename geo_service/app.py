@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .settings import PROJECT_ROOT, Settings
 from .state import StateHolder, build_base_layers
+from .web import fastpath
 from .web.i18n import init_i18n
 from .web.request_log import configure_json_logging, init_request_log
 from .web.security import init_security_headers
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         from .web.warmup import prepare_new_snapshots
 
         prepare_new_snapshots(app)
+    fastpath.install(app)  # answers already served by the response path, replayed below Flask
     if settings.proxy_hops:
         # Behind N trusted proxies: client address (rate limits), scheme and host (API links)
         # come from their X-Forwarded-* headers; without the setting those headers are ignored.

@@ -150,6 +150,21 @@ def test_an_unhandled_error_500_carries_the_security_headers():
     assert_security_headers(response)
 
 
+def test_a_security_header_a_view_sets_is_kept_and_none_is_doubled():
+    app = Flask(__name__)
+    init_security_headers(app, hsts=True)
+
+    @app.get("/framed")
+    def framed():
+        return "x", 200, {"X-Frame-Options": "SAMEORIGIN", "content-security-policy": "default-src 'none'"}
+
+    headers = app.test_client().get("/framed").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    names = [name.lower() for name, _ in headers]
+    assert len(names) == len(set(names)) and "strict-transport-security" in names
+
+
 # --- scripts: hashes for cached pages, nonces for the others ------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ from ..store.changes import client_key
 
 ACCESS_LOGGER = "geo_service.access"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_access = logging.getLogger(ACCESS_LOGGER)
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,31 +46,58 @@ def configure_json_logging(level: str = "INFO") -> None:
     root.propagate = False
 
 
-def init_request_log(app: Flask) -> None:
-    access = logging.getLogger(ACCESS_LOGGER)
+def request_id(incoming: str) -> str:
+    """The client's ``X-Request-ID`` when it looks like one, else a new one."""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
+
+@functools.lru_cache(maxsize=1024)
+def _client(address: str | None, secret: str | bytes) -> str:
+    """The log's key of an address, kept for the last addresses seen (an HMAC per request costs
+    as much as a whole answer replayed by ``web/fastpath.py``)."""
+    return client_key(address, secret)[:16]
+
+
+def log_request(
+    rid: str, method: str, path: str, status: int, started: float, size: int | None, address, secret
+) -> None:
+    """The one access-log line of a request (Flask's hook below, and ``web/fastpath.py``)."""
+    _access.info(
+        "request",
+        extra={
+            "request_id": rid,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "bytes": size,
+            # a keyed hash (HMAC with the deployment secret): no address in the logs
+            "client": _client(address, secret),
+        },
+    )
+
+
+def init_request_log(app: Flask) -> None:
     @app.before_request
     def _start():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
         g.request_started = time.perf_counter()
 
     @app.after_request
     def _finish(response):
-        request_id = getattr(g, "request_id", None)
-        if request_id:
-            response.headers["X-Request-ID"] = request_id
-            access.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 2),
-                    "bytes": response.calculate_content_length(),
-                    # a keyed hash (HMAC with the deployment secret): no address in the logs
-                    "client": client_key(request.remote_addr, app.secret_key)[:16],
-                },
+        rid = getattr(g, "request_id", None)
+        if rid:
+            response.headers["X-Request-ID"] = rid
+            # a body sent from a file (direct passthrough) is not read to be counted: its Content-Length
+            size = response.content_length if response.direct_passthrough else response.calculate_content_length()
+            log_request(
+                rid,
+                request.method,
+                request.path,
+                response.status_code,
+                g.request_started,
+                size,
+                request.remote_addr,
+                app.secret_key,
             )
         return response

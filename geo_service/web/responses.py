@@ -260,6 +260,7 @@ class _Spill:
 
 
 SPILL = _Spill()
+SENT = "geo_service.sent"  # WSGI environ key: (snapshot, Body, gzipped, status) of what send() answered
 
 
 def _snapshot():
@@ -319,7 +320,9 @@ def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 20
     """The response for ``body``: 304 when ``If-None-Match`` holds its ETag, gzip when accepted,
     sendfile for a large body (the file wrapped as a static file server does: the WSGI server
     sends it with sendfile()); one ``Content-Type`` exactly as the body's media type. The headers
-    are given once, as a list: this path serves every cached response, so it stays short."""
+    are given once, as a list: this path serves every cached response, so it stays short. The
+    request is marked (:data:`SENT`) so that ``web/fastpath.py`` may answer the same request
+    again below Flask."""
     snap = _snapshot()
     allow_scripts(body.script_hashes)
     etag = etag_of(body, snap.version)
@@ -332,22 +335,33 @@ def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 20
         *headers,
     ]
     if request.if_none_match.contains_weak(etag.strip('"')):  # werkzeug parses the header
+        request.environ[SENT] = (snap, body, False, 304)
         return Response(status=304, headers=common)
     data, name = body.raw, body.digest
-    if body.gzipped is not None and request.accept_encodings["gzip"]:
+    gzipped = body.gzipped is not None and bool(request.accept_encodings["gzip"])
+    if gzipped:
         data, name = body.gzipped, body.digest + ".gz"
         common.append(("Content-Encoding", "gzip"))
     common.append(("Content-Type", body.media_type))
-    path = SPILL.path(name, data) if len(data) >= SPILL_MIN_BYTES else None
-    if path is not None:
-        try:
-            handle = open(path, "rb")  # noqa: SIM115 (the WSGI server closes it after sending)
-        except FileNotFoundError:  # removed meanwhile: the bytes are still in hand
-            handle = None
-        if handle is not None:
-            common.append(("Content-Length", str(len(data))))
-            return Response(wrap_file(request.environ, handle), status=status, headers=common, direct_passthrough=True)
+    request.environ[SENT] = (snap, body, gzipped, status)  # web/fastpath.py may replay it
+    wrapped = spilled(request.environ, data, name)
+    if wrapped is not None:
+        common.append(("Content-Length", str(len(data))))
+        return Response(wrapped, status=status, headers=common, direct_passthrough=True)
     return Response(data, status=status, headers=common)
+
+
+def spilled(environ, data: bytes, name: str):
+    """A large body as its spilled file, wrapped for the WSGI server (which sends it with
+    sendfile()); None for a small body or a file removed meanwhile (the bytes are still in hand)."""
+    path = SPILL.path(name, data) if len(data) >= SPILL_MIN_BYTES else None
+    if path is None:
+        return None
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (the WSGI server closes it after sending)
+    except FileNotFoundError:
+        return None
+    return wrap_file(environ, handle)
 
 
 # --- cached pages ------------------------------------------------------------------------------

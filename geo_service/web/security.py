@@ -19,6 +19,7 @@ use ``style`` attributes). No framing at all (clickjacking). See docs/security.m
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import secrets
@@ -82,26 +83,45 @@ def content_security_policy(nonce: str | None = None, hashes: Iterable[str] = ()
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _shared_policy(hashes: tuple[str, ...]) -> str:
+    """The policy of a response without a nonce (most are: cached pages, JSON), built once per set of hashes."""
+    return content_security_policy(None, hashes)
+
+
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _fixed_headers(hsts: bool) -> tuple[tuple[str, str], ...]:
+    """The security headers that are the same on every response, in the order they are sent."""
+    return (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        *((("Strict-Transport-Security", HSTS),) if hsts else ()),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "geolocation=(), camera=(), microphone=()"),
+    )
 
 
 def init_security_headers(app: Flask, hsts: bool = False) -> None:
     """``hsts``: the site is served over HTTPS only (GEO_SERVICE_SECURE_COOKIES), so browsers
-    are told to refuse plain HTTP for a year."""
+    are told to refuse plain HTTP for a year. A header a view set itself is kept; the others are
+    added in one step (each ``setdefault`` would scan every header)."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    fixed = _fixed_headers(hsts)
 
     @app.after_request
     def _headers(response):
         headers = response.headers
+        present = {name.lower() for name, _ in headers}
         # The nonce is listed only when a template used one: a page without inline scripts
         # gets the strictest policy, script-src 'self'.
-        policy = content_security_policy(getattr(g, "csp_nonce", None), getattr(g, "csp_script_hashes", ()))
-        headers.setdefault("Content-Security-Policy", policy)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", HSTS)
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        added = []
+        if "content-security-policy" not in present:
+            nonce, hashes = getattr(g, "csp_nonce", None), tuple(getattr(g, "csp_script_hashes", ()))
+            policy = content_security_policy(nonce, hashes) if nonce else _shared_policy(hashes)
+            added.append(("Content-Security-Policy", policy))
+        added += [(name, value) for name, value in fixed if name.lower() not in present]
+        headers.extend(added)
         return response
