@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .web import api, changes, corrections, health, maps_pages, nominate, pages, plan, vendor
     from .web.responses import register_error_handlers
 
+    init_request_log(app)  # first: its id and clock start before any hook may answer (the JSON landing at /)
     for blueprint in (vendor.bp, health.bp, pages.bp, maps_pages.bp, api.bp, nominate.bp, nominate.moderation, plan.bp):
         app.register_blueprint(blueprint)
     for blueprint in (changes.bp, corrections.bp, corrections.moderation):
@@ -51,7 +52,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_template_helpers(app)
     if settings.json_logs:
         configure_json_logging(settings.log_level)
-    init_request_log(app)
     init_security_headers(app, hsts=settings.secure_cookies)
     if settings.warm_up:  # new data are prepared before they are served (gunicorn.conf.py: by the master)
         from .web.warmup import prepare_new_snapshots

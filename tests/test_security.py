@@ -456,6 +456,23 @@ def test_access_log_keeps_a_hash_of_the_client_not_its_address(client, caplog):
     assert len(record.client) == 16 and "198.51.100.77" not in str(record.__dict__)
 
 
+@pytest.mark.parametrize(
+    "path, accept",
+    [("/", "application/json"), ("/", "text/html"), ("/ogc", None), ("/collections/communes/items?limit=1", None)],
+)
+def test_every_answer_has_a_request_id_and_one_log_line(client, caplog, path, accept):
+    """The JSON landing at / answers from a hook before any view: it is logged like the rest."""
+    import logging
+
+    headers = {"Accept": accept} if accept else {}
+    with caplog.at_level(logging.INFO, logger="geo_service.access"):
+        response = client.get(path, headers=headers)
+    rid = response.headers.get("X-Request-ID")
+    assert response.status_code == 200 and rid
+    lines = [r for r in caplog.records if r.name == "geo_service.access" and getattr(r, "request_id", None) == rid]
+    assert len(lines) == 1 and lines[0].status == 200
+
+
 # --- issue 13, smaller items -------------------------------------------------------------------
 
 
