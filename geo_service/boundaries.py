@@ -69,6 +69,13 @@ def read_nuts() -> pd.DataFrame:
     return pd.read_csv(REFERENCE / "nuts.csv", dtype=str)
 
 
+def read_english_names(level: str) -> dict[str, str]:
+    """English names of the provinces or regions (``area_names_en.csv``, sourced there): the
+    English page's name of an area whose official names are Dutch, French and German only."""
+    with open(REFERENCE / "area_names_en.csv", encoding="utf-8") as fh:
+        return {row["nis"]: row["name_en"] for row in csv.DictReader(fh) if row["level"] == level}
+
+
 def read_refnis_2019(path: Path) -> pd.DataFrame:
     """Statbel REFNIS 2019 list: code, French and Dutch names, unit level."""
     frame = pd.read_csv(path, sep=";", dtype=str, usecols=[0, 1, 4], encoding="utf-8")
@@ -170,6 +177,7 @@ def build_boundaries(polygons_path: Path, refnis_2019_path: Path) -> Boundaries:
     province_names[BRUSSELS_REGION] = region_names[BRUSSELS_REGION]
     for lang in ("nl", "fr", "de"):
         provinces[f"name_{lang}"] = [province_names[p].get(lang) for p in provinces.index]
+    provinces["name_en"] = provinces.index.map(read_english_names("province"))
     provinces["region"] = communes.groupby("province")["region"].first()
     provinces["nuts2"] = provinces.index.map(nuts2)
 
@@ -177,6 +185,7 @@ def build_boundaries(polygons_path: Path, refnis_2019_path: Path) -> Boundaries:
     regions.index.name = "nis"
     for lang in ("nl", "fr", "de"):
         regions[f"name_{lang}"] = [region_names[r].get(lang) for r in regions.index]
+    regions["name_en"] = regions.index.map(read_english_names("region"))
     regions["nuts1"] = regions.index.map(nuts1)
 
     return Boundaries(

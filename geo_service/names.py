@@ -1,4 +1,8 @@
-"""Area names in the page language, with the area's own official name as the fallback."""
+"""Area names in the page language, with the area's own official name as the fallback.
+
+Communes have official names in Dutch, French and German only: an English page shows their
+local name. Provinces and regions also have an English name (``name_en``, from
+``data/reference/area_names_en.csv``), which English pages show ("Province of Flemish Brabant")."""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from collections.abc import Mapping
 
 LANGUAGES = ("en", "fr", "nl")
 FLANDERS, WALLONIA, BRUSSELS = "02000", "03000", "04000"
+# the name columns of the province and region tables (communes and arrondissements have no name_en)
+AREA_NAME_LANGUAGES = ("nl", "fr", "de", "en")
 
 
 def _text(value) -> str | None:
@@ -28,8 +34,9 @@ def local_name(row: Mapping) -> str:
 
 
 def name_in(row: Mapping, lang: str) -> str:
-    """Name in ``lang`` (fr, nl, de) where one exists, else the local name (always for en)."""
-    if lang in ("fr", "nl", "de"):
+    """Name in ``lang`` (fr, nl, de, en) where one exists, else the local name (for a commune
+    on an English page: communes have no English name)."""
+    if lang in AREA_NAME_LANGUAGES:
         value = _text(row.get(f"name_{lang}"))
         if value:
             return value
@@ -49,7 +56,7 @@ def display_name(row: Mapping, lang: str) -> str:
 def names_by_code(frame, lang: str, german: bool = True) -> dict[str, str]:
     """{code: name in ``lang``} for every row of an area table (index = NIS code)."""
     pick = display_name if german else name_in
-    columns = [c for c in ("name_nl", "name_fr", "name_de", "region") if c in frame.columns]
+    columns = [c for c in (*(f"name_{x}" for x in AREA_NAME_LANGUAGES), "region") if c in frame.columns]
     records = frame[columns].to_dict("index")
     if "region" not in columns:  # the regions table: each region is its own region
         records = {code: dict(row, region=code) for code, row in records.items()}

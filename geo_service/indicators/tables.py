@@ -10,6 +10,7 @@ import pandas as pd
 from .. import population as pop
 from ..catalogue.register import build_register, empty_networks
 from ..catalogue.vocab import KINDS, THEMES
+from ..names import AREA_NAME_LANGUAGES
 from . import bivariate, status
 from . import employment as emp
 from .access import fca
@@ -193,7 +194,7 @@ def _judged_status(kind, rule, km, usable, dates, register, reach_km) -> dict[st
 def _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, employment, params) -> pd.DataFrame:
     table = pd.DataFrame(index=provinces.index)
     table["nuts2"] = provinces["nuts2"]
-    for lang in ("nl", "fr", "de"):
+    for lang in AREA_NAME_LANGUAGES:
         table[f"name_{lang}"] = provinces[f"name_{lang}"]
     table = table.join(area_coverage(communes["province"], sites, areas, initiative_kind, kinds))
     sums = out.groupby(communes["province"])[["pop_total", "foreign_residents"]].sum(min_count=1)
@@ -216,7 +217,7 @@ def _provinces(out, communes, provinces, sites, areas, initiative_kind, kinds, e
 def _regions(regions, employment) -> pd.DataFrame:
     table = pd.DataFrame(index=regions.index)
     table["nuts1"] = regions["nuts1"]
-    for lang in ("nl", "fr", "de"):
+    for lang in AREA_NAME_LANGUAGES:
         table[f"name_{lang}"] = regions[f"name_{lang}"]
     citizenship = emp.gap_table(
         employment, table["nuts1"], "region", "citizenship", "national", "non_eu", "gap_nationals_non_eu"
