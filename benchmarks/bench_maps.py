@@ -51,6 +51,17 @@ SESSION = [
     ("coverage, en", "/map/coverage?lang=en"),
     ("home, fr (again)", "/?lang=fr"),
 ]
+# Where a page's time goes until drawn (ms, from the start of navigation): the response, the
+# page parsed (its scripts run, the table read), the first paint, and the map script's marks
+# (static/atlas-map.js: geometry and values loaded, features decoded, shapes made, borders drawn)
+PHASES = """(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const at = (name) => { const m = performance.getEntriesByName(name); return m.length ? m[m.length - 1].startTime : null; };
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  return {response: nav.responseEnd, parsed: nav.domInteractive, 'first paint': paint ? paint.startTime : null,
+          'map script': at('atlas:start'), 'data in': at('atlas:loaded'), decoded: at('atlas:features'),
+          shapes: at('atlas:added'), borders: at('atlas:mesh'), 'map drawn': at('atlas:drawn')};
+})()"""
 DRAWN = "(() => { const c = document.querySelector('.leaflet-container'); return c && c.dataset.atlasState; })()"
 FIRST_KB, FURTHER_KB, DRAWN_S, WARM_TTFB_S = 250, 60, 0.5, 0.05
 
@@ -123,11 +134,13 @@ def wait_drawn(page, before: str | None = None, timeout: float = 60.0) -> None:
     raise SystemExit(f"{page.url}: not drawn within {timeout:.0f} s")
 
 
-def run_view(page, wire: Wire, step) -> float:
-    """Do one step of the session; seconds until drawn."""
+def run_view(page, wire: Wire, step, phases: dict | None = None) -> float:
+    """Do one step of the session; seconds until drawn (a page's ``PHASES`` into ``phases``)."""
     if isinstance(step, str):
         page.goto(step, wait_until="commit")
         wait_drawn(page)
+        if phases is not None:
+            phases.update(page.evaluate(PHASES))
         return float(page.evaluate("document.querySelector('.leaflet-container').dataset.atlasDrawnMs")) / 1000
     field, value = step
     before = page.evaluate(
@@ -175,12 +188,14 @@ def browse(base_url: str, repeat: int, cold: bool) -> dict[str, dict]:
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     page = context.new_page()
                     wire = Wire(context, page)
-                before = renderer_cpu()
-                drawn = run_view(page, wire, step if not isinstance(step, str) else base_url + step)
+                before, phases = renderer_cpu(), {}
+                drawn = run_view(page, wire, step if not isinstance(step, str) else base_url + step, phases)
                 after = renderer_cpu()
                 wire.settle(page)
                 size, rows = wire.take()
                 entry = samples.setdefault(label, {"bytes": [], "drawn": [], "requests": [], "cpu": []})
+                for name, ms in phases.items():
+                    entry.setdefault("ms:" + name, []).append(ms if ms is not None else float("nan"))
                 entry["bytes"].append(size)
                 entry["drawn"].append(drawn)
                 entry["requests"].append(len(rows))
@@ -224,6 +239,14 @@ def main() -> None:
         w, c = warm[label], cold.get(label)
         tail = f"{c['bytes'] / 1024:>11.1f} {c['drawn']:>7.2f}" if c else f"{'(in place)':>11} {'':>7}"
         print(f"{label:<34} {w['bytes'] / 1024:>9.1f} {w['requests']:>8.0f} {w['drawn']:>7.2f} {w['cpu']:>6.2f} {tail}")
+    names = [key for key in warm[SESSION[0][0]] if key.startswith("ms:")]
+    print("\nwhere a page's time goes, ms from navigation (cache on / empty cache; median):")
+    print(f"{'page':<34} " + " ".join(f"{n[3:]:>10}" for n in names))
+    for label, step in SESSION:
+        if isinstance(step, str):
+            for kind, runs in (("cache", warm), ("no cache", cold)):
+                row = runs[label]
+                print(f"{label[:24] + ', ' + kind:<34} " + " ".join(f"{row[n]:>10.0f}" for n in names))
     print(f"\nserver, time to first byte (cold render / warm median of {args.ttfb_repeat}):")
     for path in cold_ttfb:
         print(f"  {path:<40} {cold_ttfb[path] * 1000:>8.0f} ms {warm_ttfb[path] * 1000:>8.1f} ms")

@@ -92,13 +92,22 @@
   };
 
   // At most 320 px wide, narrower than the map on a phone, no taller than the map (its content
-  // scrolls), and opened clear of the layer control, which Leaflet draws above popups
+  // scrolls), and opened clear of the layer control, which Leaflet draws above popups. Measured
+  // when a popup opens (reading the map's size forces a layout: measured for every marker while
+  // drawing, it cost 50 ms of a page); popups are bound with POPUP and sized by sizePopup.
+  var POPUP = {autoPan: false};
+
   Atlas.prototype.popupOptions = function () {
     var width = Math.max(180, Math.min(320, this.container.clientWidth - 100));
     var control = this.container.querySelector(".leaflet-top.leaflet-right");
     var top = Math.max(40, control ? control.offsetHeight + 16 : 0);
     return {maxWidth: width, minWidth: Math.min(200, width), maxHeight: Math.max(160, this.container.clientHeight - top - 70),
-            autoPanPaddingTopLeft: [30, top], autoPanPaddingBottomRight: [30, 30]};
+            autoPan: true, autoPanPaddingTopLeft: [30, top], autoPanPaddingBottomRight: [30, 30]};
+  };
+
+  Atlas.prototype.sizePopup = function (popup) {
+    L.setOptions(popup, this.popupOptions());
+    popup.update();  // lays the popup out again and pans the map to show it
   };
 
   Atlas.prototype.rowHtml = function (layerId, code, popup) {
@@ -139,6 +148,9 @@
       var object = topo.objects[layerData.object];
       atlas.geometries[layerData.object] = object;
       group.options.style = function (feature) { return atlas.style(layerData.id, feature.id); };
+      // Leaflet clips each path to the view at every redraw (new arrays of points each time):
+      // the whole country is in view at first, and SVG clips for free when zoomed in
+      group.options.noClip = true;
       var features = atlas.features[layerData.id] = topojson.feature(topo, object).features;
       mark("atlas:features");
       group.addData(features);
@@ -153,7 +165,7 @@
         });
       } else {
         group.bindPopup(function (path) { return atlas.rowHtml(layerData.id, path.feature.id, true); },
-                        atlas.popupOptions());
+                        POPUP);
       }
       group.on("mouseover", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, true); });
       group.on("mouseout", function (e) { if (e.layer.feature) atlas.highlight(layerData.id, e.layer.feature.id, false); });
@@ -190,7 +202,7 @@
     if (!lines.length) return [];
     var latlngs = latLngs(lines);
     var drawn = styles.map(function (style) {
-      var line = L.polyline(latlngs, L.extend({interactive: false, fill: false, lineJoin: "round"}, style));
+      var line = L.polyline(latlngs, L.extend({interactive: false, fill: false, lineJoin: "round", noClip: true}, style));
       group.addLayer(line);
       return line;
     });
@@ -272,7 +284,7 @@
         var flags = (row.flags || []).map(function (f) { return " flag-" + f; }).join("");
         var icon = L.divIcon({className: "point-marker layer-" + layerData.id + flags, iconSize: [16, 16]});
         markers[code] = L.marker(row.at, {icon: icon, title: row.cells[0], alt: row.cells[0], keyboard: false})
-          .bindPopup(function () { return atlas.rowHtml(layerData.id, code, true); }, atlas.popupOptions())
+          .bindPopup(function () { return atlas.rowHtml(layerData.id, code, true); }, POPUP)
           .addTo(group);
       });
     });
@@ -285,12 +297,12 @@
   };
 
   Atlas.prototype.drawMarkers = function () {
-    var group = this.parts.markers, options = this.popupOptions();
+    var group = this.parts.markers;
     if (!group) return;
     group.clearLayers();
     (this.view.markers || []).forEach(function (m) {
       var icon = L.divIcon({className: m[2], iconSize: [18, 18]});
-      L.marker([m[0], m[1]], {icon: icon, title: m[4], alt: m[4], keyboard: true}).bindPopup(m[3], options)
+      L.marker([m[0], m[1]], {icon: icon, title: m[4], alt: m[4], keyboard: true}).bindPopup(m[3], POPUP)
         .addTo(group);
     });
   };
@@ -331,7 +343,7 @@
           var title = site[3] + " (" + (atlas.config.vocab.kinds[site[2]] || site[2]) + ")";
           var icon = L.divIcon({className: "site-marker kind-" + site[2], iconSize: [14, 14]});
           markers[i] = L.marker([site[0], site[1]], {icon: icon, title: title, alt: title, keyboard: true});
-          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, atlas.popupOptions());
+          markers[i].bindPopup(function () { return atlas.sitePopup(site, doc.lists); }, POPUP);
         }
         return markers[i];
       }));
@@ -392,7 +404,7 @@
 
   Atlas.prototype.apply = function (view, how) {
     this.view = view;
-    this.restyle();
+    if (how !== "initial") this.restyle();  // build styled the first view's shapes already
     this.drawHatches();
     this.drawOutlines();
     this.drawPoints();
@@ -630,10 +642,25 @@
     });
   }
 
+  // A legend over the bottom left of a wide map (the coverage and gaps maps) hid communes of
+  // West Flanders and Hainaut: the country is fitted beside it, at a quarter zoom step if need be
+  function clearOfLegend(map, bounds) {
+    var legend = map.getContainer().parentNode.querySelector(".map-legend.left");
+    if (!bounds || !legend || getComputedStyle(legend).position !== "absolute") return;
+    var width = legend.offsetWidth + 12;
+    if (map.getSize().x - width < 400) return;  // a narrow map keeps the country large
+    var snap = map.options.zoomSnap;
+    map.options.zoomSnap = 0.25;
+    map.fitBounds(bounds, {paddingTopLeft: [width, 0], animate: false});
+    map.options.zoomSnap = snap;  // the zoom buttons step to whole levels again
+  }
+
   function start(map, config, parts) {
     var atlas = new Atlas(map, config, parts);
     atlasMap.maps.push(atlas);
     mark("atlas:start");
+    map.on("popupopen", function (e) { atlas.sizePopup(e.popup); });
+    clearOfLegend(map, config.bounds);  // before any shape is drawn, so nothing is drawn twice
     atlas.container.dataset.atlasState = "loading";
     var view = config.data ? Promise.resolve(config.data) : new Promise(function (resolve) {
       whenParsed(function () { resolve(pageView(config.texts)); });

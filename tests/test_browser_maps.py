@@ -79,11 +79,21 @@ def test_gaps_popup_and_tooltip_fit_the_map(live_server, width):
         wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
         page.locator(".leaflet-container").scroll_into_view_if_needed()
         box = page.locator(".leaflet-container").bounding_box()
-        # hover the commune at a third of the map (the tooltip opens on the side with more room)
-        for x, y in (
-            (box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5),
-            (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.55),
-        ):
+        if width > 500:  # the legend over the map's bottom left hides no commune at the first view
+            west, legend_right = page.evaluate(f"""() => {{ const a = {MAIN};
+                const west = L.featureGroup(Object.values(a.shapes.communes)).getBounds().getWest();
+                const x = a.map.latLngToContainerPoint([50.5, west]).x + a.container.getBoundingClientRect().left;
+                return [x, document.querySelector('.map-legend').getBoundingClientRect().right]; }}""")
+            assert west >= legend_right, (west, legend_right)
+        # hover a commune in the west and one in the east of the map, at their centres where no
+        # marker covers them (the tooltip opens on the side with more room)
+        points = page.evaluate(f"""() => {{ const a = {MAIN}, r = a.container.getBoundingClientRect();
+            const at = (lo, hi) => {{ for (const path of Object.values(a.shapes.communes)) {{
+                const p = a.map.latLngToContainerPoint(path.getCenter()), x = r.left + p.x, y = r.top + p.y;
+                if (p.x > lo * r.width && p.x < hi * r.width && p.y > 0.3 * r.height && p.y < 0.7 * r.height
+                    && document.elementFromPoint(x, y) === path.getElement()) return [x, y]; }} }};
+            return [at(0.25, 0.45), at(0.6, 0.8)]; }}""")
+        for x, y in points:
             page.mouse.move(x, y)
             page.mouse.move(x + 3, y + 2)
             page.wait_for_selector(".leaflet-tooltip.atlas-tip", timeout=5000)
@@ -93,7 +103,7 @@ def test_gaps_popup_and_tooltip_fit_the_map(live_server, width):
             text = page.locator(".leaflet-tooltip.atlas-tip").inner_text()
             assert "undefined" not in text and ("desservie" in text or "lacune" in text or "inconnu" in text)
         # a click opens the popup: name, status, explanation, the commune's page; nothing undefined
-        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+        page.mouse.click(*points[0])
         page.wait_for_selector(".leaflet-popup-content table.popup")
         popup = page.locator(".leaflet-popup-content")
         text = popup.inner_text()
@@ -191,6 +201,34 @@ def test_commune_page_has_its_map_and_a_table(live_server):
         page.emulate_media(media="print")
         page.wait_for_timeout(300)
         screenshot(page, "commune_liege_print")
+        assert not errors, errors
+
+
+@pytest.mark.parametrize("lang,label", [("nl", "Een correctie melden"), ("en", "Report a correction")])
+def test_small_map_popups_link_to_the_correction_form(live_server, lang, label):
+    """The commune page's small map: the commune's popup and a site's popup link to the
+    correction form about them, in the page's language, as the big maps' popups do."""
+    with offline_page() as (page, errors, _):
+        open_map(page, f"{live_server.url}/commune/63001?lang={lang}")
+        wait_until(page, f"{SHAPES} == 1 && {MARKERS} > 0")
+        page.locator(".leaflet-marker-icon").first.click()
+        page.wait_for_selector(".leaflet-popup-content table.popup")
+        correct = page.locator(".leaflet-popup-content a[href*='/correct?site=']")
+        assert correct.inner_text() == label
+        assert correct.get_attribute("href").endswith(f"&lang={lang}")
+        page.locator(".leaflet-popup-close-button").click()
+        page.wait_for_selector(".leaflet-popup", state="detached")
+        page.evaluate("""() => { const path = document.querySelector('.leaflet-overlay-pane path.leaflet-interactive');
+            const box = path.getBoundingClientRect();  // a click on the commune, beside its site's marker
+            path.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: box.x + box.width / 4,
+                                                        clientY: box.y + box.height / 2})); }""")
+        page.wait_for_selector(".leaflet-popup-content a[href*='/correct?commune=']")
+        popup = page.locator(".leaflet-popup-content")
+        assert (
+            popup.locator("a[href*='/correct?commune=']").get_attribute("href") == f"/correct?commune=63001&lang={lang}"
+        )
+        assert popup.locator("a[href*='/correct?commune=']").inner_text() == label
+        assert popup.locator("a[href^='/commune/63001']").count() == 1
         assert not errors, errors
 
 
@@ -327,7 +365,7 @@ def test_an_isolated_centre_is_marked_and_its_popup_says_why(app, live_server):
         assert popup.locator("a[href^='/initiative/']").count() == 1
         screenshot(page, "gaps_isolated_centre_en")
         # a commune's popup links to its correction form too
-        page.keyboard.press("Escape")
+        page.locator(".leaflet-popup-close-button").click()
         page.evaluate(f"{MAIN}.shapes.communes['21004'].fire('click', {{latlng: L.latLng(50.85, 4.35)}}, true)")
         page.wait_for_selector(".leaflet-popup-content a[href^='/correct?commune=21004']")
         assert not errors, errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import folium
@@ -257,7 +257,9 @@ POPUP_JS = """function (feature, layer) {
     layer.bindPopup(function () {
         var p = feature.properties;  // name and value are escaped HTML (built in Python)
         return '<strong>' + p.name + '</strong><br>' + (p.value ? p.value + '<br>' : '') +
-            '<a href="' + %(url)s.replace('00000', encodeURIComponent(feature.id)) + '">' + %(label)s + '</a>';
+            %(links)s.map(function (a) {
+                return '<div><a href="' + a[0].replace('00000', encodeURIComponent(feature.id)) + '">' + a[1] + '</a></div>';
+            }).join('');
     });
 }"""
 
@@ -269,23 +271,20 @@ def choropleth(
     name: str,
     fields: list[str],
     aliases: list[str],
-    page_url: str | None = None,
-    page_label: str = "",
+    links: Sequence[tuple[str, str]] = (),
     weight: float = 0.5,
     show: bool = True,
 ) -> None:
     """A GeoJSON layer coloured per feature id. Tooltip fields must already be escaped HTML.
-    With ``page_url`` (containing ``00000`` where the feature id goes) a click opens a popup
-    linking to the feature's page: one small JS function instead of one popup per feature."""
+    With ``links`` ((URL containing ``00000`` where the feature id goes, label), such as the
+    feature's page and its correction form) a click opens a popup with those links: one small
+    JS function instead of one popup per feature."""
     import json
 
     from folium.utilities import JsCode
 
-    on_each = (
-        JsCode(POPUP_JS % {"url": json.dumps(page_url), "label": json.dumps(str(escape(page_label)))})
-        if page_url
-        else None
-    )
+    escaped = [[str(escape(url)), str(escape(label))] for url, label in links]
+    on_each = JsCode(POPUP_JS % {"links": json.dumps(escaped)}) if links else None
     folium.GeoJson(
         geojson,
         name=name,

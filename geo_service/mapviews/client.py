@@ -16,7 +16,7 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from .folium_map import MapFragments, add_online_basemap, offline_map, render_fragments
+from .folium_map import BELGIUM_BOUNDS, MapFragments, add_online_basemap, offline_map, render_fragments
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def shell(
 ) -> MapFragments:
     """A map page's shell. ``config`` goes to ``atlasMap.start`` as is: ``topology`` (the URL
     of the shared TopoJSON), ``data`` (the view's values, inline) or ``dataUrl`` (where to fetch
-    them), texts in the page's language, and the page's options. ``sites``/``markers``: names
+    them), texts in the page's language, and the page's options; ``bounds`` (Belgium, which the
+    script fits beside a legend over the map) is added. ``sites``/``markers``: names
     of a cluster layer of sites and of a layer of plain markers (suggestions), when the page has
     them."""
     fmap = offline_map(dict(asset_urls), t)
@@ -117,5 +118,5 @@ def shell(
     fmap.add_js_link("topojson", asset_urls["topojson_js"])
     fmap.add_js_link("atlasmap", asset_urls["atlas_js"])
     preload = [config["topology"]] + ([config["dataUrl"]] if config.get("dataUrl") else [])
-    ClientStart(config, created, cluster, group, preload).add_to(fmap)
+    ClientStart({**config, "bounds": BELGIUM_BOUNDS}, created, cluster, group, preload).add_to(fmap)
     return render_fragments(fmap)

@@ -48,7 +48,11 @@ def offline_map(asset_urls: dict[str, str], t: Callable[[str], str] = str, **kwa
     fmap = AtlasMap(t, location=[50.6, 4.6], zoom_start=8, tiles=None, **kwargs)
     fmap.default_js = [("leaflet", asset_urls["leaflet_js"])]
     fmap.default_css = [("leaflet_css", asset_urls["leaflet_css"])]
-    fmap.fit_bounds(BELGIUM_BOUNDS)
+    # not animated: the map is created at ``location`` first, and an animated pan to the bounds
+    # redrew every shape once more when it ended (75 ms of a page's 1 s)
+    fit = folium.map.FitBounds(BELGIUM_BOUNDS)
+    fit.options["animate"] = False
+    fmap.add_child(fit)
     return fmap
 
 

@@ -21,6 +21,7 @@ from .base import (
     choropleth,
     fit_only,
     identity,
+    link,
     popup_html,
     text,
     with_properties,
@@ -255,8 +256,11 @@ def small_map(
     kind_label: Mapping[str, str],
     t: Callable[[str], str] = identity,
     lang: str = "en",
+    correction_url: Callable[..., str] | None = None,
 ) -> MapFragments:
-    """A map of the given communes (outlined) and the given sites (named in ``lang``), zoomed to them."""
+    """A map of the given communes (outlined) and the given sites (named in ``lang``), zoomed to them.
+    ``correction_url(commune=...)`` / ``correction_url(site=...)``: the correction form about a
+    commune or a site, linked from their popups as on the big maps."""
     fmap = offline_map(dict(asset_urls), t)
     add_online_basemap(fmap)
     wanted = set(nis_list)
@@ -270,8 +274,8 @@ def small_map(
             t("Communes"),
             ["name"],
             [t("Commune")],
-            page_url=commune_url("00000"),
-            page_label=t("Page of the commune"),
+            links=[(commune_url("00000"), t("Page of the commune"))]
+            + ([(correction_url(commune="00000"), t("Report a correction"))] if correction_url else []),
             weight=1.5,
         )
     if sites is not None and len(sites):
@@ -284,10 +288,11 @@ def small_map(
                 popup_html(
                     site_name,
                     [(t("Kind"), kind_label.get(s["kind"], s["kind"])), (t("Commune"), names.get(s["nis"], s["nis"]))],
+                    [link(correction_url(site=str(site_id)), t("Report a correction"))] if correction_url else [],
                 ),
                 f"{site_name} ({kind_label.get(s['kind'], s['kind'])})",
             ]
-            for _, s in wgs.iterrows()
+            for site_id, s in wgs.iterrows()
             for site_name in [text_in(s.get("names"), lang, s["name"])]
         ]
         if len(rows) > CLUSTER_ABOVE:

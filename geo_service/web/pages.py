@@ -106,6 +106,8 @@ def commune(nis: str):
             return redirect(url_for("pages.commune", nis=target, **request.args.to_dict()), code=301)
 
     def build() -> str:
+        from .maps_pages import correction_link
+
         lang = current_language()
         profile = profiles.commune_profile(
             nis, snap.base.boundaries, snap.catalogue, snap.indicators, lang, area_names("commune", lang)
@@ -121,6 +123,7 @@ def commune(nis: str):
             labels()["kinds"],
             _,
             lang,
+            correction_link,
         )
         return render_template(
             "commune.html",
@@ -140,6 +143,8 @@ def initiative(initiative_id: str):
     snap = snapshot()
 
     def build() -> str:
+        from .maps_pages import correction_link
+
         lang = current_language()
         names = area_names("commune", lang)
         profile = profiles.initiative_profile(initiative_id, snap.catalogue, names, lang)
@@ -154,6 +159,7 @@ def initiative(initiative_id: str):
             labels()["kinds"],
             _,
             lang,
+            correction_link,
         )
         return render_template(
             "initiative.html",
