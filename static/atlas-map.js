@@ -642,16 +642,19 @@
     });
   }
 
-  // A legend over the bottom left of a wide map (the coverage and gaps maps) hid communes of
-  // West Flanders and Hainaut: the country is fitted beside it, at a quarter zoom step if need be
+  // A legend over a wide map (bottom left on the coverage and gaps maps, top right on the
+  // employment map) hid communes of West Flanders and Hainaut, or of Limburg: the country is
+  // fitted beside it, at a quarter zoom step if need be
   function clearOfLegend(map, bounds) {
-    var legend = map.getContainer().parentNode.querySelector(".map-legend.left");
+    var legend = map.getContainer().parentNode.querySelector(".map-legend");
     if (!bounds || !legend || getComputedStyle(legend).position !== "absolute") return;
     var width = legend.offsetWidth + 12;
     if (map.getSize().x - width < 400) return;  // a narrow map keeps the country large
+    var options = {animate: false};
+    options[legend.classList.contains("left") ? "paddingTopLeft" : "paddingBottomRight"] = [width, 0];
     var snap = map.options.zoomSnap;
     map.options.zoomSnap = 0.25;
-    map.fitBounds(bounds, {paddingTopLeft: [width, 0], animate: false});
+    map.fitBounds(bounds, options);
     map.options.zoomSnap = snap;  // the zoom buttons step to whole levels again
   }
 

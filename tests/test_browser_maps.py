@@ -183,9 +183,18 @@ def test_home_map_click_opens_the_commune_page(live_server):
 @pytest.mark.parametrize("path,name", [("/map/employment?lang=nl", "employment_nl"), ("/map/gaps?lang=en", "gaps_en")])
 def test_other_maps_initialise_with_a_legend(live_server, path, name):
     with offline_page() as (page, errors, _):
+        page.set_viewport_size({"width": 1280, "height": 900})
         open_map(page, live_server.url + path)
         wait_until(page, f"{DRAWN} && {SHAPES} > 0")
         assert page.locator(".legend").count() >= 1
+        # the legend over the map, left or right, hides no area of the first layer at the first view
+        edge, legend = page.evaluate(f"""() => {{ const a = {MAIN}, r = a.container.getBoundingClientRect();
+            const first = Object.values(a.shapes)[0], b = L.featureGroup(Object.values(first)).getBounds();
+            const box = document.querySelector('.map-legend').getBoundingClientRect();
+            const left = document.querySelector('.map-legend').classList.contains('left');
+            const x = a.map.latLngToContainerPoint([50.5, left ? b.getWest() : b.getEast()]).x + r.left;
+            return [left ? x : -x, left ? box.right : -box.left]; }}""")
+        assert edge >= legend, (edge, legend)
         screenshot(page, name)
         assert not errors, errors
 
