@@ -18,6 +18,7 @@ import types
 from pathlib import Path
 
 import pytest
+from snapshot_support import share_derived
 from werkzeug.serving import make_server
 
 from geo_service.settings import PROJECT_ROOT, Settings
@@ -170,7 +171,7 @@ def app(settings):
 
     application = create_app(settings)
     application.config["TESTING"] = True
-    return application
+    return share_derived(application)
 
 
 @pytest.fixture()
