@@ -10,6 +10,7 @@ import re
 import uuid
 
 import pytest
+from snapshot_support import share_derived
 from sqlalchemy import create_engine, text
 
 
@@ -62,7 +63,7 @@ def make_app(settings, url: str, tmp_path):
     if "moderation" not in app.blueprints:  # until app.py registers it
         app.register_blueprint(nominate.moderation)
     app.config["TESTING"] = True
-    return app
+    return share_derived(app)
 
 
 def backend_app_fixture(name: str, backends=BACKENDS, **limits):

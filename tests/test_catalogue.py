@@ -134,6 +134,34 @@ def test_broken_records_are_reported_not_loaded(boundaries):
     assert list(catalogue.initiatives.index).count(good[0]["id"]) == 1
 
 
+def test_a_record_is_checked_anew_whenever_it_differs(boundaries):
+    """The schema check remembers each distinct record's result, since every catalogue build sees
+    the project's records again; a record that differs at all (a changed field, a year given as
+    ``True`` rather than a number, a date object rather than its text) is checked anew, and the
+    caller may change the list it gets. The place resolver and site placer are built once per
+    boundaries object."""
+    import datetime as dt
+
+    from geo_service.catalogue.schema import schema_errors
+    from geo_service.catalogue.sites import placer_for
+
+    record = read_records()[0]
+    assert schema_errors(record) == schema_errors(dict(record)) == []
+    assert [e["field"] for e in schema_errors(dict(record, kind="spaceship"))] == ["kind"]
+    assert schema_errors(dict(record, start_year=2019)) == []
+    assert [e["field"] for e in schema_errors(dict(record, start_year=True))] == ["start_year"]
+    source = record["sources"][0]
+    assert schema_errors(dict(record, sources=[dict(source, date="2026-01-05")])) == []
+    dated = dict(record, sources=[dict(source, date=dt.date(2026, 1, 5))])
+    assert [e["field"] for e in schema_errors(dated)] == ["sources[0]"]  # neither form of a source
+    given = schema_errors(dict(record, kind="spaceship"))
+    given.clear()
+    assert len(schema_errors(dict(record, kind="spaceship"))) == 1
+    placer = placer_for(boundaries)
+    assert placer_for(boundaries) is placer and placer.boundaries is boundaries
+    assert placer.resolver.resolve("Luik") == "62063"
+
+
 def test_service_area_with_unknown_unit_is_reported(boundaries):
     records = read_records()
     areas = [

@@ -29,7 +29,7 @@ from .changes import apply_site_changes
 from .dates import confirmed_on
 from .placenames import PlaceResolver
 from .schema import schema_errors
-from .sites import SITE_DEFAULTS, SitePlacer, site_names, slug, texts_by_language, to_frame
+from .sites import SITE_DEFAULTS, SitePlacer, placer_for, site_names, slug, texts_by_language, to_frame
 from .vocab import KINDS, TARGET_GROUPS, THEMES
 
 CATALOGUE_DIR = PROJECT_DATA / "catalogue"
@@ -212,8 +212,8 @@ def build_catalogue(
     """Validate and join everything, then apply the store's ``site_changes``; returns the catalogue
     (its ``changes``: the site changes that applied) and the list of problems found."""
     errors: list[dict] = []
-    resolver = PlaceResolver(boundaries)
-    placer = SitePlacer(boundaries, resolver)
+    placer = placer_for(boundaries)
+    resolver = placer.resolver
     seen_ids: set[str] = set()
     kept, site_rows = [], []
     for record in records:

@@ -148,13 +148,29 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator({"initiative": INITIATIVE, "service_area": SERVICE_AREA}[kind])
 
 
+_CHECKED: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+
+
 def schema_errors(record: dict, kind: str = "initiative") -> list[dict]:
-    """Every schema violation as ``{"field": "a.b[0]", "reason": ...}``."""
-    errors = []
+    """Every schema violation as ``{"field": "a.b[0]", "reason": ...}``.
+
+    Each distinct record is checked once per process (keyed by its ``repr``, which tells a date
+    from its text and ``True`` from ``1``): every catalogue build checks the project's records
+    again, and checking is a third of a build."""
+    key = (kind, repr(record))
+    found = _CHECKED.get(key)
+    if found is None:
+        found = tuple(_violations(record, kind))
+        if len(_CHECKED) >= 4096:
+            _CHECKED.clear()
+        _CHECKED[key] = found
+    return [{"field": field, "reason": reason} for field, reason in found]
+
+
+def _violations(record: dict, kind: str):
     for error in sorted(_validator(kind).iter_errors(record), key=lambda e: list(map(str, e.path))):
         field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path).lstrip(".") or "(record)"
         reason = error.message
         if error.validator == "oneOf":
             reason = "a source needs either {seed, quote} or {publisher, url}"
-        errors.append({"field": field, "reason": reason})
-    return errors
+        yield field, reason

@@ -74,6 +74,22 @@ class SitePlacer:
         return nis, point, spec.get("precision") or "exact"
 
 
+_RECENT_PLACERS: list[tuple[object, SitePlacer]] = []
+
+
+def placer_for(boundaries) -> SitePlacer:
+    """The :class:`SitePlacer` (with its :class:`PlaceResolver`) of ``boundaries``, built once per
+    boundaries object: both only read the boundaries and the reference files, and building them
+    costs about a third of a catalogue build, which every publication (and many tests) repeats.
+    The last few are kept, matched by identity (a boundaries object is never changed once built)."""
+    for known, placer in _RECENT_PLACERS:
+        if known is boundaries:
+            return placer
+    placer = SitePlacer(boundaries, PlaceResolver(boundaries))
+    _RECENT_PLACERS[:] = [(boundaries, placer), *_RECENT_PLACERS[:3]]
+    return placer
+
+
 def texts_by_language(texts: dict | None, fallback: str | None) -> dict:
     """A record's ``{lang: text}`` with its single-language text as the English one where none is given."""
     out = {lang: text for lang, text in (texts or {}).items() if text}
