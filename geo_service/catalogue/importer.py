@@ -25,7 +25,7 @@ from pathlib import Path
 from ..errors import AmbiguousName, GeoServiceError, ValidationFailed
 from .placenames import PlaceResolver, UnknownPlace, fold
 from .schema import schema_errors
-from .sites import SitePlacer, placer_for
+from .sites import placer_for
 
 MAX_IMPORT_ROWS = 5000
 _ERROR = object()  # row key of a (field, reason) found while reading; no JSON key can collide
@@ -157,7 +157,7 @@ def parse_import(
             f"At most {MAX_IMPORT_ROWS} rows per import",
             errors=[{"row": 0, "field": "(file)", "reason": f"{len(rows)} rows"}],
         )
-    placer = SitePlacer(boundaries, resolver) if resolver else placer_for(boundaries)
+    placer = placer_for(boundaries, resolver)
     resolver = placer.resolver
     stem = re.sub(r"[^a-z0-9]+", "-", fold(Path(filename).stem)).strip("-") or "list"
     errors: list[dict] = []

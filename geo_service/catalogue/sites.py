@@ -77,11 +77,14 @@ class SitePlacer:
 _RECENT_PLACERS: list[tuple[object, SitePlacer]] = []
 
 
-def placer_for(boundaries) -> SitePlacer:
+def placer_for(boundaries, resolver: PlaceResolver | None = None) -> SitePlacer:
     """The :class:`SitePlacer` (with its :class:`PlaceResolver`) of ``boundaries``, built once per
     boundaries object: both only read the boundaries and the reference files, and building them
     costs about a third of a catalogue build, which every publication (and many tests) repeats.
-    The last few are kept, matched by identity (a boundaries object is never changed once built)."""
+    The last few are kept, matched by identity (a boundaries object is never changed once built).
+    A caller's own ``resolver`` gets a placer of its own, not kept."""
+    if resolver is not None:
+        return SitePlacer(boundaries, resolver)
     for known, placer in _RECENT_PLACERS:
         if known is boundaries:
             return placer

@@ -19,7 +19,7 @@ import shapely
 from pyproj import Transformer
 
 from ..catalogue.placenames import PlaceResolver, fold, postcode_communes
-from ..catalogue.sites import SitePlacer, placer_for
+from ..catalogue.sites import placer_for
 from . import Found
 
 _TO_LAMBERT = Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True)
@@ -41,7 +41,7 @@ class Geocoder:
     """Places units in the 2025 communes of ``boundaries``."""
 
     def __init__(self, boundaries, resolver: PlaceResolver | None = None):
-        self.placer = SitePlacer(boundaries, resolver) if resolver else placer_for(boundaries)
+        self.placer = placer_for(boundaries, resolver)
         self.resolver = self.placer.resolver
         self.communes = set(boundaries.communes.index)
 
