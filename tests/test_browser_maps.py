@@ -16,6 +16,30 @@ DRAWN = "document.querySelector('.leaflet-container').dataset.atlasState === 'dr
 MAIN = "window.atlasMap.maps[0]"
 
 
+def open_gaps_map(page, live_server, width: int) -> None:
+    """The employment-services gaps map in French at ``width`` (a desktop or a phone), drawn."""
+    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
+    open_map(page, f"{live_server.url}/map/gaps?kind=public_employment_service&lang=fr")
+    wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+
+
+def assert_clear_of_legend(page, layer: str | None = None) -> None:
+    """The legend over the map, left or right, hides no area of ``layer`` (the first layer by
+    default) at the first view: the layer's west edge is right of a left legend, its east edge
+    left of a right one."""
+    edge, legend = page.evaluate(
+        f"""([id]) => {{ const a = {MAIN}, r = a.container.getBoundingClientRect();
+        const shapes = id ? a.shapes[id] : Object.values(a.shapes)[0];
+        const b = L.featureGroup(Object.values(shapes)).getBounds();
+        const box = document.querySelector('.map-legend').getBoundingClientRect();
+        const left = document.querySelector('.map-legend').classList.contains('left');
+        const x = a.map.latLngToContainerPoint([50.5, left ? b.getWest() : b.getEast()]).x + r.left;
+        return [left ? x : -x, left ? box.right : -box.left]; }}""",
+        [layer],
+    )
+    assert edge >= legend, (edge, legend)
+
+
 def test_coverage_map_draws_every_commune_clusters_and_legend(live_server):
     with offline_page() as (page, errors, blocked):
         open_map(page, f"{live_server.url}/map/coverage?lang=fr")
@@ -74,17 +98,11 @@ def test_switching_the_view_in_place_updates_map_table_and_address(live_server):
 @pytest.mark.parametrize("width", [1280, 390])
 def test_gaps_popup_and_tooltip_fit_the_map(live_server, width):
     with offline_page() as (page, errors, _):
-        page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
-        open_map(page, f"{live_server.url}/map/gaps?kind=public_employment_service&lang=fr")
-        wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+        open_gaps_map(page, live_server, width)
         page.locator(".leaflet-container").scroll_into_view_if_needed()
         box = page.locator(".leaflet-container").bounding_box()
         if width > 500:  # the legend over the map's bottom left hides no commune at the first view
-            west, legend_right = page.evaluate(f"""() => {{ const a = {MAIN};
-                const west = L.featureGroup(Object.values(a.shapes.communes)).getBounds().getWest();
-                const x = a.map.latLngToContainerPoint([50.5, west]).x + a.container.getBoundingClientRect().left;
-                return [x, document.querySelector('.map-legend').getBoundingClientRect().right]; }}""")
-            assert west >= legend_right, (west, legend_right)
+            assert_clear_of_legend(page, "communes")
         # hover a commune in the west and one in the east of the map, at their centres where no
         # marker covers them (the tooltip opens on the side with more room)
         points = page.evaluate(f"""() => {{ const a = {MAIN}, r = a.container.getBoundingClientRect();
@@ -187,14 +205,7 @@ def test_other_maps_initialise_with_a_legend(live_server, path, name):
         open_map(page, live_server.url + path)
         wait_until(page, f"{DRAWN} && {SHAPES} > 0")
         assert page.locator(".legend").count() >= 1
-        # the legend over the map, left or right, hides no area of the first layer at the first view
-        edge, legend = page.evaluate(f"""() => {{ const a = {MAIN}, r = a.container.getBoundingClientRect();
-            const first = Object.values(a.shapes)[0], b = L.featureGroup(Object.values(first)).getBounds();
-            const box = document.querySelector('.map-legend').getBoundingClientRect();
-            const left = document.querySelector('.map-legend').classList.contains('left');
-            const x = a.map.latLngToContainerPoint([50.5, left ? b.getWest() : b.getEast()]).x + r.left;
-            return [left ? x : -x, left ? box.right : -box.left]; }}""")
-        assert edge >= legend, (edge, legend)
+        assert_clear_of_legend(page)
         screenshot(page, name)
         assert not errors, errors
 
@@ -278,9 +289,7 @@ def legend_count(page, key: str) -> int:
 @pytest.mark.parametrize("width", [1280, 390])
 def test_stale_statuses_are_hatched_and_the_legend_says_so_with_the_map(live_server, width):
     with offline_page() as (page, errors, _):
-        page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
-        open_map(page, f"{live_server.url}/map/gaps?kind=public_employment_service&lang=fr")
-        wait_until(page, f"{DRAWN} && {SHAPES} >= 565")
+        open_gaps_map(page, live_server, width)
         stale = legend_count(page, "stale")
         assert stale > 0
         # one hatched shape per commune the legend counts, the same the table flags
