@@ -40,8 +40,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# PostgreSQL: start the default cluster and make a throw-away test database.
-if command -v pg_ctlcluster >/dev/null 2>&1; then
+# PostgreSQL: start the default cluster and make a throw-away test database, unless
+# GEO_SERVICE_TEST_POSTGRES_URL already names one (a machine where another run uses geo_service_test).
+if [ -z "${GEO_SERVICE_TEST_POSTGRES_URL:-}" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
   cluster=$(pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1" "$2}')
   if [ -n "$cluster" ]; then
     # shellcheck disable=SC2086

@@ -19,6 +19,7 @@ import types
 from pathlib import Path
 
 import pytest
+from order_support import TEST_SECONDS, longest_files_first
 from snapshot_support import share_derived
 from werkzeug.serving import make_server
 
@@ -39,10 +40,15 @@ def unlimited_map_renders():
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashes():
     """Moderator passwords hashed by the same scrypt code at a low cost (N=1024, the hash records
-    its parameters): at the default cost each account and login of the tests spends 0.1 s of CPU."""
+    its parameters): at the default cost each account and login of the tests spends 0.1 s of CPU.
+    The hash an unknown name is checked against (so timing does not tell which names exist) is
+    made at the same cost as the accounts', as in the service."""
+    from werkzeug.security import generate_password_hash
+
     from geo_service.store import changes
 
     changes.PASSWORD_METHOD = "scrypt:1024:8:1"
+    changes._DUMMY_HASH = generate_password_hash("not-a-password", method=changes.PASSWORD_METHOD)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -74,6 +80,10 @@ def pytest_configure(config):
     # collection over the session's data frames, apps and parsed documents 25 times in four of the
     # heaviest test files: 6.7 of their 41 CPU-seconds (0.9 at these). Every cycle is still freed.
     gc.set_threshold(50_000, 20, 100)
+    # --dist loadfile hands out the files in the order of tests/conftest.py (longest_files_first)
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+    config.pluginmanager.register(FileOrder(), "geo_service-file-order")
     path = _data_dir()
     if not (path / "boundaries").is_dir():
         raise pytest.UsageError(
@@ -132,6 +142,33 @@ def pytest_collection_modifyitems(config, items):
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in [str(v) for v in callspec.params.values()] + callspec.id.split("-"):
             item.add_marker(pytest.mark.postgres)
+
+
+# --- the order of the files: the longest first (order_support.py), so the two workers end together
+class FileOrder:
+    @pytest.hookimpl(trylast=True)  # after -m and -k have deselected: only what runs is counted
+    def pytest_collection_modifyitems(self, config, items):
+        cache = getattr(config, "cache", None)
+        items[:] = longest_files_first(items, cache.get(TEST_SECONDS, {}) if cache is not None else {})
+
+
+_test_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Each test's seconds (set-up, call and tear-down) in this run; in the main process under
+    xdist, from every worker's reports."""
+    _test_seconds[report.nodeid] = _test_seconds.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    """Keep each test's seconds for the next run's order (tests not run this time keep theirs)."""
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config, "cache", None) is None or not _test_seconds:
+        return
+    known = config.cache.get(TEST_SECONDS, {})
+    known.update({nodeid: round(seconds, 2) for nodeid, seconds in _test_seconds.items()})
+    config.cache.set(TEST_SECONDS, known)
 
 
 def shared_cache_dir(tmp_path_factory) -> Path:

@@ -12,6 +12,7 @@ Needs schemathesis 4 (``schemathesis.openapi.from_wsgi``). Its pytest plugin
 from __future__ import annotations
 
 import collections
+import os
 import time
 
 import jsonschema
@@ -43,7 +44,14 @@ CHECKS = [
     negative_data_rejection,
     positive_data_acceptance,
 ]
-EXAMPLES_PER_OPERATION = 30
+# Hypothesis examples per operation, beside the coverage cases (which always run in full). The
+# suite's run (CI, ``scripts/test.sh``) takes 10; ``GEO_SERVICE_FUZZ=deep`` takes 100, to run on
+# demand after a change to the API or its document (docs/testing.md gives the figures of both).
+FUZZ_PROFILES = {"ci": 10, "deep": 100}
+FUZZ_PROFILE = os.environ.get("GEO_SERVICE_FUZZ") or "ci"
+if FUZZ_PROFILE not in FUZZ_PROFILES:
+    raise pytest.UsageError(f"GEO_SERVICE_FUZZ={FUZZ_PROFILE!r} is not one of: {', '.join(FUZZ_PROFILES)}")
+EXAMPLES_PER_OPERATION = FUZZ_PROFILES[FUZZ_PROFILE]
 FUZZ = settings(
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
@@ -118,6 +126,7 @@ def _failure(label: str, exc: BaseException) -> str:
 def test_every_operation_conforms_to_the_served_document(api_schema):
     """Coverage cases and fuzzed examples for all operations; all failures reported at once."""
     started, tally, failures, operations = time.monotonic(), collections.Counter(), [], 0
+    coverage = 0
     for result in api_schema.get_all_operations():
         op = result.ok()
         operations += 1
@@ -125,6 +134,7 @@ def test_every_operation_conforms_to_the_served_document(api_schema):
         for case in api_schema.iter_coverage_cases(
             op, generation_modes=list(GenerationMode), generation_config=generation
         ):
+            coverage += 1
             try:
                 _run(case, tally)
             except CHECK_FAILED as exc:
@@ -142,7 +152,10 @@ def test_every_operation_conforms_to_the_served_document(api_schema):
         except CHECK_FAILED as exc:
             failures.append(_failure(op.label, exc))
     elapsed = time.monotonic() - started
-    print(f"\nfuzzed {operations} operations, {sum(tally.values())} requests in {elapsed:.0f} s: {dict(tally)}")
+    print(
+        f"\nfuzzed {operations} operations ({FUZZ_PROFILE}: {EXAMPLES_PER_OPERATION} examples each), "
+        f"{coverage} coverage cases and {sum(tally.values()) - coverage} examples in {elapsed:.0f} s: {dict(tally)}"
+    )
     assert not failures, "\n\n".join(failures)
     # the run really exercised the service: successes, refusals and misses, on every operation
     assert operations >= 50 and sum(tally.values()) >= operations * EXAMPLES_PER_OPERATION

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 ISO_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 
@@ -28,6 +29,17 @@ def _parts(value) -> tuple[int, int | None, int | None] | None:
 
 def first_day(value) -> dt.date | None:
     """The first day a reduced ISO date can mean ("2021-03" -> 2021-03-01); None if not a date."""
+    if isinstance(value, str):  # a catalogue build asks for the same few hundred dates 100,000 times
+        return _first_day_of_text(value)
+    return _first_day(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_day_of_text(value: str) -> dt.date | None:
+    return _first_day(value)
+
+
+def _first_day(value) -> dt.date | None:
     parts = _parts(value)
     if parts is None:
         return None
