@@ -190,13 +190,27 @@ def test_suggestions_beat_or_match_a_greedy_choice(base, synthetic):
     assert weight[covered].sum() >= weight[reached].sum() - 1e-6
 
 
-def test_suggestion_parameters_are_checked(synthetic):
-    with pytest.raises(InvalidParameter):
+def test_suggestion_parameters_are_checked(synthetic, monkeypatch):
+    import geo_service.indicators as indicators_module
+    from geo_service.indicators import location
+
+    # a bad request is refused before the distances between every pair of communes are computed
+    # or the solver is run (importing spopt and PuLP alone takes seconds)
+    def not_reached(*args, **kwargs):
+        raise AssertionError("computed before the parameters were checked")
+
+    monkeypatch.setattr(indicators_module, "distance_km", not_reached)
+    monkeypatch.setattr(indicators_module, "suggest_sites", not_reached)
+    with pytest.raises(InvalidParameter) as kind:
         synthetic.suggest("spaceport", 3)
-    with pytest.raises(InvalidParameter):
-        synthetic.suggest("reception_centre", 0)
-    with pytest.raises(InvalidParameter):
+    assert kind.value.details["parameter"] == "kind"
+    for k in (0, location.MAX_K + 1, 2.5, True):
+        with pytest.raises(InvalidParameter) as error:
+            synthetic.suggest("reception_centre", k)
+        assert error.value.details["parameter"] == "k" and "between 1 and" in str(error.value)
+    with pytest.raises(InvalidParameter) as radius:
         synthetic.suggest("reception_centre", 3, radius_km=-1)
+    assert radius.value.details["parameter"] == "radius_km"
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from ..catalogue.vocab import KINDS
 from ..sources import locate
 from . import employment as emp
 from .distances import distance_km
-from .location import suggest_sites
+from .location import check_request, suggest_sites
 from .params import IndicatorParams
 from .status import STATUSES, network_name
 
@@ -89,8 +89,7 @@ class Indicators:
         if kind not in KINDS:
             raise InvalidParameter(f"unknown kind {kind!r}: use one of {list(KINDS)}", parameter="kind")
         radius = float(radius_km if radius_km is not None else self.params["desert_km"])
-        if not radius > 0:
-            raise InvalidParameter(f"radius_km must be > 0, got {radius_km!r}", parameter="radius_km")
+        check_request(k, radius)  # before the distances between every pair of communes
         share = self._shared_complete(kind)
         if share is None:
             result = suggest_sites(

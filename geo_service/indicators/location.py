@@ -18,6 +18,15 @@ from ..errors import InvalidParameter
 MAX_K = 25
 
 
+def check_request(k, radius_km) -> None:
+    """Refuse a ``k`` or ``radius_km`` no suggestion can have (400 naming it), before any distance
+    is computed or the solver (spopt, PuLP: seconds to import) is loaded."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
+        raise InvalidParameter(f"k must be an integer between 1 and {MAX_K}, got {k!r}", parameter="k")
+    if not radius_km > 0:
+        raise InvalidParameter(f"radius_km must be > 0, got {radius_km!r}", parameter="radius_km")
+
+
 def suggest_sites(
     distance_km: np.ndarray,
     demand: pd.Series,
@@ -32,13 +41,10 @@ def suggest_sites(
     brings within reach), ``gain`` (its share of the optimal total, each demand point counted once),
     and ``total_gain`` (same value on every row).
     """
+    check_request(k, radius_km)
     import pulp
     from spopt.locate import MCLP
 
-    if not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
-        raise InvalidParameter(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
-    if not radius_km > 0:
-        raise InvalidParameter(f"radius_km must be > 0, got {radius_km!r}")
     weight = demand.where(uncovered, 0).fillna(0).astype(float)
     clients = np.flatnonzero(weight.values > 0)
     columns = ["nis", "covered_demand", "gain", "total_gain"]
