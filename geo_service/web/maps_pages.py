@@ -31,7 +31,17 @@ from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
 from ..mapviews.palette import BORDER, MISSING_FILL
 from ..names import LANGUAGES
 from . import throttle
-from .pages import area_names, asset_urls, cached_view, commune_url, current_language, initiative_url, labels, snapshot
+from .pages import (
+    area_names,
+    asset_urls,
+    cached_view,
+    commune_url,
+    correction_link,
+    current_language,
+    initiative_url,
+    labels,
+    snapshot,
+)
 from .responses import JSON, PAGE_MEDIA_TYPE, cached_body, make_body, send
 
 bp = Blueprint("maps_pages", __name__)
@@ -119,13 +129,6 @@ def texts() -> dict[str, str]:
         "initiative": _("Page of the initiative"),
         "correct": _("Report a correction"),
     }
-
-
-def correction_link(**subject: str) -> str:
-    """The correction form about a site or a commune, in the page's language; ``{code}`` or
-    ``{id}`` as the subject gives a template the map's script fills in."""
-    url = url_for("corrections.form", **subject, lang=current_language())
-    return url.replace("%7Bcode%7D", "{code}").replace("%7Bid%7D", "{id}")
 
 
 class MapPage:

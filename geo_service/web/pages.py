@@ -58,6 +58,13 @@ def initiative_url(initiative_id: str) -> str:
     return url_for("pages.initiative", initiative_id=initiative_id, lang=current_language())
 
 
+def correction_link(**subject: str) -> str:
+    """The correction form about a site or a commune, in the page's language; ``{code}`` or
+    ``{id}`` as the subject gives a template the map's script fills in."""
+    url = url_for("corrections.form", **subject, lang=current_language())
+    return url.replace("%7Bcode%7D", "{code}").replace("%7Bid%7D", "{id}")
+
+
 def labels() -> dict:
     """Every vocabulary in the page's language, translated once per language (memoised on the snapshot)."""
     return snapshot().derived(("labels", current_language()), lambda: vocab(_))
@@ -106,8 +113,6 @@ def commune(nis: str):
             return redirect(url_for("pages.commune", nis=target, **request.args.to_dict()), code=301)
 
     def build() -> str:
-        from .maps_pages import correction_link
-
         lang = current_language()
         profile = profiles.commune_profile(
             nis, snap.base.boundaries, snap.catalogue, snap.indicators, lang, area_names("commune", lang)
@@ -143,8 +148,6 @@ def initiative(initiative_id: str):
     snap = snapshot()
 
     def build() -> str:
-        from .maps_pages import correction_link
-
         lang = current_language()
         names = area_names("commune", lang)
         profile = profiles.initiative_profile(initiative_id, snap.catalogue, names, lang)
