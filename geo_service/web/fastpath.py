@@ -109,8 +109,8 @@ class FastPath:
             body = record.body()
             if body is None:  # evicted from its cache
                 return None
-            data = body.gzipped if record.gzipped else body.raw
-            answer = spilled(environ, data, body.digest + (".gz" if record.gzipped else "")) or [data]
+            data, name = body.encoded(record.gzipped)
+            answer = spilled(environ, data, name) or [data]
             size = len(data)
         request_id = request_log.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         headers = list(record.headers)
@@ -140,7 +140,7 @@ class FastPath:
         if "set-cookie" in names or names.count("x-request-id") != 1:
             return
         lengths = [value for name, value in headers if name.lower() == "content-length"]
-        if code == 200 and lengths != [str(len(body.gzipped if gzipped else body.raw))]:
+        if code == 200 and lengths != [str(len(body.encoded(gzipped)[0]))]:
             return  # not the body send() prepared
         vary = {v.strip().lower() for name, value in headers if name.lower() == "vary" for v in value.split(",")}
         if not vary <= _KEYED_NAMES:

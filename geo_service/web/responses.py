@@ -171,6 +171,10 @@ class Body:
     def size(self) -> int:
         return len(self.raw) + len(self.gzipped or b"")
 
+    def encoded(self, gzipped: bool) -> tuple[bytes, str]:
+        """The bytes sent, raw or gzipped, and the name their spilled file goes under."""
+        return (self.gzipped, self.digest + ".gz") if gzipped else (self.raw, self.digest)
+
 
 def make_body(data: bytes | str, media_type: str, script_hashes: tuple[str, ...] = ()) -> Body:
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -337,10 +341,9 @@ def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 20
     if request.if_none_match.contains_weak(etag.strip('"')):  # werkzeug parses the header
         request.environ[SENT] = (snap, body, False, 304)
         return Response(status=304, headers=common)
-    data, name = body.raw, body.digest
     gzipped = body.gzipped is not None and bool(request.accept_encodings["gzip"])
+    data, name = body.encoded(gzipped)
     if gzipped:
-        data, name = body.gzipped, body.digest + ".gz"
         common.append(("Content-Encoding", "gzip"))
     common.append(("Content-Type", body.media_type))
     request.environ[SENT] = (snap, body, gzipped, status)  # web/fastpath.py may replay it
