@@ -203,3 +203,12 @@ def test_an_invalid_published_record_is_left_out_not_fatal(boundaries):
     assert "nomination-1" in catalogue.initiatives.index
     assert "nomination-2" not in catalogue.initiatives.index
     assert catalogue.initiatives.at["nomination-1", "origin"] == "nomination"
+
+
+def test_operators_and_descriptions_hold_only_texts(catalogue):
+    """An initiative whose record names no operator has no operator texts: the frame's missing
+    value (NaN) was once taken for its English text and served as ``"operators": {"en": null}``."""
+    for column in ("operators", "descriptions"):
+        for rid, texts in catalogue.initiatives[column].items():
+            assert all(isinstance(t, str) and t for t in texts.values()), (rid, column, texts)
+    assert any(not texts for texts in catalogue.initiatives["operators"]), "some record names no operator"

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from ..errors import GeoServiceError, ValidationFailed
-from ..names import name_in, record_name
+from ..names import record_name
 from ..settings import PROJECT_DATA
 from ..store.published import Published
 from . import freshness
@@ -120,19 +120,18 @@ def _site_rows(record: dict, placer: SitePlacer, errors: list[dict]) -> list[dic
         explicit = _site_rows(dict(record, generated_sites=None), placer, errors) if record.get("sites") else []
         located = {row["nis"] for row in explicit}
         rows.extend(explicit)
-        communes = placer.boundaries.communes
         own = record.get("names") or {}
         for nis, point in placer.rep_points.items():
             if nis in located:
                 continue
-            commune = communes.loc[nis]
+            commune = placer.commune_names[nis]
             rows.append(
                 dict(
                     base,
                     id=f"{record['id']}-{nis}",
                     name=f"{record['name']} – {placer.resolver.label(nis)}",
                     names={
-                        lang: f"{record_name(own, record['name'], lang)} – {name_in(commune, lang)}"
+                        lang: f"{record_name(own, record['name'], lang)} – {commune[lang]}"
                         for lang in ("fr", "nl", "en", "de")
                     },
                     address=None,
@@ -243,12 +242,9 @@ def build_catalogue(
     initiatives["start_year"] = initiatives["start_year"].astype("Int64")
     initiatives["figures"] = [f or [] for f in initiatives["figures"]]
     initiatives["names"] = [n or {} for n in initiatives["names"]]
-    initiatives["operators"] = [
-        texts_by_language(o, text) for o, text in zip(initiatives["operators"], initiatives["operator"])
-    ]
-    initiatives["descriptions"] = [
-        texts_by_language(d, text) for d, text in zip(initiatives["descriptions"], initiatives["description"])
-    ]
+    # from the records, not the frame: a record without an operator is NaN there, and NaN is no text
+    initiatives["operators"] = [texts_by_language(r.get("operators"), r.get("operator")) for r in kept]
+    initiatives["descriptions"] = [texts_by_language(r.get("descriptions"), r.get("description")) for r in kept]
     counts = sites.groupby("initiative_id").agg(site_count=("nis", "size"), commune_count=("nis", "nunique"))
     initiatives = initiatives.join(counts)
     initiatives[["site_count", "commune_count"]] = initiatives[["site_count", "commune_count"]].fillna(0).astype(int)
@@ -284,27 +280,29 @@ def build_catalogue(
             for nis in sorted(members)
         )
     per_commune = {r["id"] for r in kept if r.get("generated_sites") == "per_commune"}
-    for site_id, site in sites[sites["initiative_id"].isin(per_commune)].iterrows():
+    generated = sites[sites["initiative_id"].isin(per_commune)]
+    sources = initiatives["sources"].to_dict()
+    for site_id, initiative_id, name, names, nis in zip(
+        generated.index, generated["initiative_id"], generated["name"], generated["names"], generated["nis"]
+    ):
         area_id = f"{site_id}-area"
         area_rows.append(
             {
                 "area_id": area_id,
-                "initiative_id": site["initiative_id"],
-                "name": f"{site['name']} (its commune)",
+                "initiative_id": initiative_id,
+                "name": f"{name} (its commune)",
                 "names": {
-                    lang: f"{name} ({PER_COMMUNE_AREA[lang]})"
-                    for lang, name in site["names"].items()
+                    lang: f"{text} ({PER_COMMUNE_AREA[lang]})"
+                    for lang, text in names.items()
                     if lang in PER_COMMUNE_AREA
                 },
                 "basis": PER_COMMUNE_BASIS["en"],
                 "bases": PER_COMMUNE_BASIS,
-                "sources": initiatives.at[site["initiative_id"], "sources"],
+                "sources": sources[initiative_id],
                 "commune_count": 1,
             }
         )
-        service_rows.append(
-            {"area_id": area_id, "initiative_id": site["initiative_id"], "site_id": site_id, "nis": site["nis"]}
-        )
+        service_rows.append({"area_id": area_id, "initiative_id": initiative_id, "site_id": site_id, "nis": nis})
     service_areas = pd.DataFrame(service_rows, columns=["area_id", "initiative_id", "site_id", "nis"])
     areas = pd.DataFrame(
         area_rows, columns=["area_id", "initiative_id", "name", "names", "basis", "bases", "sources", "commune_count"]
