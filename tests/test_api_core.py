@@ -279,3 +279,32 @@ def test_the_columns_csv_documents_every_column():
     rows = list(csv.DictReader(io.StringIO(to_columns_csv(c).decode())))
     assert [r["column"] for r in rows] == [*c.properties[0], "lon", "lat", "wkt"]
     assert rows[1] == {"column": "name", "description": "about name", "unit": "", "year": "2025", "source": "test"}
+
+
+def test_records_are_json_ready_column_by_column():
+    """Properties are plain Python values whatever the column's dtype: numpy numbers become int,
+    float and bool, NaN, infinity and pandas' NA become null, containers are copied through."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "id": ["x", "y"],
+            "count": np.array([3, 4], dtype="int64"),
+            "share": [0.5, np.nan],
+            "ratio": [np.inf, 1.25],
+            "flag": np.array([True, False]),
+            "year": pd.array([2025, None], dtype="Int64"),
+            "names": [{"fr": "Anvers", "nl": np.nan}, {}],
+            "themes": [np.array(["language"]), []],
+        },
+        index=pd.Index(["x", "y"], name="id"),
+    )
+    rows = _records(frame, "id")
+    assert rows == [
+        {"id": "x", "count": 3, "share": 0.5, "ratio": None, "flag": True, "year": 2025,
+         "names": {"fr": "Anvers", "nl": None}, "themes": ["language"]},
+        {"id": "y", "count": 4, "share": None, "ratio": 1.25, "flag": False, "year": None, "names": {}, "themes": []},
+    ]  # fmt: skip
+    assert [type(v) for v in rows[0].values()] == [str, int, float, type(None), bool, int, dict, list]
+    assert orjson.loads(orjson.dumps(rows)) == rows

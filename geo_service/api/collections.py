@@ -116,14 +116,24 @@ def jsonable(value):
     return str(value) if not isinstance(value, str) else value
 
 
-def _records(frame: pd.DataFrame, id_property: str) -> list[dict]:
-    columns = [c for c in frame.columns if c != "geometry"]
-    out = []
-    for fid, row in zip(frame.index, frame[columns].itertuples(index=False, name=None)):
-        props = {id_property: str(fid)}
-        props.update((c, jsonable(v)) for c, v in zip(columns, row) if c != id_property)
-        out.append(props)
+def _column_values(column: pd.Series) -> list:
+    """A column's cells made JSON-ready (:func:`jsonable`), a whole numpy column at a time: the
+    communes layer has 188 columns of mostly plain numbers."""
+    values = column.to_numpy() if isinstance(column.dtype, np.dtype) else None
+    if values is None or values.dtype.kind not in "biuf":
+        return [jsonable(v) for v in column]
+    out = values.tolist()
+    if values.dtype.kind == "f":
+        for i in np.flatnonzero(~np.isfinite(values)):
+            out[i] = None
     return out
+
+
+def _records(frame: pd.DataFrame, id_property: str) -> list[dict]:
+    columns = [c for c in frame.columns if c not in ("geometry", id_property)]
+    ids = [str(fid) for fid in frame.index]
+    cells = [_column_values(frame[c]) for c in columns]
+    return [{id_property: fid, **dict(zip(columns, row))} for fid, *row in zip(ids, *cells)]
 
 
 def _join_indicators(layer: gpd.GeoDataFrame, table) -> gpd.GeoDataFrame:
@@ -154,6 +164,13 @@ def _level(snapshot, cid: str) -> Collection:
     return out
 
 
+def unions(geometries: pd.Series, groups) -> list:
+    """The union of each group of codes' ``geometries`` (None for an empty group), looked up in a
+    dict: a service area of one commune, most of the 586, costs a lookup, not a pandas ``loc``."""
+    by_code = dict(zip(geometries.index, geometries.values))
+    return [shapely.coverage_union_all(np.array([by_code[c] for c in codes])) if codes else None for codes in groups]
+
+
 def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
     """(attributes, exact geometry in EPSG:31370) for initiatives, sites and service areas."""
     cat = snapshot.catalogue
@@ -164,14 +181,10 @@ def _catalogue_frames(snapshot) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
         site_attrs = site_attrs.join(centres.drop(columns=[c for c in centres if c in site_attrs]))
     grouped = sites.geometry.groupby(sites["initiative_id"]).agg(lambda g: shapely.multipoints(list(g)))
     initiative_geom = np.array([grouped.get(i) for i in cat.initiatives.index], dtype=object)
-    exact_communes = snapshot.base.boundaries.communes.geometry
     members = cat.service_areas.groupby("area_id")["nis"].agg(lambda s: sorted(set(map(str, s))))
     areas = cat.areas.copy()
     areas["communes"] = [members.get(a, []) for a in areas.index]
-    area_geom = np.array(
-        [shapely.coverage_union_all(exact_communes.loc[c].values) if c else None for c in areas["communes"]],
-        dtype=object,
-    )
+    area_geom = np.array(unions(snapshot.base.boundaries.communes.geometry, areas["communes"]), dtype=object)
     return {
         "initiatives": (cat.initiatives, initiative_geom),
         "sites": (site_attrs, np.asarray(sites.geometry.values, dtype=object)),
@@ -206,9 +219,7 @@ def _catalogue(snapshot) -> list[Collection]:
         attrs.index = attrs.index.astype(str)
         exact = gpd.GeoDataFrame(attrs, geometry=list(exact_geom), crs="EPSG:31370")
         if cid == "service-areas":  # display: union of the simplified communes (shared borders)
-            shown = [
-                shapely.coverage_union_all(display_communes.loc[c].values) if c else None for c in attrs["communes"]
-            ]
+            shown = unions(display_communes, attrs["communes"])
         else:
             shown = list(to_crs(np.asarray(exact_geom, dtype=object), LAMBERT72, CRS84))
         display = gpd.GeoDataFrame(attrs, geometry=shown, crs="EPSG:4326")

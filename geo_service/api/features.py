@@ -23,16 +23,23 @@ SORTABLE_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean
 NULL_GEOMETRY = b"null"
 
 
-def _kinds(collection: Collection, name: str) -> set[type]:
-    return {type(p.get(name)) for p in collection.properties} - {type(None)}
+def property_kinds(collection: Collection) -> dict[str, set[type]]:
+    """The types of each property's values (None left out), read in one pass over the features."""
+    kinds: dict[str, set[type]] = {name: set() for name in returnables_of(collection)}
+    for properties in collection.properties:
+        for name, value in properties.items():
+            if value is not None:
+                kinds.setdefault(name, set()).add(type(value))
+    return kinds
 
 
-def queryables_of(collection: Collection) -> dict[str, dict]:
+def queryables_of(collection: Collection, kinds_of: dict[str, set[type]] | None = None) -> dict[str, dict]:
     """Properties usable as ``name=value`` filters: scalar strings/integers/booleans, and lists of
     strings (matched when the list contains the value)."""
+    kinds_of = property_kinds(collection) if kinds_of is None else kinds_of
     out: dict[str, dict] = {}
     for name in returnables_of(collection):
-        kinds = _kinds(collection, name)
+        kinds = kinds_of.get(name, set())
         if len(kinds) == 1 and (kind := next(iter(kinds))) in QUERYABLE_TYPES:
             out[name] = {"type": QUERYABLE_TYPES[kind]}
         elif kinds == {list} and all(isinstance(v, str) for p in collection.properties for v in (p.get(name) or [])):
@@ -40,12 +47,13 @@ def queryables_of(collection: Collection) -> dict[str, dict]:
     return out
 
 
-def sortables_of(collection: Collection) -> dict[str, dict]:
+def sortables_of(collection: Collection, kinds_of: dict[str, set[type]] | None = None) -> dict[str, dict]:
     """Properties usable in ``sortby``: those whose values are all of one scalar type (integers and
     decimals together are numbers); features without a value sort last."""
+    kinds_of = property_kinds(collection) if kinds_of is None else kinds_of
     out: dict[str, dict] = {}
     for name in returnables_of(collection):
-        kinds = _kinds(collection, name)
+        kinds = set(kinds_of.get(name, ()))
         if kinds == {int, float}:
             kinds = {float}
         if len(kinds) == 1 and (kind := next(iter(kinds))) in SORTABLE_TYPES:
@@ -83,12 +91,13 @@ class FeatureStore:
         self.position = {fid: i for i, fid in enumerate(self.ids)}
         self.geometry = np.asarray(collection.display.geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.geometry)
-        self.queryables = queryables_of(collection)
-        self.sortables = sortables_of(collection)
+        kinds = property_kinds(collection)
+        self.queryables = queryables_of(collection, kinds)
+        self.sortables = sortables_of(collection, kinds)
         self.returnables = returnables_of(collection)
         names = set(self.returnables)
         self.default_properties = tuple(n for n in (collection.default_properties or self.returnables) if n in names)
-        self._columns = {name: [_filter_value(p.get(name)) for p in collection.properties] for name in self.queryables}
+        self._columns: dict[str, list] = {}  # per queryable, on first use (self.column)
         default = self.default_properties
         self._props = [orjson.dumps({k: p.get(k) for k in default}) for p in collection.properties]
         self._heads = [b'{"type":"Feature","id":' + orjson.dumps(fid) + b',"geometry":' for fid in self.ids]
@@ -162,6 +171,14 @@ class FeatureStore:
         keys = [hits] + [self._rank(name, desc)[hits] for name, desc in reversed(sortby)]
         return hits[np.lexsort(keys)]
 
+    def column(self, name: str) -> list:
+        """Each feature's value of the queryable ``name`` as a filter compares it, built the first
+        time a filter reads it (a filter reads one of the communes' 188 properties)."""
+        column = self._columns.get(name)
+        if column is None:
+            column = self._columns[name] = [_filter_value(p.get(name)) for p in self.collection.properties]
+        return column
+
     def select(self, query: ItemsQuery) -> np.ndarray:
         """Positions of the matching features, in collection order, then sorted by ``sortby``."""
         if query.bbox is not None:
@@ -169,7 +186,7 @@ class FeatureStore:
         else:
             hits = np.arange(len(self.ids))
         for name, value in query.filters:
-            column = self._columns[name]
+            column = self.column(name)
             if self.queryables[name]["type"] == "array":
                 hits = np.array([i for i in hits if column[i] is not None and value in column[i]], dtype=int)
             else:
