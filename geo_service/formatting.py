@@ -44,8 +44,15 @@ def number(value, lang: str | None, digits: int = 0, sign: bool = False) -> str:
     """``value`` with ``digits`` decimals and the locale's separators; ``sign``: "+1,5" / "-1,5"."""
     if _missing(value):
         return MISSING
-    pattern, locale = _formatter(locale_of(lang), int(digits), bool(sign))
-    return pattern.apply(value, locale)
+    return _formatted(value, locale_of(lang), int(digits), bool(sign))
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _formatted(value, locale: str, digits: int, sign: bool) -> str:
+    """One number as written in ``locale``, remembered: a snapshot's status explanations write
+    the same reach (15 km) and many of the same distances thousands of times."""
+    pattern, parsed = _formatter(locale, digits, sign)
+    return pattern.apply(value, parsed)
 
 
 def percent(value, lang: str | None, digits: int = 1) -> str:
