@@ -13,7 +13,7 @@ import shapely
 from pyproj import Transformer
 
 from ..errors import GeoServiceError
-from ..names import name_in
+from ..names import names_by_code
 from .placenames import PlaceResolver
 
 _TO_LAMBERT = Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True)
@@ -54,8 +54,8 @@ class SitePlacer:
         an initiative with a site in every commune (the public centres for social welfare) names
         565 sites in four languages at every catalogue build."""
         communes = self.boundaries.communes
-        rows = communes.drop(columns=communes.geometry.name).to_dict("index")
-        return {nis: {lang: name_in(row, lang) for lang in ("fr", "nl", "en", "de")} for nis, row in rows.items()}
+        by_lang = {lang: names_by_code(communes, lang, german=False) for lang in ("fr", "nl", "en", "de")}
+        return {nis: {lang: names[nis] for lang, names in by_lang.items()} for nis in communes.index}
 
     def commune_at(self, point) -> str | None:
         hits = self._tree.query(point, predicate="intersects")

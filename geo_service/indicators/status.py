@@ -381,6 +381,15 @@ def _reason(f: Facts, t: Callable[[str], str], kind_label: str | None, lang: str
     ) % {**values, "where": where, "size": size}
 
 
+# the indicator columns of one kind that facts_of reads (``status_<kind>``, ...)
+FACT_FIELDS = ("status", "nearest_km", "nearest_name", "networks", "status_as_of", "status_stale")
+
+
+def fact_columns(kind: str) -> list[str]:
+    """The columns of the communes' indicator table that :func:`facts_of` reads for ``kind``."""
+    return [f"{field}_{kind}" for field in FACT_FIELDS]
+
+
 def facts_of(row: dict, kind: str, lookup: dict, reach_km: float) -> Facts:
     """The facts for one commune (``row``: its indicator record) and kind; ``lookup``: :func:`network_lookup`."""
     # no mutate: its mutant `or "XXXX"` only adds an id that no network has, which network_facts skips (equivalent)

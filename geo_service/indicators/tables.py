@@ -123,8 +123,7 @@ def compute(
     networks = register.networks if register is not None else empty_networks()
     lookup = status.network_lookup(networks)
     for kind in kinds:
-        names = ("status", "nearest_km", "nearest_name", "networks", "status_as_of", "status_stale")
-        fields = [f"{name}_{kind}" for name in names]
+        fields = status.fact_columns(kind)
         records = (dict(zip(fields, values)) for values in zip(*(out[f].tolist() for f in fields)))
         out[f"status_reason_{kind}"] = [
             None  # not assessed: said once, in the legend and the metadata (status.NOT_ASSESSED_REASONS)

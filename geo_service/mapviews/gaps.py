@@ -139,7 +139,10 @@ def gaps_map(
     index = list(names)
     provinces = provinces or {}
     province_names = province_names or {}
-    records = communes.to_dict("index") if communes is not None else {}
+    # the columns read here only: the whole table has 188, and turning them all into dicts cost
+    # a quarter of each gaps map's rendering
+    wanted = ["bivariate_class", *rules.fact_columns(kind)]
+    records = communes[[c for c in wanted if c in communes]].to_dict("index") if communes is not None else {}
     klass = {nis: records.get(nis, {}).get("bivariate_class") for nis in index}
     state = {nis: records.get(nis, {}).get(f"status_{kind}") or "unknown" for nis in index}
     lookup = rules.network_lookup(networks, lang) if networks is not None else {}
