@@ -322,3 +322,26 @@ def test_cached_result_follows_the_catalogue(base, settings):
     assert first.communes.loc[LIEGE, "nearest_km_reception_centre"] == 0
     assert changed.communes.loc[NAMUR, "nearest_km_reception_centre"] == 0
     assert changed.communes.loc[LIEGE, "nearest_km_reception_centre"] > 40
+
+
+def test_suggestions_are_keyed_by_the_problem_they_solve(synthetic):
+    """The solution of a kind is reused while what the MCLP solves for it is unchanged: not when
+    a commune of its complete network is brought within reach, nor for another k or radius."""
+    from dataclasses import replace
+
+    kind = "civic_integration_office"
+    key = synthetic.suggestion_key(kind, 3)
+    assert key == synthetic.suggestion_key(kind, 3) and len(key) == 20
+    # another kind's figures change (a citizens' initiative approved): the same problem
+    other = replace(synthetic, communes=synthetic.communes.assign(nearest_km_citizen_initiative=0.0))
+    assert other.suggestion_key(kind, 3) == key
+    # a commune out of reach of the office gets a site of the kind: another problem
+    far = synthetic.communes[f"nearest_km_{kind}"].idxmax()
+    assert synthetic.communes.loc[far, f"nearest_km_{kind}"] > 15
+    reached = synthetic.communes.copy()
+    reached.loc[far, f"nearest_km_{kind}"] = 1.0
+    assert replace(synthetic, communes=reached).suggestion_key(kind, 3) != key
+    assert synthetic.suggestion_key(kind, 4) != key
+    assert synthetic.suggestion_key(kind, 3, radius_km=20) != key
+    # a kind without a complete network: nothing to solve, whatever its figures
+    assert synthetic.suggestion_key("citizen_initiative", 3) == other.suggestion_key("citizen_initiative", 3)

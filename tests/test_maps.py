@@ -632,8 +632,9 @@ def test_display_names_follow_the_language_with_german_where_it_exists():
 
 @pytest.mark.slow
 def test_location_suggestions_are_kept_on_disk_for_the_next_start(client, settings):
-    """The MCLP run of a gaps map takes seconds: its result is cached on disk under the data
-    version, so a restart on the same data (or the warm-up of a new worker) does not redo it."""
+    """The MCLP run of a gaps map takes seconds: its result is cached on disk under the digest
+    of the problem solved, so a restart on the same data (or the warm-up of a new worker, or
+    new data that leave the problem as it was) does not redo it."""
     response = client.get("/map/gaps?kind=ngo_service&lang=en")
     assert response.status_code == 200
     assert list((settings.cache_dir / "derived").glob("suggestions-ngo_service-*.pkl"))

@@ -84,32 +84,45 @@ class Indicators:
         reach, among communes whose competent network is complete (elsewhere a "gap" may only be
         a site missing from the catalogue, so no suggestion is made: see :meth:`suggestion_scope`).
         A new site serves only communes that share a complete network with it."""
+        dist, demand, uncovered, radius, k = self._suggestion_problem(kind, k, radius_km)
+        result = suggest_sites(dist, demand, uncovered, radius, k)
+        # a site that reaches no one new is no suggestion
+        result = result[result["gain"] > 0].reset_index(drop=True)
+        result["kind"], result["radius_km"] = kind, radius
+        return result
+
+    def suggestion_key(self, kind: str, k: int, radius_km: float | None = None) -> str:
+        """A digest of everything :meth:`suggest` solves for ``kind`` (distances within complete
+        networks, demand, the communes not yet within reach, radius, k) and of the solver's code:
+        the key of its result on disk. New data that leave them as they were (a nomination of
+        another kind, a site in a network that is not complete) reuse the solution instead of
+        solving the MCLP again, which is seconds per kind at every publication."""
+        dist, demand, uncovered, radius, k = self._suggestion_problem(kind, k, radius_km)
+        digest = hashlib.sha256(cache_key([], code=("indicators/__init__.py", "indicators/location.py")).encode())
+        digest.update(repr((kind, list(demand.index), radius, k)).encode())
+        for part in (dist, demand.to_numpy(dtype=float), uncovered.to_numpy(dtype=bool)):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        return digest.hexdigest()[:20]
+
+    def _suggestion_problem(self, kind: str, k: int, radius_km: float | None):
+        """(distances, demand, uncovered, radius, k) of the MCLP for ``kind``, after checking the
+        request (a 400 before the distances between every pair of communes are computed)."""
         from ..errors import InvalidParameter
 
         if kind not in KINDS:
             raise InvalidParameter(f"unknown kind {kind!r}: use one of {list(KINDS)}", parameter="kind")
         radius = float(radius_km if radius_km is not None else self.params["desert_km"])
-        check_request(k, radius)  # before the distances between every pair of communes
+        check_request(k, radius)
+        demand = self.communes["foreign_residents"]
         share = self._shared_complete(kind)
-        if share is None:
-            result = suggest_sites(
-                np.zeros((len(self.communes), len(self.communes))),
-                self.communes["foreign_residents"],
-                pd.Series(False, index=self.communes.index),
-                radius,
-                k,
-            )
-        else:
-            dist = np.where(share, distance_km(self.points, self.points), UNREACHABLE_KM)
-            nearest = self.communes[f"nearest_km_{kind}"]
-            complete = self.communes[f"network_complete_{kind}"].astype(bool)
-            uncovered = complete & (nearest.isna() | (nearest > radius))
-            result = suggest_sites(dist, self.communes["foreign_residents"], uncovered, radius, k)
-            result = result[result["gain"] > 0].reset_index(
-                drop=True
-            )  # a site that reaches no one new is no suggestion
-        result["kind"], result["radius_km"] = kind, radius
-        return result
+        if share is None:  # no complete network of the kind: nothing to suggest
+            n = len(self.communes)
+            return np.zeros((n, n)), demand, pd.Series(False, index=self.communes.index), radius, k
+        dist = np.where(share, distance_km(self.points, self.points), UNREACHABLE_KM)
+        nearest = self.communes[f"nearest_km_{kind}"]
+        complete = self.communes[f"network_complete_{kind}"].astype(bool)
+        uncovered = complete & (nearest.isna() | (nearest > radius))
+        return dist, demand, uncovered, radius, k
 
 
 def compute(*args, **kwargs) -> Indicators:

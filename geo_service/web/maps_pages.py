@@ -14,7 +14,6 @@ A page and its JSON are rendered once per snapshot, language and canonical query
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -455,17 +454,19 @@ def employment_download(ext: str):
 
 def _suggestions(kind: str):
     """MCLP suggestions for ``kind`` (``Indicators.suggest``: only inside complete networks), once
-    per snapshot and kept on disk, so a restart on the same data does not redo seconds of solving."""
+    per snapshot and kept on disk under the digest of the problem solved, so neither a restart
+    nor new data that leave that problem as it was redo seconds of solving."""
     snap = snapshot()
     indicators = snap.indicators
     radius = indicators.reach_km
-    key = hashlib.sha256(f"{snap.version}|{kind}|{radius}".encode()).hexdigest()[:20]
-    return snap.derived(
-        ("maps.suggestions", kind, radius),
-        lambda: cached(
+
+    def solved():
+        key = indicators.suggestion_key(kind, SUGGESTIONS, radius)
+        return cached(
             snap.settings.cache_dir, f"suggestions-{kind}", key, lambda: indicators.suggest(kind, SUGGESTIONS, radius)
-        ),
-    )
+        )
+
+    return snap.derived(("maps.suggestions", kind, radius), solved)
 
 
 def _points_wgs84():
