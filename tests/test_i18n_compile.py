@@ -35,3 +35,21 @@ def test_a_changed_catalogue_is_recompiled_even_when_it_looks_older(tmp_path, mo
     assert compiled(first) == "Carte", "the other checkout sharing the cache keeps its own translations"
     po.write_text(_po("Carte"), encoding="utf-8")
     assert i18n.compile_catalogues(target) == first, "the same sources are not compiled twice"
+
+
+def test_the_resolved_translator_says_what_gettext_says(app):
+    """``translator()`` (one lookup of the request's translations) gives flask_babel's texts,
+    with and without variables, in each language."""
+    from flask_babel import gettext
+
+    from geo_service.web.i18n import translator
+
+    for lang in ("fr", "nl", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            t = translator()
+            assert t("Communes") == gettext("Communes")
+            text = "Status of the communes: %(kind)s"
+            assert t(text, kind="x") == gettext(text, kind="x") and "x" in t(text, kind="x")
+    for lang in ("fr", "nl"):  # translated, not passed through
+        with app.test_request_context(f"/?lang={lang}"):
+            assert translator()("Report a correction") not in ("", "Report a correction")

@@ -30,6 +30,7 @@ from ..mapviews.labels import GROUP_LABELS, KIND_LABELS, THEME_LABELS
 from ..mapviews.palette import BORDER, MISSING_FILL
 from ..names import LANGUAGES
 from . import throttle
+from .i18n import translator
 from .pages import (
     area_names,
     asset_urls,
@@ -242,7 +243,7 @@ class HomeMap(MapPage):
             area_names("commune", lang),
             area_names("province", lang),
             snap.base.population_year,
-            _,
+            translator(),
         )
         return {
             "view": view,
@@ -300,7 +301,7 @@ class CoverageMap(MapPage):
             snap.catalogue,
             foreign,
             parsed,
-            _,
+            translator(),
             reach,
             lang,
         )
@@ -490,7 +491,7 @@ def gaps_view(communes, kind: str, fill: str = "need"):
         _points_wgs84(),
         commune_url,
         vocab["kinds"][kind],
-        _,
+        translator(),
         networks=indicators.networks,
         reach_km=indicators.reach_km,
         kind_noun=vocab["kind_nouns"][kind],
@@ -523,7 +524,7 @@ def centre_layer():
             province_of(),
             initiative_url,
             lambda site: correction_link(site=site),
-            _,
+            translator(),
             lang,
             _("Reception centres"),
         )
@@ -567,7 +568,7 @@ class GapsMap(MapPage):
             _points_wgs84(),
             commune_url,
             vocab["kinds"][kind],
-            _,
+            translator(),
             networks=snap.indicators.networks,
             reach_km=snap.indicators.reach_km,
             kind_noun=vocab["kind_nouns"][kind],
