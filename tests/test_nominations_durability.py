@@ -17,6 +17,7 @@ import requests
 from nominations_support import BACKENDS, fresh_database_url, hidden, new_token, valid_form
 from server_support import free_port, service_env
 
+from geo_service.settings import PROJECT_ROOT
 from geo_service.store.changes import CatalogueStore
 
 pytestmark = pytest.mark.slow  # gunicorn started, killed and started again
@@ -26,14 +27,14 @@ KILL_AFTER = 4
 
 
 def _start(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """gunicorn as production runs it (gunicorn.conf.py: the app loaded once in the master, two
+    workers of four threads forked from it), on ``port``."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [
             str(gunicorn),
-            "-w",
-            "2",
-            "--threads",
-            "4",
+            "-c",
+            str(PROJECT_ROOT / "gunicorn.conf.py"),
             "-b",
             f"127.0.0.1:{port}",
             "--timeout",
