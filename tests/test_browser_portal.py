@@ -220,6 +220,12 @@ def catalogue_texts(app) -> list[str]:
     return sorted(texts, key=len, reverse=True)
 
 
+# no map of atlas-map.js on the page (set "loading" while the page is parsed), or its script done:
+# drawn, or failed and said so
+MAP_SETTLED = (
+    "[...document.querySelectorAll('[data-atlas-state]')].every(m => /drawn|failed/.test(m.dataset.atlasState))"
+)
+
 # Pages that show the catalogue in the page's language (names, descriptions, site names and notes,
 # operators: data/catalogue/*.yaml): their catalogue text is scanned like the interface's.
 TRANSLATED_DATA = ("/commune/", "/initiative/", "/search")
@@ -232,7 +238,8 @@ def test_no_english_left_on_french_and_dutch_pages(app, live_server, lang):
     with offline_page() as (page, errors, _):
         for path in PAGES:
             page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}", wait_until="load")
-            page.wait_for_timeout(200)
+            # a map page's script writes its texts (table tools, counts) until the map is drawn
+            wait_until(page, MAP_SETTLED)
             for text in page.evaluate(SCAN):
                 for value in data if not path.startswith(TRANSLATED_DATA) else ():
                     if value in text:
