@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -29,8 +30,10 @@ class UnknownPlace(GeoServiceError):
     code = "UnknownPlace"
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(name: str) -> str:
-    """Case-, accent- and punctuation-insensitive key of a place name."""
+    """Case-, accent- and punctuation-insensitive key of a place name (remembered: the same few
+    thousand names are folded by every resolver, search and sort)."""
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[-'’`.,/()]+", " ", text.casefold())
     text = re.sub(r"\bst\b", "saint", text)
@@ -58,17 +61,21 @@ class PlaceResolver:
     def __init__(self, boundaries):
         self._labels: dict[str, str] = {}
         entries: list[PlaceName] = []
-        for nis, row in boundaries.communes.iterrows():
+        communes = boundaries.communes
+        columns = [c for c in ("name_nl", "name_fr", "name_de") if c in communes]
+        for nis, *names in zip(communes.index, *(communes[c] for c in columns)):
+            row = dict(zip(columns, names))
             self._labels[nis] = (
                 row["name_fr"] if row["name_fr"] == row["name_nl"] else f"{row['name_fr']} / {row['name_nl']}"
             )
-            for column in ("name_nl", "name_fr", "name_de"):
-                if isinstance(row.get(column), str) and row.get(column):
-                    entries.append(PlaceName(row[column], nis, column))
-        for code, row in boundaries.communes_2019.iterrows():
+            for column, name in row.items():
+                if isinstance(name, str) and name:
+                    entries.append(PlaceName(name, nis, column))
+        older = boundaries.communes_2019
+        for code, name_nl, name_fr in zip(older.index, older["name_nl"], older["name_fr"]):
             nis = boundaries.to_2025(code)
-            for column in ("name_nl", "name_fr"):
-                entries.append(PlaceName(row[column], nis, column if nis == code else "former"))
+            for column, name in (("name_nl", name_nl), ("name_fr", name_fr)):
+                entries.append(PlaceName(name, nis, column if nis == code else "former"))
         with open(REFERENCE / "place_names_en.csv", encoding="utf-8") as fh:
             entries += [PlaceName(row["name"], row["nis_2025"], "name_en") for row in csv.DictReader(fh)]
         with open(REFERENCE / "localities.csv", encoding="utf-8") as fh:
