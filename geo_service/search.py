@@ -128,6 +128,8 @@ def closeness(name_key: str, wanted: str) -> int | None:
     it does not find Stabroek."""
     if name_key == wanted:
         return 0
+    if wanted not in name_key:  # every case below needs it inside: most names of a search do not have it
+        return None
     end = r"\b" if wanted.rsplit(" ", 1)[-1] in ("st", "ste") else ""
     if re.match(re.escape(wanted) + end, name_key):
         return 1
