@@ -65,6 +65,8 @@ def commune_coverage(
     themes: tuple[str, ...],
 ) -> pd.DataFrame:
     """Counts per commune (``index``): present, mandated, by kind and by theme."""
+    # the columns counted, as a plain frame: filtering a GeoDataFrame carries its geometry along
+    sites = pd.DataFrame({c: sites[c] for c in ("nis", "initiative_id", "kind", "themes") if c in sites})
     out = pd.DataFrame(index=index)
     out["initiatives_present"] = _count(sites, "nis", index, "initiative_id")
     out["sites_present"] = _count(sites, "nis", index)
@@ -72,8 +74,9 @@ def commune_coverage(
     out["initiatives_mandated"] = _count(areas, "nis", index, "initiative_id")
     area_kind = areas["initiative_id"].map(initiative_kind)
     for kind in kinds:
-        out[f"sites_present_{kind}"] = _count(sites[sites["kind"] == kind], "nis", index)
-        out[f"initiatives_present_{kind}"] = _count(sites[sites["kind"] == kind], "nis", index, "initiative_id")
+        of_kind = sites[sites["kind"] == kind] if len(sites) else sites
+        out[f"sites_present_{kind}"] = _count(of_kind, "nis", index)
+        out[f"initiatives_present_{kind}"] = _count(of_kind, "nis", index, "initiative_id")
         out[f"mandated_{kind}"] = _count(areas[area_kind == kind], "nis", index, "initiative_id")
     exploded = sites[["nis", "initiative_id", "themes"]].explode("themes") if len(sites) else sites
     for theme in themes:
