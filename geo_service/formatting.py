@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections.abc import Hashable
 from numbers import Real
 
 from babel import Locale
@@ -44,7 +45,11 @@ def number(value, lang: str | None, digits: int = 0, sign: bool = False) -> str:
     """``value`` with ``digits`` decimals and the locale's separators; ``sign``: "+1,5" / "-1,5"."""
     if _missing(value):
         return MISSING
-    return _formatted(value, locale_of(lang), int(digits), bool(sign))
+    locale, digits, sign = locale_of(lang), int(digits), bool(sign)
+    if not isinstance(value, Hashable):  # not kept in the memo: Babel says what is wrong with it
+        pattern, parsed = _formatter(locale, digits, sign)
+        return pattern.apply(value, parsed)
+    return _formatted(value, locale, digits, sign)
 
 
 @functools.lru_cache(maxsize=8192, typed=True)

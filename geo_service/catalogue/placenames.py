@@ -30,11 +30,17 @@ class UnknownPlace(GeoServiceError):
     code = "UnknownPlace"
 
 
-@functools.lru_cache(maxsize=65536)
 def fold(name: str) -> str:
-    """Case-, accent- and punctuation-insensitive key of a place name (remembered: the same few
-    thousand names are folded by every resolver, search and sort)."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    """Case-, accent- and punctuation-insensitive key of a place name (any value is read as its
+    text: an imported file may give a list or a number where a name belongs)."""
+    return _fold(name if isinstance(name, str) else str(name))
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(name: str) -> str:
+    """:func:`fold` of a text, remembered: the same few thousand names are folded by every
+    resolver, search and sort."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[-'’`.,/()]+", " ", text.casefold())
     text = re.sub(r"\bst\b", "saint", text)
     return re.sub(r"\s+", " ", text).strip()
