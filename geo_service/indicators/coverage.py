@@ -20,6 +20,12 @@ def _count(frame: pd.DataFrame, by: str, index: pd.Index, distinct: str | None =
     return counts.reindex(index, fill_value=0).astype("int64")
 
 
+def _counted(sites: pd.DataFrame) -> pd.DataFrame:
+    """The columns the counts read, as a plain frame: filtering the sites' GeoDataFrame (once per
+    kind) would carry their geometry along."""
+    return pd.DataFrame({c: sites[c] for c in ("nis", "initiative_id", "kind", "themes") if c in sites})
+
+
 def per(numerator: pd.Series, denominator: pd.Series, scale: float) -> pd.Series:
     """numerator / denominator * scale, NaN where the denominator is 0 or missing."""
     denominator = denominator.astype("float64")
@@ -65,8 +71,7 @@ def commune_coverage(
     themes: tuple[str, ...],
 ) -> pd.DataFrame:
     """Counts per commune (``index``): present, mandated, by kind and by theme."""
-    # the columns counted, as a plain frame: filtering a GeoDataFrame carries its geometry along
-    sites = pd.DataFrame({c: sites[c] for c in ("nis", "initiative_id", "kind", "themes") if c in sites})
+    sites = _counted(sites)
     out = pd.DataFrame(index=index)
     out["initiatives_present"] = _count(sites, "nis", index, "initiative_id")
     out["sites_present"] = _count(sites, "nis", index)
@@ -94,7 +99,8 @@ def area_coverage(
 ) -> pd.DataFrame:
     """The same counts for a larger area (province): distinct initiatives, never a sum of communes."""
     index = pd.Index(sorted(areas_of_commune.unique()), name="nis")
-    located = sites.assign(area=sites["nis"].map(areas_of_commune))
+    located = _counted(sites)
+    located["area"] = located["nis"].map(areas_of_commune) if len(located) else []
     areas = service_areas[service_areas["initiative_id"].isin(initiative_kind.index)]
     areas = areas.assign(area=areas["nis"].map(areas_of_commune))
     out = pd.DataFrame(index=index)
@@ -103,6 +109,8 @@ def area_coverage(
     out["initiatives_mandated"] = _count(areas, "area", index, "initiative_id")
     area_kind = areas["initiative_id"].map(initiative_kind)
     for kind in kinds:
-        out[f"sites_present_{kind}"] = _count(located[located["kind"] == kind], "area", index)
+        out[f"sites_present_{kind}"] = _count(
+            located[located["kind"] == kind] if len(located) else located, "area", index
+        )
         out[f"mandated_{kind}"] = _count(areas[area_kind == kind], "area", index, "initiative_id")
     return out
