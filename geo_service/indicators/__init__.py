@@ -79,17 +79,24 @@ class Indicators:
             "unknown": int((column == "unknown").sum()),
         }
 
-    def suggest(self, kind: str, k: int, radius_km: float | None = None) -> pd.DataFrame:
+    def suggest(self, kind: str, k: int, radius_km: float | None = None, cache_dir=None) -> pd.DataFrame:
         """The k communes where a new site of ``kind`` brings the most foreign residents within
         reach, among communes whose competent network is complete (elsewhere a "gap" may only be
         a site missing from the catalogue, so no suggestion is made: see :meth:`suggestion_scope`).
-        A new site serves only communes that share a complete network with it."""
-        dist, demand, uncovered, radius, k = self._suggestion_problem(kind, k, radius_km)
-        result = suggest_sites(dist, demand, uncovered, radius, k)
-        # a site that reaches no one new is no suggestion
-        result = result[result["gain"] > 0].reset_index(drop=True)
-        result["kind"], result["radius_km"] = kind, radius
-        return result
+        A new site serves only communes that share a complete network with it. With
+        ``cache_dir``, the result is kept on disk under :meth:`suggestion_key`."""
+        problem = self._suggestion_problem(kind, k, radius_km)
+
+        def solve() -> pd.DataFrame:
+            result = suggest_sites(*problem)  # (distances, demand, uncovered, radius, k)
+            # a site that reaches no one new is no suggestion
+            result = result[result["gain"] > 0].reset_index(drop=True)
+            result["kind"], result["radius_km"] = kind, problem[3]
+            return result
+
+        if cache_dir is None:
+            return solve()
+        return cached(cache_dir, f"suggestions-{kind}", _problem_key(kind, problem), solve)
 
     def suggestion_key(self, kind: str, k: int, radius_km: float | None = None) -> str:
         """A digest of everything :meth:`suggest` solves for ``kind`` (distances within complete
@@ -97,12 +104,7 @@ class Indicators:
         the key of its result on disk. New data that leave them as they were (a nomination of
         another kind, a site in a network that is not complete) reuse the solution instead of
         solving the MCLP again, which is seconds per kind at every publication."""
-        dist, demand, uncovered, radius, k = self._suggestion_problem(kind, k, radius_km)
-        digest = hashlib.sha256(cache_key([], code=("indicators/__init__.py", "indicators/location.py")).encode())
-        digest.update(repr((kind, list(demand.index), radius, k)).encode())
-        for part in (dist, demand.to_numpy(dtype=float), uncovered.to_numpy(dtype=bool)):
-            digest.update(np.ascontiguousarray(part).tobytes())
-        return digest.hexdigest()[:20]
+        return _problem_key(kind, self._suggestion_problem(kind, k, radius_km))
 
     def _suggestion_problem(self, kind: str, k: int, radius_km: float | None):
         """(distances, demand, uncovered, radius, k) of the MCLP for ``kind``, after checking the
@@ -123,6 +125,16 @@ class Indicators:
         complete = self.communes[f"network_complete_{kind}"].astype(bool)
         uncovered = complete & (nearest.isna() | (nearest > radius))
         return dist, demand, uncovered, radius, k
+
+
+def _problem_key(kind: str, problem) -> str:
+    """:meth:`Indicators.suggestion_key` of a problem already made."""
+    dist, demand, uncovered, radius, k = problem
+    digest = hashlib.sha256(cache_key([], code=("indicators/__init__.py", "indicators/location.py")).encode())
+    digest.update(repr((kind, list(demand.index), radius, k)).encode())
+    for part in (dist, demand.to_numpy(dtype=float), uncovered.to_numpy(dtype=bool)):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    return digest.hexdigest()[:20]
 
 
 def compute(*args, **kwargs) -> Indicators:

@@ -460,14 +460,10 @@ def _suggestions(kind: str):
     snap = snapshot()
     indicators = snap.indicators
     radius = indicators.reach_km
-
-    def solved():
-        key = indicators.suggestion_key(kind, SUGGESTIONS, radius)
-        return cached(
-            snap.settings.cache_dir, f"suggestions-{kind}", key, lambda: indicators.suggest(kind, SUGGESTIONS, radius)
-        )
-
-    return snap.derived(("maps.suggestions", kind, radius), solved)
+    return snap.derived(
+        ("maps.suggestions", kind, radius),
+        lambda: indicators.suggest(kind, SUGGESTIONS, radius, cache_dir=snap.settings.cache_dir),
+    )
 
 
 def _points_wgs84():
