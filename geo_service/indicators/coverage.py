@@ -79,7 +79,7 @@ def commune_coverage(
     out["initiatives_mandated"] = _count(areas, "nis", index, "initiative_id")
     area_kind = areas["initiative_id"].map(initiative_kind)
     for kind in kinds:
-        of_kind = sites[sites["kind"] == kind] if len(sites) else sites
+        of_kind = sites[sites["kind"] == kind]
         out[f"sites_present_{kind}"] = _count(of_kind, "nis", index)
         out[f"initiatives_present_{kind}"] = _count(of_kind, "nis", index, "initiative_id")
         out[f"mandated_{kind}"] = _count(areas[area_kind == kind], "nis", index, "initiative_id")
@@ -100,7 +100,7 @@ def area_coverage(
     """The same counts for a larger area (province): distinct initiatives, never a sum of communes."""
     index = pd.Index(sorted(areas_of_commune.unique()), name="nis")
     located = _counted(sites)
-    located["area"] = located["nis"].map(areas_of_commune) if len(located) else []
+    located["area"] = located["nis"].map(areas_of_commune)
     areas = service_areas[service_areas["initiative_id"].isin(initiative_kind.index)]
     areas = areas.assign(area=areas["nis"].map(areas_of_commune))
     out = pd.DataFrame(index=index)
@@ -109,8 +109,6 @@ def area_coverage(
     out["initiatives_mandated"] = _count(areas, "area", index, "initiative_id")
     area_kind = areas["initiative_id"].map(initiative_kind)
     for kind in kinds:
-        out[f"sites_present_{kind}"] = _count(
-            located[located["kind"] == kind] if len(located) else located, "area", index
-        )
+        out[f"sites_present_{kind}"] = _count(located[located["kind"] == kind], "area", index)
         out[f"mandated_{kind}"] = _count(areas[area_kind == kind], "area", index, "initiative_id")
     return out
