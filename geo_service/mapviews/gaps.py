@@ -152,17 +152,16 @@ def gaps_map(
     status_labels = status_labels or {s: t(s) for s in rules.STATUSES}
     level = {1: t("low"), 2: t("medium"), 3: t("high")}
 
-    described = {}  # class key -> its text: nine classes, 565 communes, each described twice
+    # the text of each need-support class, made once (565 communes, each described twice)
+    no_data = t("no data")
+    described = {
+        key: t("need: %(need)s, support: %(support)s") % {"need": level[int(n)], "support": level[int(s)]}
+        for key in BIVARIATE
+        for n, s in [key.split("-")]
+    }
 
     def describe(nis):
-        key = klass[nis] if isinstance(klass[nis], str) and klass[nis] in BIVARIATE else None
-        if key not in described:
-            if key is None:
-                described[key] = t("no data")
-            else:
-                n, s = (int(x) for x in key.split("-"))
-                described[key] = t("need: %(need)s, support: %(support)s") % {"need": level[n], "support": level[s]}
-        return described[key]
+        return described.get(klass[nis], no_data)
 
     def colour(nis) -> str | None:
         if fill == "status":
