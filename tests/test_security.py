@@ -30,6 +30,7 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+PAGE_ONLY = ("Referrer-Policy", "X-Frame-Options", "Cross-Origin-Opener-Policy", "Permissions-Policy")
 CACHED_PAGES = [
     "/?lang=en",
     "/map/coverage?lang=fr",
@@ -42,10 +43,17 @@ OTHER_PAGES = ["/nominate?lang=en", "/search?q=li&all=1", "/moderation/login", "
 
 
 def assert_security_headers(response) -> None:
-    for name, value in HEADERS.items():
-        assert response.headers.get(name) == value, (name, response.status_code)
+    """A page (or a 304, which refreshes a page's stored headers) carries the full set; anything
+    else (JSON, CSV, scripts, styles) a policy that denies everything and no page-only header."""
     policy = response.headers.get("Content-Security-Policy", "")
-    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, policy
+    if response.mimetype == "text/html" or response.status_code == 304:
+        for name, value in HEADERS.items():
+            assert response.headers.get(name) == value, (name, response.status_code)
+        assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, policy
+    else:
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", response.status_code
+        assert policy == "default-src 'none'; frame-ancestors 'none'", (response.mimetype, policy)
+        assert not [name for name in PAGE_ONLY if name in response.headers], response.mimetype
 
 
 def script_sources(response) -> list[str]:
@@ -111,6 +119,44 @@ def test_every_kind_of_response_carries_the_security_headers(client, path):
     response = client.get(path)
     assert response.status_code in (200, 303, 400, 401, 404)
     assert_security_headers(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "page"),
+    [
+        ("/collections/communes/items?limit=2", "text/html", True),
+        ("/collections/communes/items?limit=2", "application/geo+json", False),
+        ("/collections/communes/items.csv?limit=2", "*/*", False),
+        ("/static/site.css", "*/*", False),
+        ("/api/no-such-thing", "application/json", False),
+        ("/no-such-page", "text/html", True),
+    ],
+)
+def test_pages_get_the_full_set_and_data_the_short_one(client, path, accept, page):
+    """The same resource as a page and as data: the page-only headers follow the media type."""
+    response = client.get(path, headers={"Accept": accept})
+    assert (response.mimetype == "text/html") is page, (path, response.status_code, response.mimetype)
+    assert_security_headers(response)
+    assert all((name in response.headers) is page for name in PAGE_ONLY), dict(response.headers)
+
+
+def test_a_304_of_data_carries_one_whole_set_never_a_mix(client):
+    first = client.get("/collections/communes/items?limit=2", headers={"Accept": "application/geo+json"})
+    again = client.get(
+        "/collections/communes/items?limit=2",
+        headers={"Accept": "application/geo+json", "If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    assert_security_headers(again)
+
+
+def test_a_script_on_another_origin_can_read_the_data_version_and_etag(client):
+    """Fetch exposes only the CORS-safelisted response headers (Last-Modified is one) unless
+    Access-Control-Expose-Headers names the others."""
+    response = client.get("/collections/communes/items?limit=1", headers={"Origin": "https://example.org"})
+    exposed = {name.strip().lower() for name in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"etag", "x-data-version", "content-crs", "link"} <= exposed
+    assert "last-modified" not in exposed and response.headers["X-Data-Version"] and response.headers["Last-Modified"]
 
 
 def test_only_the_read_only_api_answers_other_origins(client):

@@ -23,7 +23,8 @@ bp = Blueprint("api", __name__)
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
 HTML_PAGE = "text/html; charset=utf-8"
 ITEMS_FAMILY = ("api.cache", "items")  # unbounded keys (queries): a bounded cache
-EXPOSED = "ETag, Last-Modified, Content-Crs, Link, Content-Disposition"
+# what a script on another origin may read beyond the CORS-safelisted headers (Last-Modified is one)
+EXPOSED = "ETag, Content-Crs, Link, Content-Disposition, X-Data-Version"
 
 
 def _current_api():

@@ -1,4 +1,4 @@
-"""Security headers on every response (HTML, JSON, static files, errors, 304).
+"""Security headers on every response (pages, JSON, static files, errors, 304): a page's full set, a short one on data.
 
 The Content-Security-Policy lets scripts run only from the app itself or, inline, when the
 browser can tell they are ours. Two ways, because pages are of two sorts:
@@ -92,13 +92,26 @@ def _shared_policy(hashes: tuple[str, ...]) -> str:
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def _fixed_headers(hsts: bool) -> tuple[tuple[str, str], ...]:
-    """The security headers that are the same on every response, in the order they are sent."""
+# Everything that is not a page (JSON, GeoJSON, CSV, GeoPackage, scripts, styles, images) runs
+# nothing and loads nothing when a browser opens it: its policy denies everything and forbids
+# framing (which makes X-Frame-Options redundant: CSP frame-ancestors obsoletes it), and the
+# headers that steer only what a page does (its referrer, its opener, browser features) are left
+# out. Each data response is 0.4 KB smaller for it (docs/security.md).
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def _fixed_headers(hsts: bool, page: bool = True) -> tuple[tuple[str, str], ...]:
+    """The security headers that are the same on every page (``page``) or on every other
+    response, in the order they are sent."""
+    transport = (("Strict-Transport-Security", HSTS),) if hsts else ()
+    if not page:
+        return (("X-Content-Type-Options", "nosniff"), *transport)
     return (
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("X-Frame-Options", "DENY"),
-        *((("Strict-Transport-Security", HSTS),) if hsts else ()),
+        *transport,
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Permissions-Policy", "geolocation=(), camera=(), microphone=()"),
     )
@@ -109,7 +122,7 @@ def init_security_headers(app: Flask, hsts: bool = False) -> None:
     are told to refuse plain HTTP for a year. A header a view set itself is kept; the others are
     added in one step (each ``setdefault`` would scan every header)."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    fixed = _fixed_headers(hsts)
+    fixed = {True: _fixed_headers(hsts), False: _fixed_headers(hsts, page=False)}
 
     @app.after_request
     def _headers(response):
@@ -117,11 +130,16 @@ def init_security_headers(app: Flask, hsts: bool = False) -> None:
         present = {name.lower() for name, _ in headers}
         # The nonce is listed only when a template used one: a page without inline scripts
         # gets the strictest policy, script-src 'self'.
+        # A response without a type gets a page's headers: a 304 refreshes those stored with the page.
+        page = response.mimetype in PAGE_TYPES or not response.mimetype
         added = []
         if "content-security-policy" not in present:
-            nonce, hashes = getattr(g, "csp_nonce", None), tuple(getattr(g, "csp_script_hashes", ()))
-            policy = content_security_policy(nonce, hashes) if nonce else _shared_policy(hashes)
+            if not page:
+                policy = DATA_POLICY
+            else:
+                nonce, hashes = getattr(g, "csp_nonce", None), tuple(getattr(g, "csp_script_hashes", ()))
+                policy = content_security_policy(nonce, hashes) if nonce else _shared_policy(hashes)
             added.append(("Content-Security-Policy", policy))
-        added += [(name, value) for name, value in fixed if name.lower() not in present]
+        added += [(name, value) for name, value in fixed[page] if name.lower() not in present]
         headers.extend(added)
         return response
