@@ -42,11 +42,15 @@ CACHED_PAGES = [
 OTHER_PAGES = ["/nominate?lang=en", "/search?q=li&all=1", "/moderation/login", "/collections?f=html", "/api?f=html"]
 
 
-def assert_security_headers(response) -> None:
-    """A page (or a 304, which refreshes a page's stored headers) carries the full set; anything
-    else (JSON, CSV, scripts, styles) a policy that denies everything and no page-only header."""
+def assert_security_headers(response, page: bool | None = None) -> None:
+    """A page carries the full set; anything else (JSON, CSV, scripts, styles) a policy that
+    denies everything and no page-only header. A 304 has no type of its own: ``page`` says
+    what its resource is (its headers refresh those stored with it)."""
     policy = response.headers.get("Content-Security-Policy", "")
-    if response.mimetype == "text/html" or response.status_code == 304:
+    if page is None:
+        assert response.status_code != 304, "say whether the 304 stands for a page"
+        page = response.mimetype == "text/html"
+    if page:
         for name, value in HEADERS.items():
             assert response.headers.get(name) == value, (name, response.status_code)
         assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, policy
@@ -140,14 +144,21 @@ def test_pages_get_the_full_set_and_data_the_short_one(client, path, accept, pag
     assert all((name in response.headers) is page for name in PAGE_ONLY), dict(response.headers)
 
 
-def test_a_304_of_data_carries_one_whole_set_never_a_mix(client):
-    first = client.get("/collections/communes/items?limit=2", headers={"Accept": "application/geo+json"})
-    again = client.get(
-        "/collections/communes/items?limit=2",
-        headers={"Accept": "application/geo+json", "If-None-Match": first.headers["ETag"]},
-    )
-    assert again.status_code == 304
-    assert_security_headers(again)
+@pytest.mark.parametrize(
+    ("path", "accept", "page"),
+    [
+        ("/collections/communes/items?limit=2", "application/geo+json", False),
+        ("/collections/communes/items?limit=2", "text/html", True),
+        ("/vendor/leaflet/leaflet.js", "*/*", False),
+    ],
+)
+def test_a_304_carries_the_headers_of_the_resource_it_stands_for(client, path, accept, page):
+    """A browser refreshes the headers it stored with a resource from its 304: the same set."""
+    first = client.get(path, headers={"Accept": accept})
+    again = client.get(path, headers={"Accept": accept, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and "Content-Type" not in again.headers
+    assert_security_headers(again, page=page)
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
 
 
 def test_a_script_on_another_origin_can_read_the_data_version_and_etag(client):
@@ -169,12 +180,12 @@ def test_304_413_and_405_responses_carry_the_security_headers(client):
     first = client.get("/map/employment?lang=en", headers=GZIP)
     revalidated = client.get("/map/employment?lang=en", headers={**GZIP, "If-None-Match": first.headers["ETag"]})
     assert revalidated.status_code == 304
-    assert_security_headers(revalidated)
+    assert_security_headers(revalidated, page=True)
     assert script_sources(revalidated) == script_sources(first)  # the 304 refreshes the stored header
     static = client.get("/static/site.css")
     static_304 = client.get("/static/site.css", headers={"If-None-Match": static.headers["ETag"]})
     assert static_304.status_code == 304
-    assert_security_headers(static_304)
+    assert_security_headers(static_304, page=False)
     too_large = client.post("/nominate", data={"description": "x" * (3 * 1024 * 1024)})
     assert too_large.status_code == 413
     assert_security_headers(too_large)

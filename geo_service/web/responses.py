@@ -42,7 +42,7 @@ from werkzeug.wsgi import wrap_file
 
 from ..errors import GeoServiceError
 from .context import current_snapshot
-from .security import allow_scripts, inline_script_hashes, render_cacheable
+from .security import allow_scripts, inline_script_hashes, render_cacheable, serves
 
 API_PREFIXES = ("/ogc", "/conformance", "/api", "/collections", "/downloads")
 JSON = "application/json"
@@ -329,6 +329,7 @@ def send(body: Body, cache_control: str, vary: str, headers=(), status: int = 20
     again below Flask."""
     snap = _snapshot()
     allow_scripts(body.script_hashes)
+    serves(body.media_type)
     etag = etag_of(body, snap.version)
     common = [
         ("ETag", etag),

@@ -21,11 +21,12 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import mimetypes
 import re
 import secrets
 from collections.abc import Callable, Iterable
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)(?:\s[^>]*)?>(.*?)</script\s*>", re.S | re.I)
@@ -63,6 +64,21 @@ def render_cacheable(build: Callable[[], str]) -> str:
 def allow_scripts(hashes: Iterable[str]) -> None:
     """Let this response's CSP admit the inline scripts with these hashes."""
     g.csp_script_hashes = (*getattr(g, "csp_script_hashes", ()), *hashes)
+
+
+def serves(media_type: str) -> None:
+    """The media type of the resource this request is answered with, even by a 304 (which has
+    none of its own): its headers refresh those a browser stored with that resource."""
+    g.csp_media_type = media_type
+
+
+def _media_type(response) -> str | None:
+    """What the response stands for: its own type, or for a 304 the resource's, as the view
+    declared it (:func:`serves`) or as a static file's name tells it (None: not known)."""
+    if response.status_code != 304:
+        return response.mimetype or None
+    declared = getattr(g, "csp_media_type", None)
+    return declared.split(";")[0].strip() if declared else mimetypes.guess_type(request.path)[0]
 
 
 def content_security_policy(nonce: str | None = None, hashes: Iterable[str] = ()) -> str:
@@ -130,8 +146,9 @@ def init_security_headers(app: Flask, hsts: bool = False) -> None:
         present = {name.lower() for name, _ in headers}
         # The nonce is listed only when a template used one: a page without inline scripts
         # gets the strictest policy, script-src 'self'.
-        # A response without a type gets a page's headers: a 304 refreshes those stored with the page.
-        page = response.mimetype in PAGE_TYPES or not response.mimetype
+        # a response whose resource type is unknown gets a page's headers, the safe side
+        media_type = _media_type(response)
+        page = media_type is None or media_type in PAGE_TYPES
         added = []
         if "content-security-policy" not in present:
             if not page:
