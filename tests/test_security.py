@@ -130,7 +130,7 @@ def test_every_kind_of_response_carries_the_security_headers(client, path):
     [
         ("/collections/communes/items?limit=2", "text/html", True),
         ("/collections/communes/items?limit=2", "application/geo+json", False),
-        ("/collections/communes/items.csv?limit=2", "*/*", False),
+        ("/downloads/communes.csv", "*/*", False),
         ("/static/site.css", "*/*", False),
         ("/api/no-such-thing", "application/json", False),
         ("/no-such-page", "text/html", True),
@@ -139,6 +139,7 @@ def test_every_kind_of_response_carries_the_security_headers(client, path):
 def test_pages_get_the_full_set_and_data_the_short_one(client, path, accept, page):
     """The same resource as a page and as data: the page-only headers follow the media type."""
     response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == (404 if "no-such" in path else 200), (path, response.status_code)
     assert (response.mimetype == "text/html") is page, (path, response.status_code, response.mimetype)
     assert_security_headers(response)
     assert all((name in response.headers) is page for name in PAGE_ONLY), dict(response.headers)

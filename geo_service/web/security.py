@@ -144,8 +144,6 @@ def init_security_headers(app: Flask, hsts: bool = False) -> None:
     def _headers(response):
         headers = response.headers
         present = {name.lower() for name, _ in headers}
-        # The nonce is listed only when a template used one: a page without inline scripts
-        # gets the strictest policy, script-src 'self'.
         # a response whose resource type is unknown gets a page's headers, the safe side
         media_type = _media_type(response)
         page = media_type is None or media_type in PAGE_TYPES
@@ -154,6 +152,8 @@ def init_security_headers(app: Flask, hsts: bool = False) -> None:
             if not page:
                 policy = DATA_POLICY
             else:
+                # The nonce is listed only when a template used one: a page without inline
+                # scripts gets the strictest policy, script-src 'self'.
                 nonce, hashes = getattr(g, "csp_nonce", None), tuple(getattr(g, "csp_script_hashes", ()))
                 policy = content_security_policy(nonce, hashes) if nonce else _shared_policy(hashes)
             added.append(("Content-Security-Policy", policy))
